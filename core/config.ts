@@ -1,0 +1,64 @@
+// Configuration from the environment. Everything is optional; defaults suit `slipway up`.
+import path from 'node:path';
+import { ConfigError } from './errors.ts';
+
+export interface Config {
+  /** Redis URL; undefined means `slipway up` starts an embedded redis-server. */
+  redisUrl: string | undefined;
+  port: number;
+  host: string;
+  pipelinesDir: string;
+  apiToken: string | undefined;
+  publicUrl: string;
+  workdir: string;
+  /** Where `slipway up` keeps its state (.slipway). */
+  dataDir: string;
+  concurrency: number;
+  keyPrefix: string;
+  kubeconfig: string | undefined;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, env.SLIPWAY_DATA_DIR || '.slipway');
+  const port = integer(env, 'SLIPWAY_PORT', 8080, 0, 65535);
+  const host = env.SLIPWAY_HOST || '127.0.0.1';
+  const redisUrl = env.SLIPWAY_REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`SLIPWAY_REDIS_URL must start with redis:// or rediss://`);
+  }
+  return {
+    redisUrl,
+    port,
+    host,
+    pipelinesDir: path.resolve(cwd, env.SLIPWAY_PIPELINES || 'pipelines'),
+    apiToken: env.SLIPWAY_API_TOKEN || undefined,
+    publicUrl: (env.SLIPWAY_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, ''),
+    workdir: path.resolve(cwd, env.SLIPWAY_WORKDIR || path.join(dataDir, 'work')),
+    dataDir,
+    concurrency: integer(env, 'SLIPWAY_CONCURRENCY', 2, 1, 64),
+    keyPrefix: env.SLIPWAY_KEY_PREFIX || 'slipway:',
+    kubeconfig: env.KUBECONFIG || undefined,
+  };
+}
+
+/** A Redis URL with its password removed, fit for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.username && u.password === '') u.username = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,40 @@
+// Redis connections. BullMQ needs maxRetriesPerRequest: null on its connections; ours keep
+// retrying too, so an unreachable Redis delays work instead of crashing the process.
+import { Redis, type RedisOptions } from 'ioredis';
+import { redactUrl } from './config.ts';
+import type { Logger } from './logger.ts';
+
+export type { Redis };
+
+export function connectRedis(url: string, log?: Logger, extra: RedisOptions = {}): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    ...extra,
+  });
+  let warned = false;
+  redis.on('error', (err: Error) => {
+    if (warned) return;
+    warned = true;
+    log?.error({ redis: redactUrl(url), err: err.message }, 'redis unreachable, retrying');
+  });
+  redis.on('ready', () => {
+    if (warned) log?.info({ redis: redactUrl(url) }, 'redis reachable again');
+    warned = false;
+  });
+  return redis;
+}
+
+export async function redisReachable(redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  try {
+    const pong = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+    ]);
+    return pong === 'PONG';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,39 @@
+// Lint: no floating promises, type-only imports, no import cycles, and one door each for
+// subprocesses (runner/exec.ts) and git (runner/git.ts).
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const onlyThroughWrappers = {
+  paths: [
+    { name: 'execa', message: 'Run subprocesses through runner/exec.ts.' },
+    { name: 'child_process', message: 'Run subprocesses through runner/exec.ts.' },
+    { name: 'node:child_process', message: 'Run subprocesses through runner/exec.ts.' },
+    { name: 'simple-git', message: 'Use git through runner/git.ts.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.slipway/**', 'bench/results/**', 'server/ui/static/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+      'no-restricted-imports': ['error', onlyThroughWrappers],
+    },
+  },
+  {
+    files: ['runner/exec.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['runner/git.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: onlyThroughWrappers.paths.filter((p) => p.name !== 'simple-git') }] },
+  },
+);

@@ -1,0 +1,145 @@
+// The pipeline file, as a zod schema: the one source of the TypeScript types and of
+// `slipway schema`'s JSON Schema. Vocabulary borrowed from Skaffold (artifacts, tagPolicy, helm
+// releases, profiles).
+import { z } from 'zod';
+
+/** DNS-1123 label: pipeline names become parts of build ids, namespaces and release names. */
+const Label = z
+  .string()
+  .min(1)
+  .max(53)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and dashes (a DNS-1123 label)');
+
+const Glob = z.string().min(1);
+const Duration = z
+  .union([z.string().regex(/^(\d+(ms|s|m|h|d))+$|^0$/, 'must be a duration such as 30s, 5m, 72h or 0'), z.literal(0)])
+  .transform((v) => String(v));
+
+export const SecretRef = z.strictObject({
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+});
+export type SecretRef = z.infer<typeof SecretRef>;
+
+export const Source = z.strictObject({
+  repo: z.string().min(1),
+  secret: SecretRef.optional(),
+  /** file:// clone URLs are refused unless the pipeline says so (tests and the demo). */
+  allowLocal: z.boolean().default(false),
+  /** Commit status reporting back to the forge. */
+  status: z
+    .strictObject({
+      forge: z.enum(['github', 'gitea', 'gogs']),
+      apiUrl: z.string().url().optional(),
+      token: SecretRef,
+      context: z.string().optional(),
+    })
+    .optional(),
+});
+export type Source = z.infer<typeof Source>;
+
+export const PushTrigger = z.strictObject({
+  branches: z.array(Glob).default(['**']),
+  ignoreBranches: z.array(Glob).default([]),
+  paths: z.array(Glob).default([]),
+  ignorePaths: z.array(Glob).default([]),
+  /** Tag globs; an empty list (the default) means tag pushes build nothing. */
+  tags: z.array(Glob).default([]),
+});
+export type PushTrigger = z.infer<typeof PushTrigger>;
+
+export const TagPolicy = z.union([
+  z.strictObject({ template: z.string().min(1) }),
+  z.strictObject({ gitCommit: z.strictObject({ variant: z.enum(['CommitSha', 'AbbrevCommitSha']).default('AbbrevCommitSha') }) }),
+  z.strictObject({ dateTime: z.strictObject({ format: z.string().default('2006-01-02_15-04-05'), timezone: z.string().default('UTC') }) }),
+  z.strictObject({ inputDigest: z.strictObject({}) }),
+]);
+export type TagPolicy = z.infer<typeof TagPolicy>;
+
+export const Artifact = z.strictObject({
+  image: z.string().regex(/^[a-z0-9.:_/-]+$/, 'must be an image name without tag (e.g. registry:5000/team/app)'),
+  context: z.string().default('.'),
+  docker: z
+    .strictObject({
+      dockerfile: z.string().default('Dockerfile'),
+      buildArgs: z.record(z.string(), z.string()).default({}),
+      target: z.string().optional(),
+    })
+    .default({ dockerfile: 'Dockerfile', buildArgs: {} }),
+});
+export type Artifact = z.infer<typeof Artifact>;
+
+export const Build = z.strictObject({
+  builder: z.enum(['docker', 'buildah', 'buildkit', 'kaniko']).default('buildah'),
+  tagPolicy: TagPolicy.default({ template: '{{ .BuildNumber }}' }),
+  artifacts: z.array(Artifact).default([]),
+  /** How many artifacts build at once. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+  timeout: Duration.default('30m'),
+});
+export type Build = z.infer<typeof Build>;
+
+export const TestStep = z.strictObject({
+  name: z.string().min(1),
+  run: z.array(z.string()).min(1, 'must be an argv array with at least the command'),
+  workdir: z.string().default('.'),
+  env: z.record(z.string(), z.string()).default({}),
+  timeout: Duration.default('10m'),
+});
+export type TestStep = z.infer<typeof TestStep>;
+
+export const HelmRelease = z.strictObject({
+  name: Label,
+  chartPath: z.string().min(1),
+  valuesFiles: z.array(z.string()).default([]),
+  setValues: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+});
+export type HelmRelease = z.infer<typeof HelmRelease>;
+
+export const Deploy = z.strictObject({
+  helm: z
+    .strictObject({
+      releases: z.array(HelmRelease).min(1),
+      atomic: z.boolean().default(true),
+      timeout: Duration.default('5m'),
+    })
+    .optional(),
+});
+export type Deploy = z.infer<typeof Deploy>;
+
+export const Environment = z.strictObject({
+  namespace: z.string().min(1).default('{{ .Pipeline }}-{{ .Branch }}'),
+  ttl: Duration.default('72h'),
+  /** Tear the environment down when its branch is deleted (default true). */
+  teardownOnBranchDelete: z.boolean().default(true),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const Profile = z.strictObject({
+  name: Label,
+  activation: z.array(z.strictObject({ branch: Glob })).min(1),
+  environment: Environment.partial().optional(),
+  deploy: Deploy.optional(),
+  build: Build.partial().optional(),
+});
+export type Profile = z.infer<typeof Profile>;
+
+export const Pipeline = z.strictObject({
+  apiVersion: z.literal('slipway/v1'),
+  kind: z.literal('Pipeline'),
+  metadata: z.strictObject({ name: Label }),
+  source: Source,
+  on: z.strictObject({ push: PushTrigger.default({ branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [] }) }).default({
+    push: { branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [] },
+  }),
+  build: Build.default({ builder: 'buildah', tagPolicy: { template: '{{ .BuildNumber }}' }, artifacts: [], concurrency: 2, timeout: '30m' }),
+  test: z.array(TestStep).default([]),
+  deploy: Deploy.default({}),
+  environment: Environment.default({ namespace: '{{ .Pipeline }}-{{ .Branch }}', ttl: '72h', teardownOnBranchDelete: true }),
+  profiles: z.array(Profile).default([]),
+});
+export type Pipeline = z.infer<typeof Pipeline>;
+/** A pipeline as loaded: the parsed file plus where it came from. */
+export interface LoadedPipeline {
+  file: string;
+  pipeline: Pipeline;
+}

@@ -1,0 +1,80 @@
+// What integration tests need from the test environment (scripts/testenv/up.sh writes
+// .slipway/testenv.env), and per-test isolation: a Redis key prefix, queue prefix, namespace.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createKeys, type Keys } from '../../core/keys.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Testenv {
+  redisUrl: string;
+  /** host:port of the registry, e.g. 127.0.0.1:5123 */
+  registry: string;
+  /** An image tests can `FROM`: busybox-static, pushed to the registry. */
+  baseImage: string;
+  kubeconfig: string;
+  helm: string;
+  vars: Record<string, string>;
+}
+
+let cached: Testenv | undefined;
+
+export function testenv(): Testenv {
+  if (cached) return cached;
+  const file = process.env.SLIPWAY_TESTENV_FILE ?? path.join(ROOT, '.slipway/testenv.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file} is missing: start the test environment with scripts/testenv/up.sh (npm test does it)`);
+  }
+  const vars: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) vars[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
+  }
+  const need = (k: string): string => {
+    const v = vars[k];
+    if (!v) throw new Error(`${file} has no ${k}`);
+    return v;
+  };
+  cached = {
+    redisUrl: need('SLIPWAY_TEST_REDIS_URL'),
+    registry: need('SLIPWAY_TEST_REGISTRY'),
+    baseImage: need('SLIPWAY_TEST_BASE_IMAGE'),
+    kubeconfig: need('KUBECONFIG'),
+    helm: need('SLIPWAY_TEST_HELM'),
+    vars,
+  };
+  return cached;
+}
+
+/** A short random suffix for names that must not collide between tests (keys, queues, namespaces). */
+export function uniqueName(base: string): string {
+  return `${base}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A Redis connection and key set of this test's own; `cleanup` deletes every key under the prefix. */
+export async function testRedis(): Promise<{ redis: Redis; keys: Keys; prefix: string; bullPrefix: string; cleanup(): Promise<void> }> {
+  const prefix = `${uniqueName('t')}:`;
+  const bullPrefix = `${prefix}bull`;
+  const redis = new Redis(testenv().redisUrl, { maxRetriesPerRequest: null });
+  return {
+    redis,
+    keys: createKeys(prefix),
+    prefix,
+    bullPrefix,
+    async cleanup() {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (found.length) await redis.unlink(...found);
+      } while (cursor !== '0');
+      redis.disconnect();
+    },
+  };
+}
