@@ -1,0 +1,25 @@
+// What the deploy stage needs from the environment manager (runner/environments/manager.ts).
+import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
+import type { Pipeline } from '../../pipelines/schema.ts';
+
+export interface PrepareInput {
+  /** The effective pipeline for this branch (profile applied). */
+  pipeline: Pipeline;
+  profile?: string;
+  branch: string;
+  build: BuildRecord;
+}
+
+export interface PreparedEnvironment {
+  id: string;
+  namespace: string;
+}
+
+export interface EnvironmentManager {
+  /** Before helm: computes the namespace, creates it with Slipway's labels when missing, writes the record. */
+  prepare(input: PrepareInput): Promise<PreparedEnvironment>;
+  /** After helm succeeded: releases, last build and sha, ttl renewed, URLs from the release's Ingress hosts. */
+  recordDeploy(input: PrepareInput & { namespace: string; releases: string[] }): Promise<EnvironmentRecord>;
+  /** After helm failed: status failed with the reason; the namespace stays. */
+  recordFailure(input: PrepareInput & { namespace: string; error: string }): Promise<void>;
+}
