@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLineSplitter, createMasker, MASK, secretForms } from '../../../runner/mask.ts';
+
+const secret = 's3cr3t/va+lue=&x';
+
+test('masks the value, its base64 and URL-encoded forms', () => {
+  const mask = createMasker([secret]);
+  const b64 = Buffer.from(secret).toString('base64');
+  const line = `plain=${secret} b64=${b64} url=${encodeURIComponent(secret)} b64url=${Buffer.from(secret).toString('base64url')}`;
+  const masked = mask(line);
+  for (const form of secretForms(secret)) assert.ok(!masked.includes(form), `${form} leaked: ${masked}`);
+  assert.equal(masked, `plain=${MASK} b64=${MASK} url=${MASK} b64url=${MASK}`);
+});
+
+test('leaves text alone without secrets, and ignores values too short to mask', () => {
+  assert.equal(createMasker([])('hello'), 'hello');
+  assert.equal(createMasker(['ab'])('abcab'), 'abcab');
+});
+
+test('a secret split across chunks is masked once the line is complete', () => {
+  const lines: string[] = [];
+  const split = createLineSplitter(createMasker([secret]), (l) => lines.push(l));
+  split.push('before s3cr');
+  split.push('3t/va+');
+  split.push('lue=&x after\nsecond ');
+  split.push('line\r\nno newline at end');
+  split.flush();
+  assert.deepEqual(lines, [`before ${MASK} after`, 'second line', 'no newline at end']);
+});
