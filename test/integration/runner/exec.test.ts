@@ -28,7 +28,7 @@ async function waitGone(pid: number): Promise<boolean> {
   return false;
 }
 
-test('streams lines, returns stdout and stderr, passes input and env', async () => {
+void test('streams lines, returns stdout and stderr, passes input and env', async () => {
   const lines: string[] = [];
   const res = await exec(['sh', '-c', 'cat; echo "v=$FOO" >&2'], {
     input: 'one\ntwo\n',
@@ -41,7 +41,7 @@ test('streams lines, returns stdout and stderr, passes input and env', async () 
   assert.deepEqual(lines.sort(), ['stderr:v=bar', 'stdout:one', 'stdout:two']);
 });
 
-test('masks secrets in lines, results and errors, also when printed in pieces', async () => {
+void test('masks secrets in lines, results and errors, also when printed in pieces', async () => {
   const secret = 'hunter2-Top/Secret+';
   const b64 = Buffer.from(secret).toString('base64');
   const url = encodeURIComponent(secret);
@@ -57,7 +57,7 @@ test('masks secrets in lines, results and errors, also when printed in pieces', 
   assert.equal(err.command[3], '***');
 });
 
-test('a failing command throws ChildProcessError with its last lines; allowFailure resolves', async () => {
+void test('a failing command throws ChildProcessError with its last lines; allowFailure resolves', async () => {
   const err = await exec(['sh', '-c', 'for i in $(seq 1 50); do echo line$i; done; exit 7']).catch((e: unknown) => e);
   assert.ok(err instanceof ChildProcessError);
   assert.equal(err.exitCode, 7);
@@ -68,20 +68,20 @@ test('a failing command throws ChildProcessError with its last lines; allowFailu
   assert.equal(res.exitCode, 4);
 });
 
-test('a missing program is a ChildProcessError, not a crash', async () => {
+void test('a missing program is a ChildProcessError, not a crash', async () => {
   const err = await exec(['/nonexistent/program-xyz']).catch((e: unknown) => e);
   assert.ok(err instanceof ChildProcessError);
   assert.match(err.message, /ENOENT/);
 });
 
-test('timeout kills the process and says so', async () => {
+void test('timeout kills the process and says so', async () => {
   const err = await exec(['sleep', '30'], { timeoutMs: 200 }).catch((e: unknown) => e);
   assert.ok(err instanceof ChildProcessError);
   assert.equal(err.timedOut, true);
   assert.match(err.message, /timed out/);
 });
 
-test('abort kills the whole process group: the child and its grandchild are gone', async () => {
+void test('abort kills the whole process group: the child and its grandchild are gone', async () => {
   const ac = new AbortController();
   let grandchild = 0;
   let child = 0;
@@ -102,13 +102,13 @@ test('abort kills the whole process group: the child and its grandchild are gone
   assert.ok(await waitGone(grandchild), 'the grandchild sleep is still running');
 });
 
-test('an already-aborted signal never starts the command', async () => {
+void test('an already-aborted signal never starts the command', async () => {
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(exec(['true'], { signal: ac.signal }), CancelledError);
 });
 
-test('recordingExec records the exact argv', async () => {
+void test('recordingExec records the exact argv', async () => {
   const rec = recordingExec(exec);
   await rec.exec(['echo', '--flag', 'value with spaces']);
   assert.deepEqual(rec.calls.map((c) => c.argv), [['echo', '--flag', 'value with spaces']]);

@@ -4,7 +4,7 @@ import { createLineSplitter, createMasker, MASK, secretForms } from '../../../ru
 
 const secret = 's3cr3t/va+lue=&x';
 
-test('masks the value, its base64 and URL-encoded forms', () => {
+void test('masks the value, its base64 and URL-encoded forms', () => {
   const mask = createMasker([secret]);
   const b64 = Buffer.from(secret).toString('base64');
   const line = `plain=${secret} b64=${b64} url=${encodeURIComponent(secret)} b64url=${Buffer.from(secret).toString('base64url')}`;
@@ -13,12 +13,12 @@ test('masks the value, its base64 and URL-encoded forms', () => {
   assert.equal(masked, `plain=${MASK} b64=${MASK} url=${MASK} b64url=${MASK}`);
 });
 
-test('leaves text alone without secrets, and ignores values too short to mask', () => {
+void test('leaves text alone without secrets, and ignores values too short to mask', () => {
   assert.equal(createMasker([])('hello'), 'hello');
   assert.equal(createMasker(['ab'])('abcab'), 'abcab');
 });
 
-test('a secret split across chunks is masked once the line is complete', () => {
+void test('a secret split across chunks is masked once the line is complete', () => {
   const lines: string[] = [];
   const split = createLineSplitter(createMasker([secret]), (l) => lines.push(l));
   split.push('before s3cr');
