@@ -1,0 +1,133 @@
+// The Kubernetes calls environments need: namespaces with Slipway's ownership labels, and the
+// Ingress hosts of a namespace's releases.
+import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
+import { UnavailableError } from '../../core/errors.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'slipway';
+export const PIPELINE_LABEL = 'slipway.dev/pipeline';
+export const ENVIRONMENT_LABEL = 'slipway.dev/environment';
+export const BRANCH_ANNOTATION = 'slipway.dev/branch';
+
+export interface KubeClients {
+  core: CoreV1Api;
+  networking: NetworkingV1Api;
+}
+
+export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
+  if ('core' in kube && 'networking' in kube) return kube;
+  return { core: kube.makeApiClient(CoreV1Api), networking: kube.makeApiClient(NetworkingV1Api) };
+}
+
+function statusCode(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') return err.code;
+  return undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
+export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
+
+export async function readNamespace(k: KubeClients, name: string): Promise<V1Namespace | undefined> {
+  try {
+    return await k.core.readNamespace({ name });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** True when the namespace carries Slipway's managed-by label (and so Slipway may delete it). */
+export function isSlipwayNamespace(ns: V1Namespace | undefined): boolean {
+  return ns?.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+/** Resolves once the namespace no longer exists; a transient error after `timeoutMs`. */
+export async function waitNamespaceGone(k: KubeClients, name: string, opts: WaitOptions = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 5 * 60_000);
+  for (;;) {
+    if (!(await readNamespace(k, name))) return;
+    if (Date.now() > deadline) throw new UnavailableError(`namespace ${name} is still terminating`);
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+  }
+}
+
+export interface EnsuredNamespace {
+  /** True when the namespace carries Slipway's label for this pipeline. */
+  owned: boolean;
+  created: boolean;
+}
+
+/**
+ * Makes sure the namespace exists: creates it with Slipway's labels when missing, waits out one
+ * that is still terminating from an earlier teardown, and uses one that exists as it is.
+ */
+export async function ensureNamespace(
+  k: KubeClients,
+  name: string,
+  labels: { pipeline: string; environment: string; branch: string },
+  opts: WaitOptions = {},
+): Promise<EnsuredNamespace> {
+  for (let attempt = 0; ; attempt++) {
+    const existing = await readNamespace(k, name);
+    if (existing?.status?.phase === 'Terminating') {
+      await waitNamespaceGone(k, name, opts);
+      continue;
+    }
+    if (existing) {
+      const owned = isSlipwayNamespace(existing) && existing.metadata?.labels?.[PIPELINE_LABEL] === labels.pipeline;
+      return { owned, created: false };
+    }
+    try {
+      await k.core.createNamespace({
+        body: {
+          metadata: {
+            name,
+            labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PIPELINE_LABEL]: labels.pipeline, [ENVIRONMENT_LABEL]: labels.environment },
+            annotations: { [BRANCH_ANNOTATION]: labels.branch },
+          },
+        },
+      });
+      return { owned: true, created: true };
+    } catch (err) {
+      // Someone created it between our read and our create: read it again.
+      if (isConflict(err) && attempt < 3) continue;
+      throw err;
+    }
+  }
+}
+
+/** Deletes the namespace (already gone is fine). */
+export async function deleteNamespace(k: KubeClients, name: string): Promise<void> {
+  try {
+    await k.core.deleteNamespace({ name });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/**
+ * URLs of the Ingress hosts in `namespace` that belong to `releases` (label
+ * app.kubernetes.io/instance or helm's meta.helm.sh/release-name annotation); https when the host
+ * is listed under the Ingress's tls.
+ */
+export async function releaseUrls(k: KubeClients, namespace: string, releases: string[]): Promise<string[]> {
+  const list = await k.networking.listNamespacedIngress({ namespace });
+  const urls: string[] = [];
+  for (const ing of list.items) {
+    const md = ing.metadata;
+    const owners = [md?.annotations?.['meta.helm.sh/release-name'], md?.labels?.['app.kubernetes.io/instance']];
+    if (!owners.some((o) => o !== undefined && releases.includes(o))) continue;
+    const tlsHosts = new Set((ing.spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
+    for (const rule of ing.spec?.rules ?? []) {
+      if (!rule.host) continue;
+      const url = `${tlsHosts.has(rule.host) ? 'https' : 'http'}://${rule.host}/`;
+      if (!urls.includes(url)) urls.push(url);
+    }
+  }
+  return urls;
+}

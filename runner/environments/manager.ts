@@ -1,0 +1,128 @@
+// The environment manager the deploy stage calls around helm: the namespace is computed and
+// created (with Slipway's labels) before the first deploy, the record follows every deploy.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Redis } from 'ioredis';
+import { EnvStore } from '../../core/env-store.ts';
+import type { Keys } from '../../core/keys.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { EnvironmentRecord } from '../../core/records.ts';
+import { ensureNamespace, kubeClients, releaseUrls, type KubeClients, type WaitOptions } from './kube.ts';
+import { environmentId, environmentNamespace, toLabelValue } from './namespace.ts';
+import { expiryFrom } from './ttl.ts';
+import type { EnvironmentManager, PrepareInput } from './types.ts';
+
+export interface EnvironmentManagerOptions {
+  redis: Redis;
+  keys: Keys;
+  kube: KubeConfig | KubeClients;
+  log: Logger;
+  now?: () => Date;
+  /** How long prepare waits for a namespace still terminating from an earlier teardown. */
+  namespaceWait?: WaitOptions;
+}
+
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
+function plannedReleases(input: PrepareInput): string[] {
+  return (input.pipeline.deploy.helm?.releases ?? []).map((r) => r.name);
+}
+
+export function createEnvironmentManager(opts: EnvironmentManagerOptions): EnvironmentManager {
+  const store = new EnvStore(opts.redis, opts.keys);
+  const k = kubeClients(opts.kube);
+  const now = opts.now ?? (() => new Date());
+  const log = opts.log;
+
+  return {
+    async prepare(input) {
+      const pipeline = input.pipeline.metadata.name;
+      const namespace = environmentNamespace(input.pipeline, input.branch);
+      const id = environmentId(pipeline, namespace);
+      const ns = await ensureNamespace(k, namespace, { pipeline, environment: toLabelValue(id), branch: input.branch }, opts.namespaceWait);
+      if (ns.created) log.info({ pipeline, branch: input.branch, namespace }, 'environment namespace created');
+      else if (!ns.owned) log.info({ pipeline, branch: input.branch, namespace }, 'using existing namespace not owned by slipway');
+      const at = now();
+      const iso = at.toISOString();
+      // The release names go in before helm runs, so a teardown after a failed first deploy still
+      // uninstalls whatever helm left behind.
+      const releases = plannedReleases(input);
+      await store.upsert(pipeline, input.branch, (cur) => {
+        const fresh = !cur || cur.status === 'deleted';
+        const next: EnvironmentRecord = {
+          ...(fresh ? {} : cur),
+          id,
+          pipeline,
+          branch: input.branch,
+          namespace,
+          ownsNamespace: ns.owned,
+          releases: fresh || cur.namespace !== namespace ? releases : union(cur.releases, releases),
+          createdAt: fresh ? iso : cur.createdAt,
+          updatedAt: iso,
+          urls: fresh ? [] : cur.urls,
+          status: fresh ? 'creating' : 'deploying',
+          expiresAt: expiryFrom(at, input.pipeline.environment.ttl),
+        };
+        if (input.profile) next.profile = input.profile;
+        else delete next.profile;
+        delete next.deletedAt;
+        delete next.deletedReason;
+        delete next.error;
+        return next;
+      });
+      return { id, namespace };
+    },
+
+    async recordDeploy(input) {
+      const pipeline = input.pipeline.metadata.name;
+      let urls: string[] = [];
+      try {
+        urls = await releaseUrls(k, input.namespace, input.releases);
+      } catch (err) {
+        // The deploy succeeded; missing URLs must not fail it.
+        log.warn({ pipeline, namespace: input.namespace, err: (err as Error).message }, 'could not read ingress hosts');
+      }
+      const at = now();
+      const rec = await store.upsert(pipeline, input.branch, (cur) => {
+        const base: EnvironmentRecord = cur ?? {
+          id: environmentId(pipeline, input.namespace),
+          pipeline,
+          branch: input.branch,
+          namespace: input.namespace,
+          ownsNamespace: false,
+          releases: [],
+          createdAt: at.toISOString(),
+          updatedAt: at.toISOString(),
+          urls: [],
+          status: 'ready',
+        };
+        const next: EnvironmentRecord = {
+          ...base,
+          namespace: input.namespace,
+          releases: union(base.releases, input.releases),
+          lastBuild: input.build.id,
+          lastSha: input.build.sha,
+          updatedAt: at.toISOString(),
+          expiresAt: expiryFrom(at, input.pipeline.environment.ttl),
+          urls,
+          status: 'ready',
+        };
+        if (next.expiresAt === undefined) delete next.expiresAt;
+        delete next.error;
+        return next;
+      });
+      log.info({ pipeline, branch: input.branch, namespace: input.namespace, build: input.build.id, urls }, 'environment deployed');
+      return rec!;
+    },
+
+    async recordFailure(input) {
+      const pipeline = input.pipeline.metadata.name;
+      await store.upsert(pipeline, input.branch, (cur) => {
+        if (!cur) return undefined;
+        return { ...cur, status: 'failed', error: input.error, updatedAt: now().toISOString() };
+      });
+      log.warn({ pipeline, branch: input.branch, namespace: input.namespace, build: input.build.id }, 'environment deploy failed');
+    },
+  };
+}
