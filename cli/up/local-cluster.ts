@@ -1,0 +1,63 @@
+// `slipway up --local-cluster`: starts the test environment's registry and Kubernetes control
+// plane (scripts/testenv/up.sh, idempotent) and reads the addresses it wrote.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Exec } from '../../runner/exec.ts';
+
+export interface LocalCluster {
+  kubeconfig: string;
+  registry: string;
+  baseImage: string;
+  /** PATH with helm and kwok prepended, as up.sh wrote it. */
+  path: string;
+  /** True when this call started it (and so stopping `up` stops it). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+export function readEnvFile(file: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) vars[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
+  }
+  return vars;
+}
+
+async function alive(root: string, exec: Exec): Promise<boolean> {
+  const file = path.join(root, '.slipway/testenv.env');
+  if (!existsSync(file)) return false;
+  const vars = readEnvFile(file);
+  if (!vars.KUBECONFIG) return false;
+  const res = await exec(['kubectl', '--kubeconfig', vars.KUBECONFIG, '--request-timeout=3s', 'get', '--raw', '/readyz'], {
+    allowFailure: true,
+    timeoutMs: 10_000,
+  });
+  return res.exitCode === 0;
+}
+
+export async function startLocalCluster(opts: { root: string; exec: Exec; onLine: (line: string) => void }): Promise<LocalCluster> {
+  const wasAlive = await alive(opts.root, opts.exec);
+  await opts.exec([path.join(opts.root, 'scripts/testenv/up.sh')], {
+    cwd: opts.root,
+    onLine: (line) => opts.onLine(line),
+    timeoutMs: 90 * 60_000,
+  });
+  const vars = readEnvFile(path.join(opts.root, '.slipway/testenv.env'));
+  const need = (k: string): string => {
+    const v = vars[k];
+    if (!v) throw new Error(`scripts/testenv/up.sh wrote no ${k} to .slipway/testenv.env`);
+    return v;
+  };
+  return {
+    kubeconfig: need('KUBECONFIG'),
+    registry: need('SLIPWAY_TEST_REGISTRY'),
+    baseImage: need('SLIPWAY_TEST_BASE_IMAGE'),
+    path: vars.PATH ?? process.env.PATH ?? '',
+    startedHere: !wasAlive,
+    async stop() {
+      if (wasAlive) return;
+      await opts.exec([path.join(opts.root, 'scripts/testenv/down.sh')], { cwd: opts.root, allowFailure: true, timeoutMs: 60_000 });
+    },
+  };
+}
