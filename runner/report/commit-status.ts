@@ -1,0 +1,143 @@
+// Commit statuses back to the forge: GitHub and Gitea have a statuses API, Gogs has none. A status
+// that cannot be sent is logged and never fails the build; the token never reaches a log line.
+import type { Logger } from '../../core/logger.ts';
+import type { BuildStatus } from '../../core/records.ts';
+import type { Pipeline } from '../../pipelines/schema.ts';
+
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+
+export interface ReportStatusInput {
+  pipeline: Pipeline;
+  build: { id: string; sha: string; number?: number };
+  state: CommitState;
+  /** SLIPWAY_PUBLIC_URL: target_url is <publicUrl>/builds/<id>. */
+  publicUrl: string;
+  /** Goes into the description when there is one. */
+  environmentUrl?: string;
+  /** Overrides the default description. */
+  description?: string;
+  log: Logger;
+  /** Where the token's env var is looked up; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export type ReportStatusResult = { sent: true; status: number } | { sent: false; reason: string };
+
+/** The commit state a build status maps to. */
+export function commitStateFor(status: BuildStatus): CommitState {
+  switch (status) {
+    case 'queued':
+    case 'running':
+      return 'pending';
+    case 'succeeded':
+      return 'success';
+    case 'failed':
+      return 'failure';
+    case 'cancelled':
+      return 'error';
+  }
+}
+
+/** owner and repo from a clone URL: https://host/owner/repo.git, git@host:owner/repo.git, ssh://…/owner/repo. */
+export function parseOwnerRepo(repoUrl: string): { origin?: string; owner: string; repo: string } | undefined {
+  let origin: string | undefined;
+  let pathPart: string;
+  const scp = /^[^@/]+@([^:/]+):(.+)$/.exec(repoUrl);
+  if (scp) pathPart = scp[2]!;
+  else {
+    try {
+      const u = new URL(repoUrl);
+      if (u.protocol === 'http:' || u.protocol === 'https:') origin = u.origin;
+      pathPart = u.pathname;
+    } catch {
+      return undefined;
+    }
+  }
+  const segs = pathPart.replace(/\.git\/?$/, '').split('/').filter(Boolean);
+  if (segs.length < 2) return undefined;
+  const owner = segs[segs.length - 2]!;
+  const repo = segs[segs.length - 1]!;
+  return origin ? { origin, owner, repo } : { owner, repo };
+}
+
+function defaultDescription(input: ReportStatusInput): string {
+  if (input.environmentUrl) return input.environmentUrl;
+  const n = input.build.number !== undefined ? ` #${input.build.number}` : '';
+  switch (input.state) {
+    case 'pending':
+      return `Build${n} in progress`;
+    case 'success':
+      return `Build${n} succeeded`;
+    case 'failure':
+      return `Build${n} failed`;
+    case 'error':
+      return `Build${n} did not finish`;
+  }
+}
+
+function statusUrl(forge: 'github' | 'gitea', apiUrl: string | undefined, parsed: { origin?: string; owner: string; repo: string }, sha: string): string | undefined {
+  const tail = `repos/${encodeURIComponent(parsed.owner)}/${encodeURIComponent(parsed.repo)}/statuses/${encodeURIComponent(sha)}`;
+  if (forge === 'github') {
+    const base = apiUrl ?? (parsed.origin === undefined || parsed.origin === 'https://github.com' ? 'https://api.github.com' : `${parsed.origin}/api/v3`);
+    return `${base.replace(/\/+$/, '')}/${tail}`;
+  }
+  const base = apiUrl ?? parsed.origin;
+  return base ? `${base.replace(/\/+$/, '')}/api/v1/${tail}` : undefined;
+}
+
+/**
+ * Sends one commit status for the build. Never throws: what went wrong is logged and returned.
+ */
+export async function reportStatus(input: ReportStatusInput): Promise<ReportStatusResult> {
+  const { pipeline, build, log } = input;
+  const fields = { pipeline: pipeline.metadata.name, build: build.id, state: input.state };
+  const cfg = pipeline.source.status;
+  if (!cfg) return { sent: false, reason: 'no status configured' };
+  if (cfg.forge === 'gogs') {
+    log.debug({ ...fields, forge: 'gogs' }, 'commit status skipped: gogs has no status api');
+    return { sent: false, reason: 'gogs has no status api' };
+  }
+  const token = (input.env ?? process.env)[cfg.token.env];
+  if (!token) {
+    log.warn({ ...fields, tokenEnv: cfg.token.env }, 'commit status skipped: token env var not set');
+    return { sent: false, reason: `${cfg.token.env} is not set` };
+  }
+  const parsed = parseOwnerRepo(pipeline.source.repo);
+  const url = parsed && statusUrl(cfg.forge, cfg.apiUrl, parsed, build.sha);
+  if (!url) {
+    log.warn({ ...fields, forge: cfg.forge }, 'commit status skipped: cannot tell owner and repo from source.repo');
+    return { sent: false, reason: 'cannot tell owner and repo from source.repo' };
+  }
+  const body = {
+    state: input.state,
+    target_url: `${input.publicUrl.replace(/\/+$/, '')}/builds/${encodeURIComponent(build.id)}`,
+    description: (input.description ?? defaultDescription(input)).slice(0, 140),
+    context: cfg.context ?? `slipway/${pipeline.metadata.name}`,
+  };
+  try {
+    const res = await (input.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: {
+        authorization: `token ${token}`,
+        accept: cfg.forge === 'github' ? 'application/vnd.github+json' : 'application/json',
+        'content-type': 'application/json',
+        'user-agent': 'slipway',
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(input.timeoutMs ?? 5000),
+    });
+    await res.body?.cancel();
+    if (!res.ok) {
+      log.warn({ ...fields, forge: cfg.forge, status: res.status }, 'commit status rejected by forge');
+      return { sent: false, reason: `forge answered ${res.status}` };
+    }
+    log.debug({ ...fields, forge: cfg.forge }, 'commit status sent');
+    return { sent: true, status: res.status };
+  } catch (err) {
+    const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
+    log.warn({ ...fields, forge: cfg.forge, reason }, 'commit status not sent');
+    return { sent: false, reason };
+  }
+}

@@ -1,0 +1,167 @@
+// Commit statuses against a local HTTP server on 127.0.0.1 standing in for GitHub and Gitea.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Pipeline } from '../../../pipelines/schema.ts';
+import { reportStatus } from '../../../runner/report/commit-status.ts';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+async function fakeForge(answer: number): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: JSON.parse(raw) as Record<string, unknown> });
+      res.writeHead(answer, { 'content-type': 'application/json' }).end(answer < 300 ? '{"id":1}' : '{"message":"boom"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+function capturedLogger(): { log: pino.Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), lines };
+}
+
+function pipeline(status: Record<string, unknown>, repo = 'http://127.0.0.1:3000/kiamol/kiamol.git'): Pipeline {
+  return Pipeline.parse({ apiVersion: 'slipway/v1', kind: 'Pipeline', metadata: { name: 'bulletin-board' }, source: { repo, status } });
+}
+
+const TOKEN = 'tok-6f1c2e9a-very-secret';
+const SHA = 'a'.repeat(40);
+
+void test('GitHub: POST /repos/{owner}/{repo}/statuses/{sha} with token auth, target_url and context', async () => {
+  const forge = await fakeForge(201);
+  const { log, lines } = capturedLogger();
+  try {
+    const result = await reportStatus({
+      pipeline: pipeline({ forge: 'github', apiUrl: forge.url, token: { env: 'GH_STATUS_TOKEN' } }, 'https://github.com/acme/app.git'),
+      build: { id: 'bulletin-board-7', sha: SHA, number: 7 },
+      state: 'success',
+      publicUrl: 'http://slipway.example:8080/',
+      environmentUrl: 'http://bb-feature.example/',
+      env: { GH_STATUS_TOKEN: TOKEN },
+      log,
+    });
+    assert.deepEqual(result, { sent: true, status: 201 });
+    assert.equal(forge.seen.length, 1);
+    const [req] = forge.seen;
+    assert.equal(req!.method, 'POST');
+    assert.equal(req!.url, `/repos/acme/app/statuses/${SHA}`);
+    assert.equal(req!.headers.authorization, `token ${TOKEN}`);
+    assert.deepEqual(req!.body, {
+      state: 'success',
+      target_url: 'http://slipway.example:8080/builds/bulletin-board-7',
+      description: 'http://bb-feature.example/',
+      context: 'slipway/bulletin-board',
+    });
+    assert.ok(!lines.join('').includes(TOKEN));
+  } finally {
+    await forge.close();
+  }
+});
+
+void test('Gitea: POST /api/v1/repos/{owner}/{repo}/statuses/{sha} with the configured context', async () => {
+  const forge = await fakeForge(201);
+  const { log } = capturedLogger();
+  try {
+    const result = await reportStatus({
+      pipeline: pipeline({ forge: 'gitea', apiUrl: forge.url, token: { env: 'GITEA_TOKEN' }, context: 'ci/slipway' }),
+      build: { id: 'bulletin-board-8', sha: SHA, number: 8 },
+      state: 'pending',
+      publicUrl: 'http://127.0.0.1:8080',
+      env: { GITEA_TOKEN: TOKEN },
+      log,
+    });
+    assert.equal(result.sent, true);
+    const [req] = forge.seen;
+    assert.equal(req!.method, 'POST');
+    assert.equal(req!.url, `/api/v1/repos/kiamol/kiamol/statuses/${SHA}`);
+    assert.equal(req!.headers.authorization, `token ${TOKEN}`);
+    assert.equal(req!.body.state, 'pending');
+    assert.equal(req!.body.context, 'ci/slipway');
+    assert.equal(req!.body.target_url, 'http://127.0.0.1:8080/builds/bulletin-board-8');
+    assert.equal(req!.body.description, 'Build #8 in progress');
+  } finally {
+    await forge.close();
+  }
+});
+
+void test('a forge answering 500 is logged, never thrown, and the token stays out of the log', async () => {
+  const forge = await fakeForge(500);
+  const { log, lines } = capturedLogger();
+  try {
+    const result = await reportStatus({
+      pipeline: pipeline({ forge: 'gitea', apiUrl: forge.url, token: { env: 'GITEA_TOKEN' } }),
+      build: { id: 'bulletin-board-9', sha: SHA },
+      state: 'failure',
+      publicUrl: 'http://127.0.0.1:8080',
+      env: { GITEA_TOKEN: TOKEN },
+      log,
+    });
+    assert.deepEqual(result, { sent: false, reason: 'forge answered 500' });
+    assert.equal(forge.seen.length, 1);
+    assert.match(lines.join(''), /commit status rejected by forge/);
+    assert.ok(!lines.join('').includes(TOKEN));
+  } finally {
+    await forge.close();
+  }
+});
+
+void test('an unreachable forge does not throw', async () => {
+  const forge = await fakeForge(201);
+  await forge.close(); // the port is now closed
+  const { log, lines } = capturedLogger();
+  const result = await reportStatus({
+    pipeline: pipeline({ forge: 'github', apiUrl: forge.url, token: { env: 'T' } }),
+    build: { id: 'bulletin-board-10', sha: SHA },
+    state: 'success',
+    publicUrl: 'http://127.0.0.1:8080',
+    env: { T: TOKEN },
+    log,
+    timeoutMs: 2000,
+  });
+  assert.equal(result.sent, false);
+  assert.ok(!lines.join('').includes(TOKEN));
+});
+
+void test('Gogs is skipped with a debug log; a missing token is skipped with a warning', async () => {
+  const { log, lines } = capturedLogger();
+  const gogs = await reportStatus({
+    pipeline: pipeline({ forge: 'gogs', token: { env: 'GOGS_TOKEN' } }),
+    build: { id: 'bulletin-board-11', sha: SHA },
+    state: 'success',
+    publicUrl: 'http://127.0.0.1:8080',
+    env: { GOGS_TOKEN: TOKEN },
+    log,
+  });
+  assert.deepEqual(gogs, { sent: false, reason: 'gogs has no status api' });
+  assert.match(lines.join(''), /"level":20.*gogs has no status api/);
+  const missing = await reportStatus({
+    pipeline: pipeline({ forge: 'github', apiUrl: 'http://127.0.0.1:9', token: { env: 'NOT_SET_ANYWHERE' } }),
+    build: { id: 'bulletin-board-12', sha: SHA },
+    state: 'success',
+    publicUrl: 'http://127.0.0.1:8080',
+    env: {},
+    log,
+  });
+  assert.deepEqual(missing, { sent: false, reason: 'NOT_SET_ANYWHERE is not set' });
+});

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { commitStateFor, parseOwnerRepo } from '../../../../runner/report/commit-status.ts';
+
+void test('owner and repo come from http, scp-like and ssh clone URLs', () => {
+  assert.deepEqual(parseOwnerRepo('http://127.0.0.1:3000/kiamol/kiamol.git'), { origin: 'http://127.0.0.1:3000', owner: 'kiamol', repo: 'kiamol' });
+  assert.deepEqual(parseOwnerRepo('https://github.com/acme/app'), { origin: 'https://github.com', owner: 'acme', repo: 'app' });
+  assert.deepEqual(parseOwnerRepo('https://git.example.com/sub/path/acme/app.git'), { origin: 'https://git.example.com', owner: 'acme', repo: 'app' });
+  assert.deepEqual(parseOwnerRepo('git@github.com:acme/app.git'), { owner: 'acme', repo: 'app' });
+  assert.deepEqual(parseOwnerRepo('ssh://git@github.com/acme/app.git'), { owner: 'acme', repo: 'app' });
+  assert.equal(parseOwnerRepo('not a url'), undefined);
+  assert.equal(parseOwnerRepo('https://github.com/onlyone'), undefined);
+});
+
+void test('build statuses map to commit states', () => {
+  assert.equal(commitStateFor('queued'), 'pending');
+  assert.equal(commitStateFor('running'), 'pending');
+  assert.equal(commitStateFor('succeeded'), 'success');
+  assert.equal(commitStateFor('failed'), 'failure');
+  assert.equal(commitStateFor('cancelled'), 'error');
+});
