@@ -9,12 +9,20 @@ export interface BuildJob {
   buildId: string;
 }
 
-/** Tear down the environment of (pipeline, branch). jobId = `teardown:<pipeline>:<branch>:<ts>`. */
+/** Tear down the environment of (pipeline, branch). jobId = teardownJobId(pipeline, branch). */
 export interface TeardownJob {
   pipeline: string;
   branch: string;
   reason: string;
   deliveryId?: string;
+}
+
+/**
+ * The jobId of a teardown job: `teardown.<pipeline>.<branch>.<ts>`. BullMQ refuses custom ids
+ * with ':' in them (git refuses ':' in branch names, but a stray one becomes '_').
+ */
+export function teardownJobId(pipeline: string, branch: string, at: number = Date.now()): string {
+  return `teardown.${pipeline}.${branch}.${at}`.replaceAll(':', '_');
 }
 
 export interface Queues {
