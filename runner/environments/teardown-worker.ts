@@ -1,0 +1,31 @@
+// The BullMQ worker that consumes teardown jobs (branch deletion webhooks, DELETE
+// /api/environments/:id, the sweeper and reconcile). The queue's attempts and backoff retry a
+// failed teardown; teardownEnvironment is idempotent, so a retry picks up where it stopped.
+import { Worker, type ConnectionOptions } from 'bullmq';
+import { TEARDOWN_QUEUE, type TeardownJob } from '../../core/queue.ts';
+import type { EnvironmentRecord } from '../../core/records.ts';
+import { teardownEnvironment, type TeardownDeps } from './teardown.ts';
+
+export interface TeardownWorkerOptions extends TeardownDeps {
+  connection: ConnectionOptions;
+  /** BullMQ key prefix (tests use their own). */
+  prefix?: string;
+  concurrency?: number;
+}
+
+export function createTeardownWorker(opts: TeardownWorkerOptions): Worker<TeardownJob, EnvironmentRecord | undefined> {
+  const { connection, prefix, concurrency, ...deps } = opts;
+  const worker = new Worker<TeardownJob, EnvironmentRecord | undefined>(
+    TEARDOWN_QUEUE,
+    async (job) => {
+      deps.log.info({ job: job.id, pipeline: job.data.pipeline, branch: job.data.branch, attempt: job.attemptsMade + 1 }, 'teardown job started');
+      return teardownEnvironment(deps, { pipeline: job.data.pipeline, branch: job.data.branch, reason: job.data.reason });
+    },
+    { connection, prefix: prefix ?? 'slipway-bull', concurrency: concurrency ?? 2 },
+  );
+  worker.on('failed', (job, err) => {
+    deps.log.warn({ job: job?.id, pipeline: job?.data.pipeline, branch: job?.data.branch, attempts: job?.attemptsMade, err: err.message }, 'teardown job failed');
+  });
+  worker.on('error', (err) => deps.log.error({ err: err.message }, 'teardown worker error'));
+  return worker;
+}
