@@ -15,6 +15,8 @@ export interface TeardownJob {
   branch: string;
   reason: string;
   deliveryId?: string;
+  /** Set by the sweeper: tear down only if the environment is still expired once the lock is held. */
+  onlyIfExpired?: boolean;
 }
 
 /**

@@ -19,7 +19,8 @@ export function createTeardownWorker(opts: TeardownWorkerOptions): Worker<Teardo
     TEARDOWN_QUEUE,
     async (job) => {
       deps.log.info({ job: job.id, pipeline: job.data.pipeline, branch: job.data.branch, attempt: job.attemptsMade + 1 }, 'teardown job started');
-      return teardownEnvironment(deps, { pipeline: job.data.pipeline, branch: job.data.branch, reason: job.data.reason });
+      const { pipeline, branch, reason, onlyIfExpired } = job.data;
+      return teardownEnvironment(deps, { pipeline, branch, reason, onlyIfExpired: onlyIfExpired ?? false });
     },
     { connection, prefix: prefix ?? 'slipway-bull', concurrency: concurrency ?? 2 },
   );

@@ -37,6 +37,8 @@ export interface TeardownRequest {
   pipeline: string;
   branch: string;
   reason: string;
+  /** Only if still expired once the lock is held (a deploy that waited ahead of us renews it). */
+  onlyIfExpired?: boolean;
 }
 
 function notFound(err: unknown): boolean {
@@ -81,6 +83,12 @@ export async function teardownEnvironment(deps: TeardownDeps, req: TeardownReque
     namespace,
     async () => {
       // Read again under the lock: a deploy may have changed it while we waited.
+      const current = await store.get(req.pipeline, req.branch);
+      if (!current || current.status === 'deleted') return current;
+      if (req.onlyIfExpired && (!current.expiresAt || Date.parse(current.expiresAt) > now().getTime())) {
+        log.info({ namespace, expiresAt: current.expiresAt }, 'teardown skipped: environment renewed');
+        return current;
+      }
       const rec = await store.upsert(req.pipeline, req.branch, (cur) =>
         cur && cur.status !== 'deleted' ? { ...cur, status: 'tearing-down', updatedAt: now().toISOString() } : undefined,
       );

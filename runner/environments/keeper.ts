@@ -1,0 +1,75 @@
+// The environment keeper the runner's start composes: the teardown worker, plus the sweeper and
+// reconcile run once at start and then every interval (never two rounds at once).
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { errorMessage } from '../../core/errors.ts';
+import { TEARDOWN_QUEUE, teardownJobId, type TeardownJob } from '../../core/queue.ts';
+import type { Pipeline } from '../../pipelines/schema.ts';
+import { reconcileEnvironments, type BranchLister } from './reconcile.ts';
+import { sweepExpired } from './sweeper.ts';
+import type { TeardownRequest } from './teardown.ts';
+import { createTeardownWorker, type TeardownWorkerOptions } from './teardown-worker.ts';
+
+export interface KeeperOptions extends TeardownWorkerOptions {
+  connection: ConnectionOptions;
+  git: BranchLister;
+  pipelines: () => Pipeline[] | Promise<Pipeline[]>;
+  /** How often sweep and reconcile run; default 5 minutes. */
+  intervalMs?: number;
+  /** The teardown queue to add to; one of the keeper's own when absent. */
+  queue?: Queue<TeardownJob>;
+}
+
+export interface EnvironmentKeeper {
+  /** One sweep + reconcile round now (the timer runs them too). */
+  runOnce(): Promise<{ swept: string[]; reconciled: string[] }>;
+  close(): Promise<void>;
+}
+
+export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
+  const { git, pipelines, intervalMs, queue: givenQueue, ...workerOpts } = opts;
+  const log = opts.log;
+  const worker = createTeardownWorker(workerOpts);
+  const queue =
+    givenQueue ??
+    new Queue<TeardownJob>(TEARDOWN_QUEUE, {
+      connection: opts.connection,
+      prefix: opts.prefix ?? 'slipway-bull',
+      defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 2000 } },
+    });
+  const teardown = async (req: TeardownRequest): Promise<void> => {
+    const job: TeardownJob = { pipeline: req.pipeline, branch: req.branch, reason: req.reason };
+    if (req.onlyIfExpired) job.onlyIfExpired = true;
+    await queue.add('teardown', job, { jobId: teardownJobId(req.pipeline, req.branch) });
+  };
+  const deps = { redis: opts.redis, keys: opts.keys, log, pipelines, teardown };
+
+  let running: Promise<{ swept: string[]; reconciled: string[] }> | undefined;
+  const round = (): Promise<{ swept: string[]; reconciled: string[] }> => {
+    running ??= (async () => {
+      try {
+        const swept = await sweepExpired(deps);
+        const reconciled = await reconcileEnvironments({ ...deps, git });
+        return { swept, reconciled };
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const tick = (): void => {
+    round().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'environment keeper round failed'));
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs ?? 5 * 60_000);
+  timer.unref();
+
+  return {
+    runOnce: round,
+    async close() {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+      await worker.close();
+      if (!givenQueue) await queue.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Reconcile: environments whose branch is gone from the repository are torn down, even when the
+// delete webhook was missed or never sent. A repository that cannot be listed (or lists no
+// branch at all) is left alone: an outage must never look like every branch was deleted.
+import type { Redis } from 'ioredis';
+import { EnvStore } from '../../core/env-store.ts';
+import { errorMessage } from '../../core/errors.ts';
+import type { Keys } from '../../core/keys.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { EnvironmentRecord } from '../../core/records.ts';
+import type { Pipeline } from '../../pipelines/schema.ts';
+import { effectivePipeline } from '../../pipelines/profiles.ts';
+import { needsKeeping } from './live.ts';
+import type { TeardownRequest } from './teardown.ts';
+
+/** What reconcile needs from runner/git.ts (its Git interface fits). */
+export interface BranchLister {
+  lsRemoteBranches(url: string, options?: { allowLocal?: boolean }): Promise<Array<{ branch: string }>>;
+}
+
+export interface ReconcileDeps {
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  git: BranchLister;
+  pipelines: () => Pipeline[] | Promise<Pipeline[]>;
+  teardown: (req: TeardownRequest) => Promise<unknown>;
+  now?: () => Date;
+}
+
+/** Tears down environments whose branch no longer exists; resolves with their ids. */
+export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string[]> {
+  const now = (deps.now ?? (() => new Date()))();
+  const byPipeline = new Map<string, EnvironmentRecord[]>();
+  for (const rec of await new EnvStore(deps.redis, deps.keys).list()) {
+    if (!needsKeeping(rec, now)) continue;
+    byPipeline.set(rec.pipeline, [...(byPipeline.get(rec.pipeline) ?? []), rec]);
+  }
+  if (byPipeline.size === 0) return [];
+  const pipelines = new Map((await deps.pipelines()).map((p) => [p.metadata.name, p]));
+  const gone: string[] = [];
+  for (const [name, envs] of byPipeline) {
+    const pipeline = pipelines.get(name);
+    if (!pipeline) {
+      deps.log.warn({ pipeline: name, environments: envs.length }, 'reconcile skipped: pipeline not loaded');
+      continue;
+    }
+    let branches: Set<string>;
+    try {
+      const heads = await deps.git.lsRemoteBranches(pipeline.source.repo, { allowLocal: pipeline.source.allowLocal });
+      branches = new Set(heads.map((h) => h.branch));
+    } catch (err) {
+      deps.log.warn({ pipeline: name, err: errorMessage(err) }, 'reconcile skipped: cannot list branches');
+      continue;
+    }
+    if (branches.size === 0) {
+      deps.log.warn({ pipeline: name }, 'reconcile skipped: repository lists no branches');
+      continue;
+    }
+    for (const rec of envs) {
+      if (branches.has(rec.branch)) continue;
+      if (!effectivePipeline(pipeline, rec.branch).pipeline.environment.teardownOnBranchDelete) {
+        deps.log.info({ env: rec.id, branch: rec.branch }, 'branch gone, environment kept: teardownOnBranchDelete is false');
+        continue;
+      }
+      deps.log.info({ env: rec.id, pipeline: name, branch: rec.branch }, 'branch gone, tearing environment down');
+      try {
+        await deps.teardown({ pipeline: name, branch: rec.branch, reason: 'branch deleted (found by reconcile)' });
+        gone.push(rec.id);
+      } catch (err) {
+        deps.log.warn({ env: rec.id, err: errorMessage(err) }, 'reconcile teardown failed');
+      }
+    }
+  }
+  return gone;
+}
