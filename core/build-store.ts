@@ -103,7 +103,9 @@ export class BuildStore {
   }
 
   /** Older builds of the same branch, newest first: the candidates a new push supersedes. */
-  async olderOnBranch(pipeline: string, branch: string, number: number): Promise<string[]> {
-    return this.redis.zrevrangebyscore(this.keys.branchBuilds(pipeline, branch), `(${number}`, '-inf');
+  async olderOnBranch(pipeline: string, branch: string, number: number, limit?: number): Promise<string[]> {
+    const key = this.keys.branchBuilds(pipeline, branch);
+    if (limit === undefined) return this.redis.zrevrangebyscore(key, `(${number}`, '-inf');
+    return this.redis.zrevrangebyscore(key, `(${number}`, '-inf', 'LIMIT', 0, limit);
   }
 }

@@ -1,0 +1,33 @@
+// Repository URLs are compared normalised: scheme and host lower-case, default port, credentials,
+// trailing slash and `.git` dropped. scp-like `git@host:owner/repo` becomes ssh://host/owner/repo.
+
+export function normalizeRepoUrl(raw: string): string {
+  const trimmed = raw.trim();
+  const scp = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/\/)(.+)$/.exec(trimmed);
+  const candidate = scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? `ssh://${scp[1]}/${scp[2]}` : trimmed;
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    return trimmed.replace(/\/+$/, '').replace(/\.git$/i, '').toLowerCase();
+  }
+  const scheme = url.protocol.toLowerCase();
+  const host = url.hostname.toLowerCase();
+  const defaultPort = ({ 'http:': '80', 'https:': '443', 'ssh:': '22', 'git:': '9418' } as Record<string, string>)[scheme];
+  const port = url.port && url.port !== defaultPort ? `:${url.port}` : '';
+  let pathname = url.pathname.replace(/\/+$/, '').replace(/\.git$/i, '').replace(/\/+$/, '');
+  if (scheme === 'file:') pathname = decodeURIComponent(pathname);
+  return `${scheme}//${host}${port}${pathname}`;
+}
+
+/** The URL with any user and password removed, for records and messages. */
+export function stripCredentials(raw: string): string {
+  try {
+    const url = new URL(raw);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return raw;
+  }
+}

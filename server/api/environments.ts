@@ -1,0 +1,24 @@
+// GET /api/environments, DELETE /api/environments/:id (queues the teardown; 202).
+import { Router } from 'express';
+import { NotFoundError } from '../../core/errors.ts';
+import { requireToken } from '../auth.ts';
+import type { ApiDeps } from './deps.ts';
+
+export function environmentsRouter(deps: ApiDeps): Router {
+  const r = Router();
+
+  r.get('/api/environments', async (_req, res) => {
+    res.json({ environments: await deps.envs.list() });
+  });
+
+  r.delete('/api/environments/:id', requireToken(deps.apiToken), async (req, res) => {
+    const id = String(req.params.id);
+    const env = await deps.envs.getById(id);
+    if (!env || env.status === 'deleted') throw new NotFoundError(`no environment ${id}`);
+    await deps.trigger.queues.teardown.add('teardown', { pipeline: env.pipeline, branch: env.branch, reason: 'deleted through the API' });
+    deps.log.info({ environment: id, pipeline: env.pipeline, branch: env.branch }, 'teardown queued on request');
+    res.status(202).json({ environment: env, teardown: 'queued' });
+  });
+
+  return r;
+}

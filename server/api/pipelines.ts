@@ -1,0 +1,85 @@
+// GET /api/pipelines, GET and POST /api/pipelines/:name/builds.
+import { Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import type { BuildRecord, BuildStatus } from '../../core/records.ts';
+import { stripCredentials } from '../../core/repo-url.ts';
+import { queueBuild, supersedeInBackground } from '../../core/trigger.ts';
+import type { LoadedPipeline } from '../../pipelines/schema.ts';
+import { requester, requireToken } from '../auth.ts';
+import type { ApiDeps } from './deps.ts';
+
+const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+const ListQuery = z.strictObject({
+  branch: z.string().min(1).optional(),
+  status: z.enum(STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+export const ManualTrigger = z.strictObject({
+  branch: z.string().min(1).max(255).optional(),
+  sha: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/i, 'must be a commit sha (hex)')
+    .optional(),
+  params: z.record(z.string(), z.string()).optional(),
+});
+
+function zodMessage(err: z.ZodError): string {
+  return err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+export function findPipeline(deps: ApiDeps, name: string): LoadedPipeline {
+  const found = deps.pipelines().find((p) => p.pipeline.metadata.name === name);
+  if (!found) throw new NotFoundError(`no pipeline ${name}`);
+  return found;
+}
+
+
+export function pipelinesRouter(deps: ApiDeps): Router {
+  const r = Router();
+  const { builds } = deps.trigger;
+
+  r.get('/api/pipelines', async (_req, res) => {
+    const out = await Promise.all(
+      deps.pipelines().map(async ({ pipeline }) => ({
+        name: pipeline.metadata.name,
+        repo: stripCredentials(pipeline.source.repo),
+        lastBuild: (await builds.latest(pipeline.metadata.name)) ?? null,
+      })),
+    );
+    res.json({ pipelines: out });
+  });
+
+  r.get('/api/pipelines/:name/builds', async (req, res) => {
+    const name = String(req.params.name);
+    const q = ListQuery.safeParse(req.query);
+    if (!q.success) throw new ValidationError(zodMessage(q.error));
+    const known = deps.pipelines().some((p) => p.pipeline.metadata.name === name);
+    const list = await builds.list(name, q.data as { branch?: string; status?: BuildStatus; limit?: number });
+    if (!known && list.length === 0) throw new NotFoundError(`no pipeline ${name}`);
+    res.json({ builds: list });
+  });
+
+  r.post('/api/pipelines/:name/builds', requireToken(deps.apiToken), async (req, res) => {
+    const { pipeline } = findPipeline(deps, String(req.params.name));
+    const body = ManualTrigger.safeParse(req.body ?? {});
+    if (!body.success) throw new ValidationError(zodMessage(body.error));
+    const { branch, sha, params } = body.data;
+    if (branch === undefined && sha === undefined) throw new ValidationError('give a branch, a sha, or both');
+    // Without a sha the record says sha: '' and the runner resolves the branch head.
+    const build: BuildRecord = await queueBuild(deps.trigger, {
+      pipeline: pipeline.metadata.name,
+      trigger: { type: 'manual', by: requester(req) },
+      repo: pipeline.source.repo,
+      ...(branch !== undefined ? { branch } : {}),
+      sha: sha?.toLowerCase() ?? '',
+      ...(params ? { params } : {}),
+    });
+    supersedeInBackground(deps.trigger, build);
+    res.status(201).json(build);
+  });
+
+  return r;
+}

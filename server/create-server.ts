@@ -1,0 +1,161 @@
+// The HTTP edge. Webhooks (POST /hooks/*) run on bare node:http, the lean hot path; everything
+// else (REST, health, metrics, and whatever `extend` mounts, e.g. the dashboard) goes to express.
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import { BuildStore } from '../core/build-store.ts';
+import type { Config } from '../core/config.ts';
+import { EnvStore } from '../core/env-store.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import type { Keys } from '../core/keys.ts';
+import { LogStream } from '../core/log-stream.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Queues } from '../core/queue.ts';
+import type { TriggerDeps } from '../core/trigger.ts';
+import type { LoadedPipeline } from '../pipelines/schema.ts';
+import { buildsRouter } from './api/builds.ts';
+import type { ApiDeps } from './api/deps.ts';
+import { environmentsRouter } from './api/environments.ts';
+import { healthRouter } from './api/health.ts';
+import { logsRouter } from './api/logs.ts';
+import { pipelinesRouter } from './api/pipelines.ts';
+import { sendError } from './errors.ts';
+import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { createWebhookHandler, ADAPTERS } from './webhooks/intake.ts';
+import { indexPipelines, type PipelineIndex } from './webhooks/match.ts';
+import type { Forge } from './webhooks/types.ts';
+
+export interface ServerDeps {
+  redis: Redis;
+  keys: Keys;
+  queues: Queues;
+  pipelines: LoadedPipeline[];
+  config: Pick<Config, 'apiToken' | 'publicUrl'>;
+  log: Logger;
+  /** Where webhook secrets are read (source.secret.env names a variable here). */
+  env?: NodeJS.ProcessEnv;
+  maxBodyBytes?: number;
+  heartbeatSeconds?: number;
+  defaultMetrics?: boolean;
+  /** Mount more routes (the dashboard) on the express app. */
+  extend?: (app: Express, deps: ApiDeps) => void;
+}
+
+export interface SlipwayServer {
+  handler: RequestListener;
+  app: Express;
+  metrics: ServerMetrics;
+  /** Swap the pipeline set (e.g. after the files changed). */
+  setPipelines(pipelines: LoadedPipeline[]): void;
+  /** Ends live SSE streams. Does not close Redis or the queues: the caller owns them. */
+  close(): void;
+}
+
+export function createServer(deps: ServerDeps): SlipwayServer {
+  const env = deps.env ?? process.env;
+  const metrics = createMetrics(deps.queues, { defaultMetrics: deps.defaultMetrics ?? false });
+  let pipelines = deps.pipelines;
+  let index: PipelineIndex = indexPipelines(pipelines);
+  const shutdown = new AbortController();
+  const trigger: TriggerDeps = {
+    redis: deps.redis,
+    keys: deps.keys,
+    builds: new BuildStore(deps.redis, deps.keys),
+    logs: new LogStream(deps.redis, deps.keys),
+    queues: deps.queues,
+    log: deps.log,
+    onStatus: (pipeline, status) => metrics.builds.inc({ pipeline, status }),
+  };
+  const apiDeps: ApiDeps = {
+    trigger,
+    envs: new EnvStore(deps.redis, deps.keys),
+    pipelines: () => pipelines,
+    apiToken: deps.config.apiToken,
+    publicUrl: deps.config.publicUrl,
+    log: deps.log,
+    shutdown: shutdown.signal,
+    ...(deps.heartbeatSeconds !== undefined ? { heartbeatSeconds: deps.heartbeatSeconds } : {}),
+  };
+
+  const webhook = createWebhookHandler({
+    trigger,
+    keys: deps.keys,
+    index: () => index,
+    secret: (name) => env[name] || undefined,
+    publicUrl: deps.config.publicUrl,
+    metrics,
+    log: deps.log,
+    ...(deps.maxBodyBytes !== undefined ? { maxBodyBytes: deps.maxBodyBytes } : {}),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const start = performance.now();
+    res.once('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, (performance.now() - start) / 1000);
+    });
+    next();
+  });
+  app.use(express.json({ limit: '100kb' }));
+  app.use(healthRouter(deps.redis, metrics));
+  app.use(pipelinesRouter(apiDeps));
+  app.use(buildsRouter(apiDeps));
+  app.use(logsRouter(apiDeps));
+  app.use(environmentsRouter(apiDeps));
+  deps.extend?.(app, apiDeps);
+  app.use((req: Request) => {
+    throw new NotFoundError(`no route ${req.method} ${req.path}`);
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.parse.failed') return void sendError(res, new ValidationError('the body is not valid JSON'));
+    if (e.type === 'entity.too.large') return void sendError(res, new ValidationError('the body is too large'));
+    sendError(res, err, deps.log);
+  });
+
+  const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    if (req.method === 'POST' && url.startsWith('/hooks/')) {
+      const q = url.indexOf('?');
+      const forge = url.slice('/hooks/'.length, q === -1 ? undefined : q);
+      if (forge in ADAPTERS) {
+        const start = performance.now();
+        res.once('finish', () => {
+          metrics.httpDuration.observe({ method: 'POST', route: '/hooks/:forge', status: String(res.statusCode) }, (performance.now() - start) / 1000);
+        });
+        webhook(req, res, forge as Forge);
+        return;
+      }
+    }
+    app(req, res);
+  };
+
+  return {
+    handler,
+    app,
+    metrics,
+    setPipelines(next) {
+      pipelines = next;
+      index = indexPipelines(next);
+    },
+    close() {
+      shutdown.abort();
+    },
+  };
+}
+
+/** Listens on host:port (port 0 picks a free one) and resolves with the server and its base URL. */
+export async function listen(slipway: SlipwayServer, port: number, host: string): Promise<{ server: Server; url: string }> {
+  const server = createHttpServer(slipway.handler);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return { server, url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}` };
+}

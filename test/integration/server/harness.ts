@@ -1,0 +1,137 @@
+// A real Slipway server for integration tests: its own Redis key prefix and BullMQ prefix, real
+// HTTP on 127.0.0.1 and a free port, pipelines parsed from YAML by the real loader.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BuildStore } from '../../../core/build-store.ts';
+import { EnvStore } from '../../../core/env-store.ts';
+import { LogStream } from '../../../core/log-stream.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import { createQueues, type Queues } from '../../../core/queue.ts';
+import type { BuildRecord } from '../../../core/records.ts';
+import { parsePipelines } from '../../../pipelines/load.ts';
+import { createServer, listen, type SlipwayServer } from '../../../server/create-server.ts';
+import { hmacHex } from '../../../server/webhooks/signature.ts';
+import type { Forge } from '../../../server/webhooks/types.ts';
+import { ROOT, testenv, testRedis } from '../../helpers/testenv.ts';
+
+export const SECRET = 'it-is-a-secret-0f9a';
+export const TOKEN = 'test-token-7d1c';
+
+export function pipelineYaml(name: string, repo: string, on = ''): string {
+  return `apiVersion: slipway/v1
+kind: Pipeline
+metadata:
+  name: ${name}
+source:
+  repo: ${repo}
+  secret: { env: HOOK_SECRET }
+${on}
+build:
+  artifacts:
+    - image: 127.0.0.1:5000/test/${name}
+`;
+}
+
+export function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/webhooks', name), 'utf8')) as Record<string, unknown>;
+}
+
+export interface Harness {
+  url: string;
+  server: SlipwayServer;
+  redis: Awaited<ReturnType<typeof testRedis>>['redis'];
+  keys: Awaited<ReturnType<typeof testRedis>>['keys'];
+  queues: Queues;
+  builds: BuildStore;
+  logs: LogStream;
+  envs: EnvStore;
+  allBuilds(pipeline: string): Promise<BuildRecord[]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(yamls: string[], options: { maxBodyBytes?: number; heartbeatSeconds?: number } = {}): Promise<Harness> {
+  const t = await testRedis();
+  const u = new URL(testenv().redisUrl);
+  const queues = createQueues({ host: u.hostname, port: Number(u.port), db: Number(u.pathname.slice(1) || 0), maxRetriesPerRequest: null }, t.bullPrefix);
+  const pipelines = yamls.flatMap((y, i) => {
+    const res = parsePipelines(y, `p${i}.yaml`);
+    if (res.errors.length) throw new Error(JSON.stringify(res.errors));
+    return res.pipelines;
+  });
+  const server = createServer({
+    redis: t.redis,
+    keys: t.keys,
+    queues,
+    pipelines,
+    config: { apiToken: TOKEN, publicUrl: 'http://slipway.test' },
+    log: silentLogger(),
+    env: { HOOK_SECRET: SECRET },
+    ...options,
+  });
+  const { server: http, url } = await listen(server, 0, '127.0.0.1');
+  const builds = new BuildStore(t.redis, t.keys);
+  return {
+    url,
+    server,
+    redis: t.redis,
+    keys: t.keys,
+    queues,
+    builds,
+    logs: new LogStream(t.redis, t.keys),
+    envs: new EnvStore(t.redis, t.keys),
+    allBuilds: (p) => builds.list(p, { limit: 500 }),
+    async close() {
+      server.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await queues.close();
+      await t.cleanup();
+    },
+  };
+}
+
+export interface HookOptions {
+  secret?: string | null;
+  event?: string;
+  delivery?: string;
+  body?: string;
+}
+
+export const HEADERS: Record<Forge, { signature: string; event: string; delivery: string; prefix: string }> = {
+  github: { signature: 'x-hub-signature-256', event: 'x-github-event', delivery: 'x-github-delivery', prefix: 'sha256=' },
+  gogs: { signature: 'x-gogs-signature', event: 'x-gogs-event', delivery: 'x-gogs-delivery', prefix: '' },
+  gitea: { signature: 'x-gitea-signature', event: 'x-gitea-event', delivery: 'x-gitea-delivery', prefix: '' },
+};
+
+/** POSTs a payload the way the forge does: signed with the secret (null: no signature header). */
+export async function postHook(
+  base: string,
+  forge: Forge,
+  payload: unknown,
+  options: HookOptions = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = options.body ?? JSON.stringify(payload);
+  const h = HEADERS[forge];
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    [h.event]: options.event ?? 'push',
+    [h.delivery]: options.delivery ?? randomUUID(),
+  };
+  const secret = options.secret === undefined ? SECRET : options.secret;
+  if (secret !== null) headers[h.signature] = `${h.prefix}${hmacHex(secret, Buffer.from(body))}`;
+  const res = await fetch(`${base}/hooks/${forge}`, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** Polls until `check` returns a value (not a timed assertion: the bound is only a safety net). */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, limitMs = 20_000): Promise<T> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
