@@ -164,7 +164,7 @@ void describe('webhook intake', () => {
       assert.equal((listed as { builds: { id: string }[] }).builds[0]!.id, record.id);
     }
     // Give any (wrongly) spawned process a moment to have run before looking for its trace.
-    await eventually(async () => (await h.queues.builds.getJobCounts('waiting')).waiting > 0, 'queued jobs');
+    await eventually(async () => ((await h.queues.builds.getJobCounts('waiting')).waiting ?? 0) > 0, 'queued jobs');
     assert.equal(existsSync(marker), false);
   });
 });
