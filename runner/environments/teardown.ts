@@ -125,6 +125,12 @@ export async function teardownEnvironment(deps: TeardownDeps, req: TeardownReque
       log.info({ namespace, reason: req.reason }, 'environment torn down');
       return done;
     },
-    { ...deps.lock, onWait: () => log.info({ namespace }, 'teardown waiting for the deploy lock') },
+    {
+      ...deps.lock,
+      onWait: () => {
+        log.info({ namespace }, 'teardown waiting for the deploy lock');
+        deps.lock?.onWait?.();
+      },
+    },
   );
 }
