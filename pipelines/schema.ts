@@ -83,6 +83,8 @@ export const TestStep = z.strictObject({
   run: z.array(z.string()).min(1, 'must be an argv array with at least the command'),
   workdir: z.string().default('.'),
   env: z.record(z.string(), z.string()).default({}),
+  /** Variables whose values come from the runner's environment; masked in the build log. */
+  secretEnv: z.record(z.string(), SecretRef).optional(),
   timeout: Duration.default('10m'),
 });
 export type TestStep = z.infer<typeof TestStep>;

@@ -1,0 +1,34 @@
+// buildah, rootless-friendly: vfs storage, chroot isolation; push writes the digest to a file.
+import { readDigestFile } from './read-digest.ts';
+import { buildArgFlags, type Builder } from './types.ts';
+
+export const buildah: Builder = {
+  name: 'buildah',
+  buildArgv: (i) => [
+    'buildah',
+    '--storage-driver',
+    'vfs',
+    'bud',
+    '--isolation',
+    'chroot',
+    '-f',
+    i.dockerfile,
+    '-t',
+    i.ref,
+    ...(i.target ? ['--target', i.target] : []),
+    ...buildArgFlags(i.buildArgs),
+    i.context,
+  ],
+  pushArgv: (i) => [
+    'buildah',
+    '--storage-driver',
+    'vfs',
+    'push',
+    '--digestfile',
+    i.digestFile,
+    ...(i.insecureRegistry ? ['--tls-verify=false'] : []),
+    i.ref,
+    `docker://${i.ref}`,
+  ],
+  digest: (i) => readDigestFile(i.digestFile),
+};

@@ -1,0 +1,79 @@
+// helm: version detection (helm 4 says --rollback-on-failure where helm 3 says --atomic), the
+// exact `helm upgrade --install` argv, and the repair of a release stuck in pending-*.
+import { DeployError } from '../../core/errors.ts';
+import type { ExecOptions, ExecResult } from '../exec.ts';
+
+export type Run = (argv: string[], options?: ExecOptions) => Promise<ExecResult>;
+
+export interface UpgradeInput {
+  helm: string;
+  major: number;
+  release: string;
+  chart: string;
+  namespace: string;
+  /** helm duration, e.g. 5m */
+  timeout: string;
+  atomic: boolean;
+  valuesFiles: string[];
+  setValues: Record<string, string>;
+}
+
+export function upgradeArgv(i: UpgradeInput): string[] {
+  const rollback = i.atomic ? [i.major >= 4 ? '--rollback-on-failure' : '--atomic'] : [];
+  return [
+    i.helm,
+    'upgrade',
+    '--install',
+    i.release,
+    i.chart,
+    '--namespace',
+    i.namespace,
+    '--create-namespace',
+    ...rollback,
+    '--wait',
+    '--timeout',
+    i.timeout,
+    ...i.valuesFiles.flatMap((f) => ['--values', f]),
+    ...Object.entries(i.setValues).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
+  ];
+}
+
+/** The major version of the helm binary (3 or 4). */
+export async function helmMajor(run: Run, helm: string): Promise<number> {
+  const res = await run([helm, 'version', '--template', '{{.Version}}']);
+  const m = /v?(\d+)\./.exec(res.stdout.trim());
+  if (!m) throw new DeployError(`cannot tell the version of helm from ${JSON.stringify(res.stdout.trim())}`);
+  return Number(m[1]);
+}
+
+interface HistoryEntry {
+  revision: number;
+  status: string;
+}
+
+/**
+ * A release left in pending-install/upgrade/rollback (helm killed mid-way) blocks every later
+ * upgrade. Roll it back to its last deployed revision, or uninstall it if it never deployed.
+ * Returns what was done, for the build log.
+ */
+export async function repairRelease(run: Run, helm: string, release: string, namespace: string, timeout: string): Promise<string | undefined> {
+  const status = await run([helm, 'status', release, '--namespace', namespace, '--output', 'json'], { allowFailure: true });
+  if (status.exitCode !== 0) return undefined; // no such release yet
+  let state: string | undefined;
+  try {
+    state = (JSON.parse(status.stdout) as { info?: { status?: string } }).info?.status;
+  } catch {
+    return undefined;
+  }
+  if (!state?.startsWith('pending-')) return undefined;
+
+  const hist = await run([helm, 'history', release, '--namespace', namespace, '--output', 'json', '--max', '50']);
+  const entries = (JSON.parse(hist.stdout) as HistoryEntry[]).sort((a, b) => b.revision - a.revision);
+  const good = entries.find((e) => e.status === 'deployed') ?? entries.find((e) => e.status === 'superseded');
+  if (good) {
+    await run([helm, 'rollback', release, String(good.revision), '--namespace', namespace, '--wait', '--timeout', timeout]);
+    return `release ${release} was stuck in ${state}: rolled back to revision ${good.revision}`;
+  }
+  await run([helm, 'uninstall', release, '--namespace', namespace, '--wait', '--timeout', timeout]);
+  return `release ${release} was stuck in ${state} and never deployed: uninstalled`;
+}

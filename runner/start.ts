@@ -1,0 +1,84 @@
+// A runner: the build worker, cancel requests from Redis pub/sub, and a graceful close.
+import type { Redis } from 'ioredis';
+import { BuildStore } from '../core/build-store.ts';
+import { subscribeCancel } from '../core/cancel.ts';
+import type { Config } from '../core/config.ts';
+import type { Keys } from '../core/keys.ts';
+import { LogStream } from '../core/log-stream.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Pipeline } from '../pipelines/schema.ts';
+import type { HelmConfig, RunnerDeps } from './build-context.ts';
+import type { EnvironmentManager } from './environments/types.ts';
+import { exec as realExec, type Exec } from './exec.ts';
+import { createGit, type Git } from './git.ts';
+import { createBuildWorker, type BuildWorker } from './worker.ts';
+
+export interface StartRunnerOptions {
+  redis: Redis;
+  keys: Keys;
+  bullPrefix: string;
+  /** The pipeline of that name as currently loaded. */
+  pipelines: (name: string) => Pipeline | undefined;
+  config: Pick<Config, 'workdir' | 'concurrency' | 'publicUrl' | 'apiToken'>;
+  log: Logger;
+  exec?: Exec;
+  git?: Git;
+  environments?: EnvironmentManager;
+  helm?: HelmConfig;
+  /** Passed to the worker: stalled-job detection. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
+  pushAttempts?: number;
+  pushBackoffMs?: number;
+}
+
+export interface Runner {
+  worker: BuildWorker;
+  /** Stops taking jobs; running builds get `graceMs` (default 60 s) to finish, then are cancelled. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startRunner(opts: StartRunnerOptions): Promise<Runner> {
+  const deps: RunnerDeps = {
+    exec: opts.exec ?? realExec,
+    git: opts.git ?? createGit({ workdir: opts.config.workdir }),
+    workdir: opts.config.workdir,
+    log: opts.log,
+    redis: opts.redis,
+    keys: opts.keys,
+    ...(opts.environments ? { environments: opts.environments } : {}),
+    ...(opts.helm ? { helm: opts.helm } : {}),
+    secrets: opts.config.apiToken ? [opts.config.apiToken] : [],
+    publicUrl: opts.config.publicUrl,
+    ...(opts.pushAttempts !== undefined ? { pushAttempts: opts.pushAttempts } : {}),
+    ...(opts.pushBackoffMs !== undefined ? { pushBackoffMs: opts.pushBackoffMs } : {}),
+  };
+  const worker = createBuildWorker({
+    connection: opts.redis,
+    bullPrefix: opts.bullPrefix,
+    concurrency: opts.config.concurrency,
+    store: new BuildStore(opts.redis, opts.keys),
+    logs: new LogStream(opts.redis, opts.keys),
+    pipelines: opts.pipelines,
+    deps,
+    log: opts.log,
+    ...(opts.lockDurationMs !== undefined ? { lockDurationMs: opts.lockDurationMs } : {}),
+    ...(opts.stalledIntervalMs !== undefined ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
+    ...(opts.maxStalledCount !== undefined ? { maxStalledCount: opts.maxStalledCount } : {}),
+  });
+  const unsubscribe = await subscribeCancel(opts.redis, opts.keys, (msg) => {
+    const outcome = worker.cancel(msg.buildId, msg.reason);
+    if (outcome !== 'not-here') opts.log.info({ build: msg.buildId, outcome }, 'cancel request');
+  });
+  await worker.worker.waitUntilReady();
+  opts.log.info({ concurrency: opts.config.concurrency }, 'runner started');
+  return {
+    worker,
+    async close(graceMs) {
+      await worker.close(graceMs);
+      await unsubscribe();
+      opts.log.info({}, 'runner stopped');
+    },
+  };
+}
