@@ -11,6 +11,7 @@ import { exec } from '../../../runner/exec.ts';
 import { createGit } from '../../../runner/git.ts';
 import { startEnvironmentKeeper } from '../../../runner/environments/keeper.ts';
 import { readNamespace } from '../../../runner/environments/kube.ts';
+import { reconcileEnvironments } from '../../../runner/environments/reconcile.ts';
 import { sweepExpired } from '../../../runner/environments/sweeper.ts';
 import { teardownEnvironment } from '../../../runner/environments/teardown.ts';
 import { fixtureRepo } from '../../helpers/fixture-repo.ts';
@@ -112,6 +113,44 @@ void test('an expired environment is swept; the production profile (ttl 0) is no
     assert.ok(await readNamespace(h.kube, prod.namespace));
     assert.equal((await h.helmStatus('web', prod.namespace))?.status, 'deployed');
   } finally {
+    await h.cleanup();
+  }
+});
+
+void test('reconcile leaves environments alone when the repository cannot be listed or the profile keeps them', async () => {
+  const h = await envHarness();
+  const repo = await fixtureRepo();
+  const workdir = await mkdtemp(path.join(tmpdir(), 'slipway-keeper-'));
+  try {
+    const store = new EnvStore(h.redis, h.keys);
+    const at = new Date().toISOString();
+    const record = (pipeline: string, branch: string): EnvironmentRecord => ({
+      id: `${pipeline}.${pipeline}-x`, pipeline, branch, namespace: `${pipeline}-x`, ownsNamespace: true, releases: [], createdAt: at, updatedAt: at, urls: [], status: 'ready',
+    });
+    const unreachable = testPipeline({ source: { repo: `file://${workdir}/no-such-repo`, allowLocal: true } });
+    const keeps = testPipeline({
+      source: { repo: repo.url, allowLocal: true },
+      profiles: [{ name: 'stable', activation: [{ branch: 'release/*' }], environment: { teardownOnBranchDelete: false } }],
+    });
+    await store.upsert(unreachable.metadata.name, 'feature/a', () => record(unreachable.metadata.name, 'feature/a'));
+    await store.upsert(keeps.metadata.name, 'release/1', () => record(keeps.metadata.name, 'release/1'));
+    await store.upsert(keeps.metadata.name, 'feature/b', () => ({ ...record(keeps.metadata.name, 'feature/b'), id: 'b' }));
+    const asked: string[] = [];
+    const gone = await reconcileEnvironments({
+      redis: h.redis,
+      keys: h.keys,
+      log: h.log,
+      git: createGit({ workdir }),
+      pipelines: () => [unreachable, keeps],
+      teardown: async (req) => void asked.push(`${req.pipeline}/${req.branch}`),
+    });
+    // release/1 and feature/b are both gone from the repository; only feature/b goes.
+    assert.deepEqual(asked, [`${keeps.metadata.name}/feature/b`]);
+    assert.deepEqual(gone, ['b']);
+    assert.ok(h.lines.some((l) => l.includes('reconcile skipped: cannot list branches')));
+  } finally {
+    await repo.cleanup();
+    await rm(workdir, { recursive: true, force: true });
     await h.cleanup();
   }
 });
