@@ -119,7 +119,8 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
     async recordFailure(input) {
       const pipeline = input.pipeline.metadata.name;
       await store.upsert(pipeline, input.branch, (cur) => {
-        if (!cur) return undefined;
+        // A teardown that got in first stays the last word.
+        if (!cur || cur.status === 'deleted') return undefined;
         return { ...cur, status: 'failed', error: input.error, updatedAt: now().toISOString() };
       });
       log.warn({ pipeline, branch: input.branch, namespace: input.namespace, build: input.build.id }, 'environment deploy failed');
