@@ -53,7 +53,7 @@ export async function followLog(url: string, options: FollowOptions): Promise<Bu
   for (;;) {
     try {
       const res = await fetch(url, {
-        headers: { accept: 'text/event-stream', ...(last ? { 'last-event-id': String(last) } : {}), ...options.headers },
+        headers: { ...options.headers, accept: 'text/event-stream', ...(last ? { 'last-event-id': String(last) } : {}) },
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (!res.ok || !res.body) {
