@@ -19,6 +19,8 @@ export interface ExecOptions {
   /** On abort, the process group gets SIGTERM, then SIGKILL after `killGraceMs`. */
   signal?: AbortSignal;
   killGraceMs?: number;
+  /** The first signal sent on abort or timeout (default SIGTERM; SIGKILL skips the grace). */
+  killSignal?: NodeJS.Signals;
   /** Every output line, already masked, as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Values masked (with their base64 and URL-encoded forms) in lines, results and errors. */
@@ -99,7 +101,7 @@ export const exec: Exec = (argv, options = {}) => {
     child.stderr?.setEncoding('utf8').on('data', (c: string) => splitters.stderr.push(c));
 
     const stop = () => {
-      killGroup(child.pid, 'SIGTERM');
+      killGroup(child.pid, options.killSignal ?? 'SIGTERM');
       graceTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 5000);
       graceTimer.unref();
     };
