@@ -55,8 +55,8 @@ export interface RunnerHarness {
   calls: RecordedCall[];
   /** A pipeline of this test (unique name, image, namespace); `extra` replaces top-level sections. */
   pipeline(extra?: Record<string, unknown>): Pipeline;
-  /** Starts a runner that knows the pipelines given. */
-  runner(pipelines: Pipeline[], opts?: Partial<StartRunnerOptions>): Promise<Runner>;
+  /** Starts a runner that knows the pipelines given (a list, or a lookup the test can change). */
+  runner(pipelines: Pipeline[] | ((name: string) => Pipeline | undefined), opts?: Partial<StartRunnerOptions>): Promise<Runner>;
   /** Creates a build record and queues it. */
   enqueue(pipeline: Pipeline, fields?: Partial<BuildRecord>): Promise<BuildRecord>;
   waitFinal(id: string, timeoutMs?: number): Promise<BuildRecord>;
@@ -125,12 +125,12 @@ export async function runnerHarness(): Promise<RunnerHarness> {
         ...extra,
       }),
     async runner(pipelines, opts = {}) {
-      const byName = new Map(pipelines.map((p) => [p.metadata.name, p]));
+      const lookup = typeof pipelines === 'function' ? pipelines : (n: string) => pipelines.find((p) => p.metadata.name === n);
       const runner = await startRunner({
         redis: r.redis,
         keys: r.keys,
         bullPrefix: r.bullPrefix,
-        pipelines: (n) => byName.get(n),
+        pipelines: lookup,
         config: { workdir, concurrency: 2, publicUrl: 'http://127.0.0.1:1', apiToken: undefined },
         log: silentLogger(),
         exec: rec.exec,
