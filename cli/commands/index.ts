@@ -12,4 +12,6 @@ export const COMMANDS: Record<string, CommandLoader> = {
   validate: async () => (await import('./validate.ts')).validate,
   schema: async () => (await import('./schema.ts')).schema,
   server: async () => (await import('./server.ts')).server,
+  runner: async () => (await import('./runner.ts')).runner,
+  up: async () => (await import('./up.ts')).up,
 };

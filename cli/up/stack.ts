@@ -1,0 +1,109 @@
+// Server and runner composed over one Redis: what `slipway up` runs in one process and what
+// `slipway runner` runs alone. The caller owns Redis.
+import type { Server } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Redis } from 'ioredis';
+import { bullConnection } from '../../core/bull-connection.ts';
+import type { Config } from '../../core/config.ts';
+import type { Keys } from '../../core/keys.ts';
+import type { Logger } from '../../core/logger.ts';
+import { createQueues, type Queues } from '../../core/queue.ts';
+import type { LoadedPipeline } from '../../pipelines/schema.ts';
+import { createEnvironmentManager } from '../../runner/environments/manager.ts';
+import { startEnvironmentKeeper, type EnvironmentKeeper } from '../../runner/environments/keeper.ts';
+import { exec } from '../../runner/exec.ts';
+import { createGit } from '../../runner/git.ts';
+import { startRunner, type Runner } from '../../runner/start.ts';
+import { createServer, listen, type SlipwayServer } from '../../server/create-server.ts';
+import { createDashboard } from '../../server/ui/dashboard.ts';
+
+export interface StackOptions {
+  redis: Redis;
+  redisUrl: string;
+  keys: Keys;
+  config: Config;
+  log: Logger;
+  /** The current pipelines (the set can change while running). */
+  pipelines: () => LoadedPipeline[];
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunnerPart {
+  runner: Runner;
+  keeper: EnvironmentKeeper;
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startRunnerPart(opts: StackOptions): Promise<RunnerPart> {
+  const kube = new KubeConfig();
+  kube.loadFromDefault();
+  const git = createGit({ workdir: opts.config.workdir });
+  const bullPrefix = `${opts.config.keyPrefix}bull`;
+  const byName = (name: string) => opts.pipelines().find((p) => p.pipeline.metadata.name === name)?.pipeline;
+  const runner = await startRunner({
+    redis: opts.redis,
+    keys: opts.keys,
+    bullPrefix,
+    pipelines: byName,
+    config: opts.config,
+    log: opts.log.child({ part: 'runner' }),
+    exec,
+    git,
+    environments: createEnvironmentManager({ redis: opts.redis, keys: opts.keys, kube, log: opts.log.child({ part: 'environments' }) }),
+  });
+  const keeper = startEnvironmentKeeper({
+    connection: bullConnection(opts.redisUrl),
+    prefix: bullPrefix,
+    redis: opts.redis,
+    keys: opts.keys,
+    kube,
+    exec,
+    log: opts.log.child({ part: 'environments' }),
+    git,
+    pipelines: () => opts.pipelines().map((p) => p.pipeline),
+  });
+  return {
+    runner,
+    keeper,
+    async close(graceMs) {
+      await runner.close(graceMs);
+      await keeper.close();
+    },
+  };
+}
+
+export interface ServerPart {
+  slipway: SlipwayServer;
+  http: Server;
+  url: string;
+  queues: Queues;
+  close(): Promise<void>;
+}
+
+export async function startServerPart(opts: StackOptions & { port: number }): Promise<ServerPart> {
+  const queues = createQueues(bullConnection(opts.redisUrl), `${opts.config.keyPrefix}bull`);
+  const slipway = createServer({
+    redis: opts.redis,
+    keys: opts.keys,
+    queues,
+    pipelines: opts.pipelines(),
+    config: opts.config,
+    log: opts.log.child({ part: 'server' }),
+    env: opts.env,
+    defaultMetrics: true,
+    extend: (app) => app.use(createDashboard()),
+  });
+  const { server: http, url } = await listen(slipway, opts.port, opts.config.host);
+  return {
+    slipway,
+    http,
+    url,
+    queues,
+    async close() {
+      slipway.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await queues.close();
+    },
+  };
+}
