@@ -13,7 +13,7 @@ log() { printf '[testenv] %s\n' "$*" >&2; }
 
 build_k8s() {
   local out=$CACHE/k8s-$K8S_VERSION/bin
-  if [[ -x $out/kube-apiserver && -x $out/kube-controller-manager && -x $out/kube-scheduler && -x $out/etcd ]]; then return; fi
+  if [[ -x $out/kube-apiserver && -x $out/kube-controller-manager && -x $out/kube-scheduler ]]; then return; fi
   log "building Kubernetes $K8S_VERSION (cold: 15-30 minutes)"
   local stg=v0.${K8S_VERSION#v1.} minor work
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
@@ -37,24 +37,46 @@ build_k8s() {
     done
     go build -p 2 -trimpath -ldflags "$ld" -o "$out/" k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+  )
+}
 
-    # etcd at the client version Kubernetes itself requires
-    local etcd_version
-    etcd_version=$(go list -m -f '{{.Version}}' go.etcd.io/etcd/client/v3)
-    log "building etcd $etcd_version"
-    local ework=$CACHE/build/etcd-$etcd_version
-    mkdir -p "$ework"
-    cd "$ework"
+# etcd at the version of go.etcd.io/etcd/client/v3 that Kubernetes requires (read from the wrapper
+# module above). Its main package is go.etcd.io/etcd/server/v3 (the root module go.etcd.io/etcd/v3
+# only has a dummy.go); server/go.mod replaces its sibling modules with ../ paths, so the wrapper
+# replaces them with the published versions.
+build_etcd() {
+  local out=$CACHE/k8s-$K8S_VERSION/bin
+  if [[ -x $out/etcd ]]; then return; fi
+  local etcd_version
+  etcd_version=$(cd "$CACHE/build/k8s-$K8S_VERSION" && go list -m -f '{{.Version}}' go.etcd.io/etcd/client/v3)
+  log "building etcd $etcd_version"
+  local work=$CACHE/build/etcd-server-$etcd_version
+  mkdir -p "$out" "$work"
+  (
+    cd "$work"
     [[ -f go.mod ]] || go mod init local/etcdbuild >/dev/null
-    local emod
-    emod=$(go mod download -json "go.etcd.io/etcd/v3@$etcd_version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-    for m in $(sed -n 's#^[[:space:]]*\(go\.etcd\.io/etcd/[^ ]*\) => \./.*#\1#p' "$emod"); do
+    local mod
+    mod=$(go mod download -json "go.etcd.io/etcd/server/v3@$etcd_version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    for m in $(sed -n 's#^[[:space:]]*\(go\.etcd\.io/etcd/[^ ]*\) => \.\{1,2\}/.*#\1#p' "$mod"); do
       go mod edit "-replace=$m=$m@$etcd_version"
     done
-    go get "go.etcd.io/etcd/v3@$etcd_version"
-    go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/v3
-    echo "$etcd_version" > "$out/etcd.version"
+    go get "go.etcd.io/etcd/server/v3@$etcd_version"
+    go build -p 2 -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3
   )
+  echo "$etcd_version" > "$out/etcd.version"
+}
+
+# kubectl only where none is installed (up.sh and tests need one).
+build_kubectl() {
+  local out=$CACHE/k8s-$K8S_VERSION/bin
+  if command -v kubectl >/dev/null || [[ -x $out/kubectl ]]; then return; fi
+  log "building kubectl $K8S_VERSION"
+  local minor ld="-s -w"
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  (cd "$CACHE/build/k8s-$K8S_VERSION" && go build -p 2 -trimpath -ldflags "$ld" -o "$out/kubectl" k8s.io/kubernetes/cmd/kubectl)
 }
 
 build_kwok() {
@@ -82,9 +104,14 @@ build_helm() {
     "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 }
 
+mkdir -p "$CACHE"
+exec 9>"$CACHE/build.lock"
+flock 9
+
 case "${1:-all}" in
-  k8s) build_k8s ;;
+  k8s) build_k8s; build_etcd ;;
+  etcd) build_etcd ;;
   kwok) build_kwok ;;
   helm) build_helm ;;
-  all) build_helm; build_kwok; build_k8s ;;
+  all) build_helm; build_kwok; build_k8s; build_etcd; build_kubectl ;;
 esac
