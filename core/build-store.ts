@@ -1,6 +1,7 @@
 // Build records in Redis: numbers from one INCR per pipeline, the record as JSON, a sorted set
 // per pipeline (and per branch) by number. Updates are compare-and-set so server and runner can
 // both write without losing each other's changes.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NotFoundError } from './errors.ts';
 import { buildId, nowIso } from './ids.ts';
@@ -11,6 +12,30 @@ const CAS = `
 local cur = redis.call('GET', KEYS[1])
 if cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
 return 0`;
+
+// KEYS: counter, builds, pipelines, branch builds, dedupe key. ARGV: build key prefix, pipeline,
+// JSON tail after id and number, dedupe seconds, has branch, has dedupe. Returns the number, 0 if
+// the dedupe key existed.
+const CREATE = `
+if ARGV[6] == '1' and not redis.call('SET', KEYS[5], '1', 'EX', ARGV[4], 'NX') then return 0 end
+local n = redis.call('INCR', KEYS[1])
+local id = ARGV[2] .. '-' .. n
+redis.call('SET', ARGV[1] .. id, '{"id":"' .. id .. '","number":' .. n .. ARGV[3])
+redis.call('ZADD', KEYS[2], n, id)
+redis.call('SADD', KEYS[3], ARGV[2])
+if ARGV[5] == '1' then redis.call('ZADD', KEYS[4], n, id) end
+return n`;
+const CREATE_SHA = createHash('sha1').update(CREATE).digest('hex');
+
+/** EVALSHA, falling back to EVAL the first time a server sees the script. */
+async function evalScript(redis: Redis, script: string, sha: string, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+    return redis.eval(script, keys.length, ...keys, ...args);
+  }
+}
 
 export type NewBuild = Omit<BuildRecord, 'id' | 'number' | 'status' | 'createdAt' | 'stages' | 'images'> &
   Partial<Pick<BuildRecord, 'status' | 'reason'>>;
@@ -28,24 +53,38 @@ export class BuildStore {
   ) {}
 
   async create(input: NewBuild): Promise<BuildRecord> {
-    const number = await this.redis.incr(this.keys.counter(input.pipeline));
-    const record: BuildRecord = {
+    return (await this.createOnce(input, undefined))!;
+  }
+
+  /**
+   * Creates the build unless `dedupe.key` already exists, in one Redis round trip (the webhook hot
+   * path): SET NX EX on the key, INCR, the record and its indexes, atomically. Undefined when the
+   * key existed (a redelivery).
+   */
+  async createUnlessDuplicate(input: NewBuild, dedupe: { key: string; seconds: number }): Promise<BuildRecord | undefined> {
+    return this.createOnce(input, dedupe);
+  }
+
+  private async createOnce(input: NewBuild, dedupe: { key: string; seconds: number } | undefined): Promise<BuildRecord | undefined> {
+    const rest = {
       ...input,
-      id: buildId(input.pipeline, number),
-      number,
       status: input.status ?? 'queued',
       createdAt: nowIso(),
       stages: [],
       images: [],
-    };
-    const multi = this.redis
-      .multi()
-      .set(this.keys.build(record.id), JSON.stringify(record))
-      .zadd(this.keys.builds(record.pipeline), number, record.id)
-      .sadd(this.keys.pipelines(), record.pipeline);
-    if (record.branch !== undefined) multi.zadd(this.keys.branchBuilds(record.pipeline, record.branch), number, record.id);
-    await multi.exec();
-    return record;
+    } satisfies Omit<BuildRecord, 'id' | 'number'>;
+    const tail = `,${JSON.stringify(rest).slice(1)}`;
+    const keys = [
+      this.keys.counter(input.pipeline),
+      this.keys.builds(input.pipeline),
+      this.keys.pipelines(),
+      input.branch !== undefined ? this.keys.branchBuilds(input.pipeline, input.branch) : this.keys.builds(input.pipeline),
+      dedupe?.key ?? this.keys.counter(input.pipeline),
+    ];
+    const args = [this.keys.build(''), input.pipeline, tail, String(dedupe?.seconds ?? 0), input.branch !== undefined ? '1' : '0', dedupe ? '1' : '0'];
+    const number = Number(await evalScript(this.redis, CREATE, CREATE_SHA, keys, args));
+    if (number === 0) return undefined;
+    return { id: buildId(input.pipeline, number), number, ...rest };
   }
 
   async get(id: string): Promise<BuildRecord | undefined> {

@@ -22,12 +22,28 @@ export interface TriggerDeps {
   onStatus?: (pipeline: string, status: 'queued' | 'cancelled') => void;
 }
 
-/** How far back along a branch supersede looks: older ones were superseded by earlier pushes. */
-const SUPERSEDE_WINDOW = 100;
+/** Builds read per round trip while superseding. */
+const SUPERSEDE_PAGE = 100;
 
-/** Creates the record and queues its job. Does not supersede: call `supersede` (after answering). */
+/** Creates the record and queues its job. Does not supersede: see createSuperseder. */
 export async function queueBuild(deps: TriggerDeps, input: NewBuild): Promise<BuildRecord> {
-  const build = await deps.builds.create({ ...input, status: 'queued' });
+  return (await enqueue(deps, await deps.builds.create({ ...input, status: 'queued' })))!;
+}
+
+/** As queueBuild, unless `dedupe.key` exists (a redelivered webhook): then undefined, nothing done. */
+export async function queueBuildOnce(
+  deps: TriggerDeps,
+  input: NewBuild,
+  dedupe: { key: string; seconds: number },
+  onClaimed?: () => void,
+): Promise<BuildRecord | undefined> {
+  const build = await deps.builds.createUnlessDuplicate({ ...input, status: 'queued' }, dedupe);
+  if (!build) return undefined;
+  onClaimed?.();
+  return enqueue(deps, build);
+}
+
+async function enqueue(deps: TriggerDeps, build: BuildRecord): Promise<BuildRecord> {
   try {
     await deps.queues.builds.add('build', { buildId: build.id }, { jobId: build.id });
   } catch (err) {
@@ -48,37 +64,25 @@ export type CancelOutcome = 'cancelled' | 'stop-requested' | 'already-finished';
  * running one is asked to stop (cancelRequested on the record, plus a message to runners), which
  * the runner honours unless its deploy has started.
  */
-export async function cancelBuild(deps: TriggerDeps, id: string, reason: string): Promise<CancelOutcome> {
-  const current = await deps.builds.require(id);
+export async function cancelBuild(deps: TriggerDeps, id: string, reason: string, known?: BuildRecord): Promise<CancelOutcome> {
+  const current = known ?? (await deps.builds.require(id));
   if (isFinal(current.status)) return 'already-finished';
-  if (current.status === 'queued') {
-    const job = await deps.queues.builds.getJob(id);
-    let removed = job === undefined;
-    if (job) {
-      try {
-        await job.remove();
-        removed = true;
-      } catch {
-        // locked: a runner has just taken it, so it is running now
-        removed = false;
-      }
+  // 1: removed (or never queued); 0: locked, i.e. a runner has just taken it and it is running.
+  if (current.status === 'queued' && (await deps.queues.builds.remove(id)) === 1) {
+    let changed = false;
+    const after = await deps.builds.update(id, (r) => {
+      if (r.status !== 'queued') return undefined;
+      changed = true;
+      return { ...r, status: 'cancelled', reason, finishedAt: nowIso() };
+    });
+    if (changed) {
+      // Issued together: one connection keeps them in order (the line, then the end).
+      await Promise.all([deps.logs.append(id, [`cancelled: ${reason}`]), deps.logs.end(id, 'cancelled')]);
+      deps.onStatus?.(after.pipeline, 'cancelled');
+      deps.log?.info({ build: id, reason }, 'build cancelled');
+      return 'cancelled';
     }
-    if (removed) {
-      let changed = false;
-      const after = await deps.builds.update(id, (r) => {
-        if (r.status !== 'queued') return undefined;
-        changed = true;
-        return { ...r, status: 'cancelled', reason, finishedAt: nowIso() };
-      });
-      if (changed) {
-        await deps.logs.append(id, [`cancelled: ${reason}`]);
-        await deps.logs.end(id, 'cancelled');
-        deps.onStatus?.(after.pipeline, 'cancelled');
-        deps.log?.info({ build: id, reason }, 'build cancelled');
-        return 'cancelled';
-      }
-      if (isFinal(after.status)) return 'already-finished';
-    }
+    if (isFinal(after.status)) return 'already-finished';
   }
   const after = await deps.builds.update(id, (r) => (isFinal(r.status) || r.cancelRequested ? undefined : { ...r, cancelRequested: reason }));
   if (isFinal(after.status)) return 'already-finished';
@@ -87,21 +91,72 @@ export async function cancelBuild(deps: TriggerDeps, id: string, reason: string)
   return 'stop-requested';
 }
 
-/** Cancels the branch's older unfinished builds in favour of `newer`. Returns the ids it touched. */
-export async function supersede(deps: TriggerDeps, newer: BuildRecord): Promise<string[]> {
+/**
+ * Cancels the branch's older unfinished builds in favour of `newer`, looking only above `after`
+ * (builds at or below it were dealt with by an earlier supersede). Returns the ids it touched.
+ */
+export async function supersede(deps: TriggerDeps, newer: BuildRecord, after = 0): Promise<string[]> {
   if (newer.branch === undefined) return [];
-  const ids = await deps.builds.olderOnBranch(newer.pipeline, newer.branch, newer.number, SUPERSEDE_WINDOW);
-  if (ids.length === 0) return [];
-  const raws = await deps.redis.mget(ids.map((i) => deps.keys.build(i)));
+  const key = deps.keys.branchBuilds(newer.pipeline, newer.branch);
   const touched: string[] = [];
-  for (const raw of raws) {
-    if (!raw) continue;
-    const old = JSON.parse(raw) as BuildRecord;
-    if (isFinal(old.status) || old.cancelRequested) continue;
-    const outcome = await cancelBuild(deps, old.id, `superseded by ${newer.id}`);
-    if (outcome !== 'already-finished') touched.push(old.id);
+  let upper = newer.number;
+  for (;;) {
+    const page = await deps.redis.zrevrangebyscore(key, `(${upper}`, `(${after}`, 'WITHSCORES', 'LIMIT', 0, SUPERSEDE_PAGE);
+    const ids = page.filter((_v, i) => i % 2 === 0);
+    if (ids.length === 0) break;
+    const raws = await deps.redis.mget(ids.map((i) => deps.keys.build(i)));
+    const open = raws
+      .filter((r): r is string => r !== null)
+      .map((r) => JSON.parse(r) as BuildRecord)
+      .filter((b) => !isFinal(b.status) && !b.cancelRequested);
+    const outcomes = await Promise.all(open.map((b) => cancelBuild(deps, b.id, `superseded by ${newer.id}`, b)));
+    touched.push(...open.filter((_b, i) => outcomes[i] !== 'already-finished').map((b) => b.id));
+    if (ids.length < SUPERSEDE_PAGE) break;
+    upper = Number(page[page.length - 1]);
   }
   return touched;
+}
+
+export interface Superseder {
+  /** Supersede in the background; pushes to one branch arriving together are coalesced. */
+  later(newer: BuildRecord): void;
+  /** Resolves when no supersede is running (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+/**
+ * Runs supersedes after the webhook's answer. Per branch, one runs at a time; while it runs only
+ * the newest waiting build is kept, and each run starts above what the previous one covered.
+ */
+export function createSuperseder(deps: TriggerDeps): Superseder {
+  const branches = new Map<string, { running?: Promise<void>; pending?: BuildRecord; covered: number }>();
+  async function drain(state: { running?: Promise<void>; pending?: BuildRecord; covered: number }): Promise<void> {
+    while (state.pending) {
+      const newer = state.pending;
+      state.pending = undefined;
+      try {
+        await supersede(deps, newer, state.covered);
+        state.covered = Math.max(state.covered, newer.number - 1);
+      } catch (err) {
+        deps.log?.error({ build: newer.id, err: err instanceof Error ? err.message : String(err) }, 'supersede failed');
+      }
+    }
+    state.running = undefined;
+  }
+  return {
+    later(newer) {
+      if (newer.branch === undefined) return;
+      const key = `${newer.pipeline}\u0000${newer.branch}`;
+      if (!branches.has(key) && branches.size > 10_000) branches.clear(); // a bound, not a cache policy
+      const state = branches.get(key) ?? { covered: 0 };
+      branches.set(key, state);
+      if (!state.pending || state.pending.number < newer.number) state.pending = newer;
+      state.running ??= drain(state);
+    },
+    async idle() {
+      await Promise.all([...branches.values()].map((s) => s.running));
+    },
+  };
 }
 
 /** Runs supersede without making the caller wait; failures are logged, never thrown. */

@@ -12,7 +12,7 @@ import type { Keys } from '../core/keys.ts';
 import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Queues } from '../core/queue.ts';
-import type { TriggerDeps } from '../core/trigger.ts';
+import { createSuperseder, type Superseder, type TriggerDeps } from '../core/trigger.ts';
 import type { LoadedPipeline } from '../pipelines/schema.ts';
 import { buildsRouter } from './api/builds.ts';
 import type { ApiDeps } from './api/deps.ts';
@@ -48,8 +48,10 @@ export interface SlipwayServer {
   metrics: ServerMetrics;
   /** Swap the pipeline set (e.g. after the files changed). */
   setPipelines(pipelines: LoadedPipeline[]): void;
-  /** Ends live SSE streams. Does not close Redis or the queues: the caller owns them. */
-  close(): void;
+  /** Supersedes still running in the background. */
+  superseder: Superseder;
+  /** Ends live SSE streams and waits for background supersedes; closes only its own connection (not deps.redis, not the queues). */
+  close(): Promise<void>;
 }
 
 export function createServer(deps: ServerDeps): SlipwayServer {
@@ -58,17 +60,23 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   let pipelines = deps.pipelines;
   let index: PipelineIndex = indexPipelines(pipelines);
   const shutdown = new AbortController();
+  // The hot path's own connection: auto-pipelining batches the commands of concurrent webhooks
+  // into one write, which is most of the intake's throughput.
+  const hot = deps.redis.duplicate({ enableAutoPipelining: true });
+  hot.on('error', () => undefined); // deps.redis reports connection trouble already
   const trigger: TriggerDeps = {
-    redis: deps.redis,
+    redis: hot,
     keys: deps.keys,
-    builds: new BuildStore(deps.redis, deps.keys),
+    builds: new BuildStore(hot, deps.keys),
     logs: new LogStream(deps.redis, deps.keys),
     queues: deps.queues,
     log: deps.log,
     onStatus: (pipeline, status) => metrics.builds.inc({ pipeline, status }),
   };
+  const superseder = createSuperseder(trigger);
   const apiDeps: ApiDeps = {
     trigger,
+    superseder,
     envs: new EnvStore(deps.redis, deps.keys),
     pipelines: () => pipelines,
     apiToken: deps.config.apiToken,
@@ -80,6 +88,7 @@ export function createServer(deps: ServerDeps): SlipwayServer {
 
   const webhook = createWebhookHandler({
     trigger,
+    superseder,
     keys: deps.keys,
     index: () => index,
     secret: (name) => env[name] || undefined,
@@ -142,8 +151,11 @@ export function createServer(deps: ServerDeps): SlipwayServer {
       pipelines = next;
       index = indexPipelines(next);
     },
-    close() {
+    superseder,
+    async close() {
       shutdown.abort();
+      await superseder.idle();
+      hot.disconnect();
     },
   };
 }

@@ -32,7 +32,7 @@ export const server: Command = {
       process.once('SIGTERM', stop);
     });
     log.info({}, 'server stopping');
-    app.close();
+    await app.close();
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await queues.close();

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { BuildRecord, BuildStatus } from '../../core/records.ts';
 import { stripCredentials } from '../../core/repo-url.ts';
-import { queueBuild, supersedeInBackground } from '../../core/trigger.ts';
+import { queueBuild } from '../../core/trigger.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { requester, requireToken } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
@@ -77,7 +77,7 @@ export function pipelinesRouter(deps: ApiDeps): Router {
       sha: sha?.toLowerCase() ?? '',
       ...(params ? { params } : {}),
     });
-    supersedeInBackground(deps.trigger, build);
+    deps.superseder.later(build);
     res.status(201).json(build);
   });
 

@@ -7,7 +7,7 @@ import { errorMessage, SlipwayError, WebhookError } from '../../core/errors.ts';
 import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
-import { queueBuild, supersedeInBackground, type TriggerDeps } from '../../core/trigger.ts';
+import { queueBuild, queueBuildOnce, type Superseder, type TriggerDeps } from '../../core/trigger.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { sendError, sendJson } from '../errors.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -26,6 +26,7 @@ export const ADAPTERS: Record<Forge, ForgeAdapter> = { github, gogs, gitea };
 
 export interface IntakeDeps {
   trigger: TriggerDeps;
+  superseder: Superseder;
   keys: Keys;
   index: () => PipelineIndex;
   /** The webhook secret behind a pipeline's `source.secret.env`. */
@@ -99,66 +100,82 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
     }
     if (event.kind === 'ignored') return sendJson(res, 200, { ignored: event.reason });
 
-    const dedupeKey = deps.keys.delivery(forge, deliveryId);
-    const fresh = await deps.trigger.redis.set(dedupeKey, '1', 'EX', DEDUPE_SECONDS, 'NX');
-    if (fresh === null) return sendJson(res, 200, { ignored: 'duplicate delivery' });
-    let queued: BuildRecord[];
-    let teardowns: { pipeline: string; branch: string }[];
-    let ignored: string[];
+    const dedupe = { key: deps.keys.delivery(forge, deliveryId), seconds: DEDUPE_SECONDS };
+    const claim = { ours: false };
+    let outcome: Awaited<ReturnType<typeof act>>;
     try {
-      ({ queued, teardowns, ignored } = await act(verified, event.push));
+      outcome = await act(verified, event.push, dedupe, claim);
     } catch (err) {
-      // Nothing was (fully) done: let the forge's redelivery try again.
-      await deps.trigger.redis.del(dedupeKey).catch(() => undefined);
+      // Not (fully) done: let the forge's redelivery try again.
+      if (claim.ours) await deps.trigger.redis.del(dedupe.key).catch(() => undefined);
       throw err;
     }
+    const { queued, teardowns, ignored, duplicate } = outcome;
+    if (duplicate) return sendJson(res, 200, { ignored: 'duplicate delivery' });
     if (queued.length === 0 && teardowns.length === 0) return sendJson(res, 200, { ignored: ignored.join('; ') });
     sendJson(res, 202, {
       builds: queued.map((b) => ({ id: b.id, number: b.number, pipeline: b.pipeline, url: buildUrl(b.id) })),
       ...(teardowns.length ? { teardowns } : {}),
     });
-    for (const b of queued) supersedeInBackground(deps.trigger, b);
+    for (const b of queued) deps.superseder.later(b);
   }
 
-  async function act(pipelines: LoadedPipeline[], push: PushEvent) {
+  /**
+   * Builds or teardowns for the verified pipelines. The delivery is claimed exactly once: together
+   * with the first build in one round trip (the common case), or on its own otherwise.
+   */
+  async function act(pipelines: LoadedPipeline[], push: PushEvent, dedupe: { key: string; seconds: number }, claim: { ours: boolean }) {
     const queued: BuildRecord[] = [];
     const teardowns: { pipeline: string; branch: string }[] = [];
     const ignored: string[] = [];
+    const many = pipelines.length > 1;
+    const toBuild: { pipeline: LoadedPipeline['pipeline']; pathsUndecided: boolean }[] = [];
+    const toTeardown: string[] = [];
     for (const { pipeline } of pipelines) {
       const name = pipeline.metadata.name;
       if (push.deleted) {
-        if (push.branch === undefined) ignored.push(`${name}: deleted tag`);
-        else if (!pipeline.environment.teardownOnBranchDelete) ignored.push(`${name}: teardownOnBranchDelete is off`);
-        else {
-          await deps.trigger.queues.teardown.add('teardown', {
-            pipeline: name,
-            branch: push.branch,
-            reason: `branch ${push.branch} deleted`,
-            deliveryId: push.deliveryId,
-          });
-          teardowns.push({ pipeline: name, branch: push.branch });
-          deps.log.info({ pipeline: name, branch: push.branch, delivery: push.deliveryId }, 'teardown queued for deleted branch');
-        }
+        if (push.branch === undefined) ignored.push(many ? `${name}: deleted tag` : 'deleted tag');
+        else if (!pipeline.environment.teardownOnBranchDelete) ignored.push(many ? `${name}: teardownOnBranchDelete is off` : 'teardownOnBranchDelete is off');
+        else toTeardown.push(name);
         continue;
       }
       const decision = decide({ file: '', pipeline }, push);
-      if (!decision.build) {
-        ignored.push(pipelines.length > 1 ? `${name}: ${decision.reason}` : decision.reason);
-        continue;
-      }
-      const build = await queueBuild(deps.trigger, {
-        pipeline: name,
-        trigger: { type: 'push', deliveryId: push.deliveryId, forge: push.forge, ...(push.pusher ? { by: push.pusher } : {}) },
+      if (decision.build) toBuild.push({ pipeline, pathsUndecided: decision.pathsUndecided });
+      else ignored.push(many ? `${name}: ${decision.reason}` : decision.reason);
+    }
+    if (toBuild.length === 0 && toTeardown.length === 0) return { queued, teardowns, ignored, duplicate: false };
+    let claimed = false;
+    if (toBuild.length === 0 || toTeardown.length > 0) {
+      claimed = true;
+      if ((await deps.trigger.redis.set(dedupe.key, '1', 'EX', dedupe.seconds, 'NX')) === null) return { queued, teardowns, ignored, duplicate: true };
+      claim.ours = true;
+    }
+    for (const name of toTeardown) {
+      await deps.trigger.queues.teardown.add('teardown', { pipeline: name, branch: push.branch!, reason: `branch ${push.branch!} deleted`, deliveryId: push.deliveryId });
+      teardowns.push({ pipeline: name, branch: push.branch! });
+      deps.log.info({ pipeline: name, branch: push.branch, delivery: push.deliveryId }, 'teardown queued for deleted branch');
+    }
+    for (const { pipeline, pathsUndecided } of toBuild) {
+      const input = {
+        pipeline: pipeline.metadata.name,
+        trigger: { type: 'push' as const, deliveryId: push.deliveryId, forge: push.forge, ...(push.pusher ? { by: push.pusher } : {}) },
         repo: pipeline.source.repo,
         ...(push.branch !== undefined ? { branch: push.branch } : {}),
         ...(push.tag !== undefined ? { tag: push.tag } : {}),
         sha: push.after,
         before: push.before,
-        ...(decision.pathsUndecided ? { pathsUndecided: true } : {}),
-      });
+        ...(pathsUndecided ? { pathsUndecided: true } : {}),
+      };
+      if (claimed) {
+        queued.push(await queueBuild(deps.trigger, input));
+        continue;
+      }
+      claimed = true;
+      const build = await queueBuildOnce(deps.trigger, input, dedupe, () => (claim.ours = true));
+      if (!build) return { queued, teardowns, ignored, duplicate: true };
       queued.push(build);
     }
-    return { queued, teardowns, ignored };
+    return { queued, teardowns, ignored, duplicate: false };
   }
 
   return (req, res, forge) => {

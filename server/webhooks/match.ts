@@ -15,10 +15,21 @@ export function indexPipelines(pipelines: LoadedPipeline[]): PipelineIndex {
     const key = normalizeRepoUrl(p.pipeline.source.repo);
     map.set(key, [...(map.get(key) ?? []), p]);
   }
+  // Payload URLs repeat from push to push: remember their normalised form (bounded).
+  const normalised = new Map<string, string>();
+  const normalise = (u: string): string => {
+    let n = normalised.get(u);
+    if (n === undefined) {
+      if (normalised.size >= 1000) normalised.clear();
+      n = normalizeRepoUrl(u);
+      normalised.set(u, n);
+    }
+    return n;
+  };
   return {
     byRepo(urls) {
       const found = new Set<LoadedPipeline>();
-      for (const u of urls) for (const p of map.get(normalizeRepoUrl(u)) ?? []) found.add(p);
+      for (const u of urls) for (const p of map.get(normalise(u)) ?? []) found.add(p);
       return [...found];
     },
   };

@@ -82,7 +82,7 @@ export async function startHarness(yamls: string[], options: { maxBodyBytes?: nu
     envs: new EnvStore(t.redis, t.keys),
     allBuilds: (p) => builds.list(p, { limit: 500 }),
     async close() {
-      server.close();
+      await server.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await queues.close();

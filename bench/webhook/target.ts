@@ -1,0 +1,93 @@
+// A server under test, run in a worker thread so autocannon (main thread) does not share its event
+// loop: either Slipway's server or the bare baseline (node:http + the same HMAC check + JSON.parse
+// + one BullMQ add, no framework).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { bullConnection } from '../../core/bull-connection.ts';
+import { createKeys } from '../../core/keys.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { createQueues } from '../../core/queue.ts';
+import { parsePipelines } from '../../pipelines/load.ts';
+import { createServer as createSlipway, listen } from '../../server/create-server.ts';
+
+export interface TargetData {
+  kind: 'slipway' | 'baseline';
+  redisUrl: string;
+  prefix: string;
+  secret: string;
+  pipelineYaml: string;
+}
+
+const data = workerData as TargetData;
+
+async function baseline(): Promise<{ server: Server; close: () => Promise<void> }> {
+  const queue = new Queue('bench-baseline', { connection: bullConnection(data.redisUrl), prefix: `${data.prefix}bull` });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const given = String(req.headers['x-hub-signature-256'] ?? '').replace(/^sha256=/, '');
+      const expected = createHmac('sha256', data.secret).update(body).digest();
+      const givenBuf = Buffer.from(given, 'hex');
+      if (givenBuf.length !== expected.length || !timingSafeEqual(expected, givenBuf)) {
+        res.writeHead(401).end();
+        return;
+      }
+      let payload: { after?: string; ref?: string };
+      try {
+        payload = JSON.parse(body.toString('utf8')) as { after?: string; ref?: string };
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      queue
+        .add('build', { ref: payload.ref, sha: payload.after, delivery: req.headers['x-github-delivery'] })
+        .then((job) => {
+          const text = JSON.stringify({ builds: [{ id: job.id }] });
+          res.writeHead(202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+        })
+        .catch(() => res.writeHead(500).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, close: async () => void (await queue.close()) };
+}
+
+async function slipway(): Promise<{ server: Server; close: () => Promise<void> }> {
+  const redis = new Redis(data.redisUrl, { maxRetriesPerRequest: null });
+  const queues = createQueues(bullConnection(data.redisUrl), `${data.prefix}bull`);
+  const { pipelines, errors } = parsePipelines(data.pipelineYaml, 'bench.yaml');
+  if (errors.length) throw new Error(JSON.stringify(errors));
+  const app = createSlipway({
+    redis,
+    keys: createKeys(data.prefix),
+    queues,
+    pipelines,
+    config: { apiToken: 'bench', publicUrl: 'http://127.0.0.1' },
+    log: silentLogger(),
+    env: { BENCH_SECRET: data.secret },
+  });
+  const { server } = await listen(app, 0, '127.0.0.1');
+  return {
+    server,
+    close: async () => {
+      await app.close();
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
+
+const started = data.kind === 'slipway' ? await slipway() : await baseline();
+parentPort!.postMessage({ port: (started.server.address() as AddressInfo).port });
+parentPort!.on('message', (msg: string) => {
+  if (msg !== 'stop') return;
+  started.server.closeAllConnections();
+  started.server.close();
+  void started.close().then(() => parentPort!.postMessage({ stopped: true }));
+});
