@@ -52,6 +52,19 @@ export function testenv(): Testenv {
   return cached;
 }
 
+/**
+ * Environment for child processes (helm, kubectl, buildah, skopeo) so they find the test cluster,
+ * the buildah storage (vfs, under .slipway), the loopback registry marked insecure, and the helm and
+ * kwok binaries. Pass it as `exec(argv, { env: testenvChildEnv() })`.
+ */
+export function testenvChildEnv(): Record<string, string> {
+  const v = testenv().vars;
+  const env: Record<string, string> = {};
+  for (const k of ['KUBECONFIG', 'CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF']) if (v[k]) env[k] = v[k];
+  if (v.SLIPWAY_TEST_BIN_DIRS) env.PATH = `${v.SLIPWAY_TEST_BIN_DIRS}:${process.env.PATH ?? ''}`;
+  return env;
+}
+
 /** A short random suffix for names that must not collide between tests (keys, queues, namespaces). */
 export function uniqueName(base: string): string {
   return `${base}-${randomBytes(4).toString('hex')}`;
