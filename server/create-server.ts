@@ -50,8 +50,11 @@ export interface SlipwayServer {
   setPipelines(pipelines: LoadedPipeline[]): void;
   /** Supersedes still running in the background. */
   superseder: Superseder;
-  /** Ends live SSE streams and waits for background supersedes; closes only its own connection (not deps.redis, not the queues). */
-  close(): Promise<void>;
+  /**
+   * Ends live SSE streams; its own Redis connection closes once background supersedes are done
+   * (`superseder.idle()` to wait for them). deps.redis and the queues are the caller's.
+   */
+  close(): void;
 }
 
 export function createServer(deps: ServerDeps): SlipwayServer {
@@ -152,10 +155,9 @@ export function createServer(deps: ServerDeps): SlipwayServer {
       index = indexPipelines(next);
     },
     superseder,
-    async close() {
+    close() {
       shutdown.abort();
-      await superseder.idle();
-      hot.disconnect();
+      void superseder.idle().finally(() => hot.disconnect());
     },
   };
 }

@@ -76,7 +76,8 @@ async function slipway(): Promise<{ server: Server; close: () => Promise<void> }
   return {
     server,
     close: async () => {
-      await app.close();
+      app.close();
+      await app.superseder.idle();
       await queues.close();
       redis.disconnect();
     },

@@ -32,7 +32,8 @@ export const server: Command = {
       process.once('SIGTERM', stop);
     });
     log.info({}, 'server stopping');
-    await app.close();
+    app.close();
+    await app.superseder.idle();
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await queues.close();

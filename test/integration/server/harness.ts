@@ -82,7 +82,8 @@ export async function startHarness(yamls: string[], options: { maxBodyBytes?: nu
     envs: new EnvStore(t.redis, t.keys),
     allBuilds: (p) => builds.list(p, { limit: 500 }),
     async close() {
-      await server.close();
+      server.close();
+      await server.superseder.idle();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await queues.close();
