@@ -254,7 +254,7 @@ export function createLocalGit(): {
   setConfig(dir: string, key: string, value: string): Promise<void>;
 } {
   const at = (dir: string): SimpleGit =>
-    simpleGit({ baseDir: dir }).env({ PATH: process.env.PATH, HOME: process.env.HOME, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
+    simpleGit({ baseDir: dir, allowEnvironment: ['GIT_TERMINAL_PROMPT', 'LC_ALL'] }).env({ PATH: process.env.PATH, HOME: process.env.HOME, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
   return {
     async initBare(dir, branch) {
       await mkdir(dir, { recursive: true });

@@ -104,6 +104,14 @@ export const up: Command = {
     const log = createLogger({ name: 'slipway' });
     await mkdir(config.dataDir, { recursive: true });
     const cleanups: (() => Promise<void>)[] = [];
+    // Ctrl-C at any point, during start-up too, stops what has been started so far.
+    const interrupted = new AbortController();
+    const onSignal = () => interrupted.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const checkInterrupted = () => {
+      if (interrupted.signal.aborted) throw new ConfigError('interrupted during start-up');
+    };
     const stopAll = async () => {
       for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => log.warn({ err: String(err) }, 'stop step failed'));
     };
@@ -129,10 +137,9 @@ export const up: Command = {
       let cluster: LocalCluster | undefined;
       if (values['local-cluster']) {
         ctx.stderr('starting the local registry and Kubernetes control plane (scripts/testenv/up.sh)...\n');
-        cluster = await startLocalCluster({ root: ROOT, exec, onLine: (line) => ctx.stderr(`  ${line}\n`) });
+        cluster = await startLocalCluster({ root: ROOT, exec, signal: interrupted.signal, onLine: (line) => ctx.stderr(`  ${line}\n`) });
         cleanups.push(() => cluster!.stop());
-        ctx.env.KUBECONFIG = cluster.kubeconfig;
-        ctx.env.PATH = cluster.path;
+        Object.assign(ctx.env, cluster.env);
         config = { ...config, kubeconfig: cluster.kubeconfig };
       } else if (!(await kubeReachable(config.kubeconfig))) {
         ctx.stderr(
@@ -141,6 +148,7 @@ export const up: Command = {
         );
       }
 
+      checkInterrupted();
       const redis = connectRedis(redisUrl, log);
       cleanups.push(async () => void redis.disconnect());
       const keys = createKeys(config.keyPrefix);
@@ -164,16 +172,16 @@ export const up: Command = {
         server.slipway.setPipelines(pipelines);
       }
 
+      checkInterrupted();
       const runnerPart = await startRunnerPart(stack);
       cleanups.push(() => runnerPart.close(Number(ctx.env.SLIPWAY_STOP_GRACE_MS ?? 30_000)));
 
       await writeFile(path.join(config.dataDir, 'up.json'), `${JSON.stringify({ url: server.url, pid: process.pid }, null, 2)}\n`);
       ctx.stdout(summary({ config, url: server.url, token, ...(tokenFile ? { tokenFile } : {}), redisUrl, ...(cluster ? { cluster } : {}), ...(demo ? { demo } : {}), pipelines }));
 
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      if (!interrupted.signal.aborted) {
+        await new Promise<void>((resolve) => interrupted.signal.addEventListener('abort', () => resolve(), { once: true }));
+      }
       ctx.stderr('stopping...\n');
       await stopAll();
       ctx.stderr('stopped.\n');
@@ -181,6 +189,9 @@ export const up: Command = {
     } catch (err) {
       await stopAll();
       throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   },
 };

@@ -4,7 +4,7 @@
 // a namespace per branch. Made once; later runs only refresh the hook's settings.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 
@@ -95,7 +95,11 @@ export async function ensureDemo(opts: {
     await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
   }
 
-  if (!existsSync(remote)) {
+  // A seed interrupted half-way is started over; `.seeded` marks one that finished.
+  const seeded = path.join(root, '.seeded');
+  if (!existsSync(seeded)) {
+    await rm(remote, { recursive: true, force: true });
+    await rm(workdir, { recursive: true, force: true });
     await opts.git.initBare(remote, 'main');
     await opts.git.clone(cloneUrl, workdir);
     await cp(path.join(opts.assets, 'app'), workdir, { recursive: true });
@@ -104,6 +108,7 @@ export async function ensureDemo(opts: {
     await opts.git.commitAll(workdir, 'The demo app', AUTHOR);
     // Pushed before the hook exists: the first build is the walk-through's first push.
     await opts.git.push(workdir, 'origin', 'HEAD:refs/heads/main');
+    await writeFile(seeded, `${new Date().toISOString()}\n`);
   }
 
   const hook = path.join(remote, 'hooks', 'post-receive');

@@ -8,8 +8,8 @@ export interface LocalCluster {
   kubeconfig: string;
   registry: string;
   baseImage: string;
-  /** PATH with helm and kwok prepended, as up.sh wrote it. */
-  path: string;
+  /** What the runner's subprocesses need: KUBECONFIG, PATH with helm, buildah's storage and registries.conf. */
+  env: Record<string, string>;
   /** True when this call started it (and so stopping `up` stops it). */
   startedHere: boolean;
   stop(): Promise<void>;
@@ -24,10 +24,9 @@ export function readEnvFile(file: string): Record<string, string> {
   return vars;
 }
 
-async function alive(root: string, exec: Exec): Promise<boolean> {
-  const file = path.join(root, '.slipway/testenv.env');
-  if (!existsSync(file)) return false;
-  const vars = readEnvFile(file);
+async function alive(envFile: string, exec: Exec): Promise<boolean> {
+  if (!existsSync(envFile)) return false;
+  const vars = readEnvFile(envFile);
   if (!vars.KUBECONFIG) return false;
   const res = await exec(['kubectl', '--kubeconfig', vars.KUBECONFIG, '--request-timeout=3s', 'get', '--raw', '/readyz'], {
     allowFailure: true,
@@ -36,28 +35,40 @@ async function alive(root: string, exec: Exec): Promise<boolean> {
   return res.exitCode === 0;
 }
 
-export async function startLocalCluster(opts: { root: string; exec: Exec; onLine: (line: string) => void }): Promise<LocalCluster> {
-  const wasAlive = await alive(opts.root, opts.exec);
-  await opts.exec([path.join(opts.root, 'scripts/testenv/up.sh')], {
-    cwd: opts.root,
-    onLine: (line) => opts.onLine(line),
-    timeoutMs: 90 * 60_000,
-  });
-  const vars = readEnvFile(path.join(opts.root, '.slipway/testenv.env'));
+export async function startLocalCluster(opts: { root: string; exec: Exec; signal?: AbortSignal; onLine: (line: string) => void }): Promise<LocalCluster> {
+  const envFile = path.join(opts.root, '.slipway/testenv.env');
+  const wasAlive = await alive(envFile, opts.exec);
+  const down = async () => {
+    await opts.exec([path.join(opts.root, 'scripts/testenv/down.sh')], { cwd: opts.root, allowFailure: true, timeoutMs: 60_000 });
+  };
+  try {
+    await opts.exec([path.join(opts.root, 'scripts/testenv/up.sh')], {
+      cwd: opts.root,
+      onLine: (line) => opts.onLine(line),
+      timeoutMs: 90 * 60_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  } catch (err) {
+    // Interrupted or failed half-way: stop what this call started.
+    if (!wasAlive) await down();
+    throw err;
+  }
+  const vars = readEnvFile(envFile);
   const need = (k: string): string => {
     const v = vars[k];
-    if (!v) throw new Error(`scripts/testenv/up.sh wrote no ${k} to .slipway/testenv.env`);
+    if (!v) throw new Error(`scripts/testenv/up.sh wrote no ${k} to ${envFile}`);
     return v;
   };
   return {
     kubeconfig: need('KUBECONFIG'),
     registry: need('SLIPWAY_TEST_REGISTRY'),
     baseImage: need('SLIPWAY_TEST_BASE_IMAGE'),
-    path: vars.PATH ?? process.env.PATH ?? '',
+    env: Object.fromEntries(
+      ['KUBECONFIG', 'PATH', 'CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF'].flatMap((k) => (vars[k] ? [[k, vars[k]]] : [])),
+    ),
     startedHere: !wasAlive,
     async stop() {
-      if (wasAlive) return;
-      await opts.exec([path.join(opts.root, 'scripts/testenv/down.sh')], { cwd: opts.root, allowFailure: true, timeoutMs: 60_000 });
+      if (!wasAlive) await down();
     },
   };
 }
