@@ -31,7 +31,7 @@ running_pid() {
   file=$(pid_file "$1")
   [[ -f $file ]] || return 1
   { read -r pid; read -r exe; } <"$file" || return 1
-  [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
+  [[ -n $pid ]] && pid_alive "$pid" || return 1
   [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]] || return 1
   printf '%s' "$pid"
 }
@@ -50,22 +50,36 @@ start_bg() {
   printf '%s\n%s\n' "$!" "$(readlink -f "$1")" >"$(pid_file "$name")"
 }
 
-# stop_bg NAME: TERM, then KILL after 15 s; removes the pid file.
+# True while PID exists and is not a zombie (a stopped daemon stays a zombie until init reaps it).
+pid_alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+# stop_bg NAME...: TERM to all of them at once, KILL what still runs after 15 s; removes the pid
+# files.
 stop_bg() {
-  local name=$1 pid i
-  if pid=$(running_pid "$name"); then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do
-      [[ -d /proc/$pid ]] || break
-      sleep 0.1
-    done
-    if [[ -d /proc/$pid ]]; then
-      log "$name did not stop on TERM, killing"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
+  local name pid pids=() i
+  for name in "$@"; do
+    if pid=$(running_pid "$name"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
     fi
-  fi
-  rm -f "$(pid_file "$name")"
+  done
+  for ((i = 0; i < 150; i++)); do
+    local left=()
+    for pid in "${pids[@]}"; do pid_alive "$pid" && left+=("$pid"); done
+    pids=("${left[@]}")
+    [[ ${#pids[@]} -eq 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do
+    log "pid $pid did not stop on TERM, killing"
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  for name in "$@"; do rm -f "$(pid_file "$name")"; done
 }
 
 # wait_until NAME SECONDS CMD...: retries CMD until it succeeds; fails with NAME's log tail when the

@@ -12,10 +12,7 @@ cp_running() {
   for p in "${CP_PARTS[@]}"; do is_running "$p" || return 1; done
 }
 
-cp_stop() {
-  local p
-  for p in "${CP_PARTS[@]}"; do stop_bg "$p"; done
-}
+cp_stop() { stop_bg "${CP_PARTS[@]}"; }
 
 # One CA; one certificate serving the API server and authenticating every client as
 # system:masters (components included: this is a throw-away test cluster); the service-account key.

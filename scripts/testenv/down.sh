@@ -18,9 +18,7 @@ esac
 mkdir -p "$STATE"
 take_lock
 rm -f "$ENV_FILE"
-cp_stop
-stop_bg registry
-stop_bg redis
+stop_bg "${CP_PARTS[@]}" registry redis
 rm -rf "$STATE/etcd-data"
 left=$(find "$STATE" -maxdepth 1 -name '*.pid' | wc -l)
 [[ $left -eq 0 ]] || die "pid files left in $STATE"
