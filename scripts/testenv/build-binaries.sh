@@ -11,9 +11,21 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 log() { printf '[testenv] %s\n' "$*" >&2; }
 
+# Go 1.26+ (kwok v0.8.0's go.mod asks for it); only checked when something must be built.
+need_go() {
+  local v
+  v=$(go env GOVERSION 2>/dev/null) || { log "error: Go 1.26 or later is needed to build the test binaries (https://go.dev/dl), and 'go' is not on PATH"; exit 1; }
+  v=${v#go}
+  local major=${v%%.*} rest=${v#*.}
+  if (( major < 1 || (major == 1 && ${rest%%.*} < 26) )); then
+    log "error: Go 1.26 or later is needed to build the test binaries, found go$v"; exit 1
+  fi
+}
+
 build_k8s() {
   local out=$CACHE/k8s-$K8S_VERSION/bin
   if [[ -x $out/kube-apiserver && -x $out/kube-controller-manager && -x $out/kube-scheduler ]]; then return; fi
+  need_go
   log "building Kubernetes $K8S_VERSION (cold: 15-30 minutes)"
   local stg=v0.${K8S_VERSION#v1.} minor work
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
@@ -47,6 +59,7 @@ build_k8s() {
 build_etcd() {
   local out=$CACHE/k8s-$K8S_VERSION/bin
   if [[ -x $out/etcd ]]; then return; fi
+  need_go
   local etcd_version
   etcd_version=$(cd "$CACHE/build/k8s-$K8S_VERSION" && go list -m -f '{{.Version}}' go.etcd.io/etcd/client/v3)
   log "building etcd $etcd_version"
@@ -70,6 +83,7 @@ build_etcd() {
 build_kubectl() {
   local out=$CACHE/k8s-$K8S_VERSION/bin
   if command -v kubectl >/dev/null || [[ -x $out/kubectl ]]; then return; fi
+  need_go
   log "building kubectl $K8S_VERSION"
   local minor ld="-s -w"
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
@@ -82,6 +96,7 @@ build_kubectl() {
 build_kwok() {
   local out=$CACHE/kwok-$KWOK_VERSION/bin
   if [[ -x $out/kwok ]]; then return; fi
+  need_go
   log "building kwok $KWOK_VERSION"
   mkdir -p "$out"
   GOBIN=$out go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
@@ -98,6 +113,7 @@ build_kwok() {
 build_helm() {
   local out=$CACHE/helm-$HELM_VERSION/bin
   if [[ -x $out/helm ]]; then return; fi
+  need_go
   log "building helm $HELM_VERSION"
   mkdir -p "$out"
   GOBIN=$out go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
