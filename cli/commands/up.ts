@@ -20,6 +20,7 @@ import { ensureDemo, type Demo } from '../up/demo.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../up/embedded-redis.ts';
 import { freePort } from '../up/free-port.ts';
 import { startLocalCluster, type LocalCluster } from '../up/local-cluster.ts';
+import { registriesOf, unreachableRegistries } from '../up/registry-check.ts';
 import { startRunnerPart, startServerPart } from '../up/stack.ts';
 import { loadOrCreateToken } from '../up/token.ts';
 
@@ -101,7 +102,7 @@ export const up: Command = {
   async run(args, ctx) {
     const { values } = parseArgs({ args, options: { 'local-cluster': { type: 'boolean', default: false }, 'no-demo': { type: 'boolean', default: false } } });
     let config = readConfig(ctx.env, ctx.cwd);
-    const log = createLogger({ name: 'slipway' });
+    const log = createLogger({ name: 'slipway', pretty: ctx.env.SLIPWAY_LOG_FORMAT !== 'json' });
     await mkdir(config.dataDir, { recursive: true });
     const cleanups: (() => Promise<void>)[] = [];
     // Ctrl-C at any point, during start-up too, stops what has been started so far.
@@ -172,6 +173,9 @@ export const up: Command = {
         server.slipway.setPipelines(pipelines);
       }
 
+      for (const host of await unreachableRegistries(registriesOf(pipelines))) {
+        ctx.stderr(`warning: registry ${host} does not answer; builds that push there will fail (start one, or use --local-cluster).\n`);
+      }
       checkInterrupted();
       const runnerPart = await startRunnerPart(stack);
       cleanups.push(() => runnerPart.close(Number(ctx.env.SLIPWAY_STOP_GRACE_MS ?? 30_000)));
