@@ -1,12 +1,13 @@
 // Starting and stopping builds, shared by the server (webhooks, REST) and the CLI: the build record,
 // its BullMQ job (jobId = build id), superseding a branch's older builds, cancel and rerun.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BuildStore, NewBuild } from './build-store.ts';
 import { publishCancel } from './cancel.ts';
-import { ConflictError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import { nowIso } from './ids.ts';
 import type { Keys } from './keys.ts';
-import type { LogStream } from './log-stream.ts';
+import { LOG_MAX_LINES, type LogStream } from './log-stream.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queue.ts';
 import { isFinal, type BuildRecord } from './records.ts';
@@ -59,30 +60,55 @@ async function enqueue(deps: TriggerDeps, build: BuildRecord): Promise<BuildReco
 
 export type CancelOutcome = 'cancelled' | 'stop-requested' | 'already-finished';
 
+// One round trip for a queued build taken off the queue: the record goes from exactly what was
+// read (ARGV[1]) to cancelled (ARGV[2]), and its log gets the reason and the end entry, in the
+// format of core/log-stream.ts (ids `0-<line>`, fields `line` / `status`). 0 when the record
+// changed meanwhile.
+const CANCEL_QUEUED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-*', 'line', ARGV[4])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-*', 'status', 'cancelled')
+return 1`;
+const CANCEL_QUEUED_SHA = createHash('sha1').update(CANCEL_QUEUED).digest('hex');
+
+async function cancelQueuedRecord(deps: TriggerDeps, raw: string, next: BuildRecord, line: string): Promise<boolean> {
+  const keys = [deps.keys.build(next.id), deps.keys.log(next.id)];
+  const args = [raw, JSON.stringify(next), String(LOG_MAX_LINES), line];
+  try {
+    return (await deps.redis.evalsha(CANCEL_QUEUED_SHA, 2, ...keys, ...args)) === 1;
+  } catch (err) {
+    if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+    return (await deps.redis.eval(CANCEL_QUEUED, 2, ...keys, ...args)) === 1;
+  }
+}
+
 /**
  * Cancels one build. A queued one is taken off the queue and ends as cancelled with `reason`; a
  * running one is asked to stop (cancelRequested on the record, plus a message to runners), which
- * the runner honours unless its deploy has started.
+ * the runner honours unless its deploy has started. `knownRaw` is the record as just read, if
+ * the caller has it.
  */
-export async function cancelBuild(deps: TriggerDeps, id: string, reason: string, known?: BuildRecord): Promise<CancelOutcome> {
-  const current = known ?? (await deps.builds.require(id));
+export async function cancelBuild(deps: TriggerDeps, id: string, reason: string, knownRaw?: string): Promise<CancelOutcome> {
+  let raw = knownRaw ?? (await deps.redis.get(deps.keys.build(id)));
+  if (raw === null) throw new NotFoundError(`no build ${id}`);
+  let current = JSON.parse(raw) as BuildRecord;
   if (isFinal(current.status)) return 'already-finished';
   // 1: removed (or never queued); 0: locked, i.e. a runner has just taken it and it is running.
   if (current.status === 'queued' && (await deps.queues.builds.remove(id)) === 1) {
-    let changed = false;
-    const after = await deps.builds.update(id, (r) => {
-      if (r.status !== 'queued') return undefined;
-      changed = true;
-      return { ...r, status: 'cancelled', reason, finishedAt: nowIso() };
-    });
-    if (changed) {
-      // Issued together: one connection keeps them in order (the line, then the end).
-      await Promise.all([deps.logs.append(id, [`cancelled: ${reason}`]), deps.logs.end(id, 'cancelled')]);
-      deps.onStatus?.(after.pipeline, 'cancelled');
-      deps.log?.info({ build: id, reason }, 'build cancelled');
-      return 'cancelled';
+    for (;;) {
+      const next: BuildRecord = { ...current, status: 'cancelled', reason, finishedAt: nowIso() };
+      if (await cancelQueuedRecord(deps, raw, next, `cancelled: ${reason}`)) {
+        deps.onStatus?.(current.pipeline, 'cancelled');
+        deps.log?.info({ build: id, reason }, 'build cancelled');
+        return 'cancelled';
+      }
+      raw = await deps.redis.get(deps.keys.build(id));
+      if (raw === null) throw new NotFoundError(`no build ${id}`);
+      current = JSON.parse(raw) as BuildRecord;
+      if (current.status !== 'queued') break;
     }
-    if (isFinal(after.status)) return 'already-finished';
+    if (isFinal(current.status)) return 'already-finished';
   }
   const after = await deps.builds.update(id, (r) => (isFinal(r.status) || r.cancelRequested ? undefined : { ...r, cancelRequested: reason }));
   if (isFinal(after.status)) return 'already-finished';
@@ -107,10 +133,10 @@ export async function supersede(deps: TriggerDeps, newer: BuildRecord, after = 0
     const raws = await deps.redis.mget(ids.map((i) => deps.keys.build(i)));
     const open = raws
       .filter((r): r is string => r !== null)
-      .map((r) => JSON.parse(r) as BuildRecord)
-      .filter((b) => !isFinal(b.status) && !b.cancelRequested);
-    const outcomes = await Promise.all(open.map((b) => cancelBuild(deps, b.id, `superseded by ${newer.id}`, b)));
-    touched.push(...open.filter((_b, i) => outcomes[i] !== 'already-finished').map((b) => b.id));
+      .map((raw) => ({ raw, b: JSON.parse(raw) as BuildRecord }))
+      .filter(({ b }) => !isFinal(b.status) && !b.cancelRequested);
+    const outcomes = await Promise.all(open.map(({ raw, b }) => cancelBuild(deps, b.id, `superseded by ${newer.id}`, raw)));
+    touched.push(...open.filter((_o, i) => outcomes[i] !== 'already-finished').map(({ b }) => b.id));
     if (ids.length < SUPERSEDE_PAGE) break;
     upper = Number(page[page.length - 1]);
   }

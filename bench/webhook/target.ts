@@ -24,7 +24,7 @@ export interface TargetData {
 
 const data = workerData as TargetData;
 
-async function baseline(): Promise<{ server: Server; close: () => Promise<void> }> {
+async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; close: () => Promise<void> }> {
   const queue = new Queue('bench-baseline', { connection: bullConnection(data.redisUrl), prefix: `${data.prefix}bull` });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -55,10 +55,10 @@ async function baseline(): Promise<{ server: Server; close: () => Promise<void> 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, close: async () => void (await queue.close()) };
+  return { server, idle: async () => undefined, close: async () => void (await queue.close()) };
 }
 
-async function slipway(): Promise<{ server: Server; close: () => Promise<void> }> {
+async function slipway(): Promise<{ server: Server; idle: () => Promise<void>; close: () => Promise<void> }> {
   const redis = new Redis(data.redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(bullConnection(data.redisUrl), `${data.prefix}bull`);
   const { pipelines, errors } = parsePipelines(data.pipelineYaml, 'bench.yaml');
@@ -75,6 +75,7 @@ async function slipway(): Promise<{ server: Server; close: () => Promise<void> }
   const { server } = await listen(app, 0, '127.0.0.1');
   return {
     server,
+    idle: () => app.superseder.idle(),
     close: async () => {
       app.close();
       await app.superseder.idle();
@@ -87,6 +88,12 @@ async function slipway(): Promise<{ server: Server; close: () => Promise<void> }
 const started = data.kind === 'slipway' ? await slipway() : await baseline();
 parentPort!.postMessage({ port: (started.server.address() as AddressInfo).port });
 parentPort!.on('message', (msg: string) => {
+  if (msg === 'idle') {
+    // Background work (superseding) still running after the load stopped: how long it takes.
+    const start = performance.now();
+    void started.idle().then(() => parentPort!.postMessage({ idleMs: performance.now() - start }));
+    return;
+  }
   if (msg !== 'stop') return;
   started.server.closeAllConnections();
   started.server.close();
