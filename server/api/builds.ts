@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { rerunBuild, requestCancel } from '../../core/trigger.ts';
 import { requester, requireToken } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { presentBuild } from './present.ts';
 
 
 export function buildsRouter(deps: ApiDeps): Router {
@@ -10,18 +11,18 @@ export function buildsRouter(deps: ApiDeps): Router {
   const { builds } = deps.trigger;
 
   r.get('/api/builds/:id', async (req, res) => {
-    res.json(await builds.require(String(req.params.id)));
+    res.json(presentBuild(await builds.require(String(req.params.id))));
   });
 
   r.post('/api/builds/:id/rerun', requireToken(deps.apiToken), async (req, res) => {
     const build = await rerunBuild(deps.trigger, String(req.params.id), requester(req));
-    res.status(201).json(build);
+    res.status(201).json(presentBuild(build));
   });
 
   r.post('/api/builds/:id/cancel', requireToken(deps.apiToken), async (req, res) => {
     const id = String(req.params.id);
     const outcome = await requestCancel(deps.trigger, id, requester(req));
-    res.status(202).json({ outcome, build: await builds.require(id) });
+    res.status(202).json({ outcome, build: presentBuild(await builds.require(id)) });
   });
 
   return r;

@@ -8,6 +8,7 @@ import { queueBuild } from '../../core/trigger.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { requester, requireToken } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { presentBuild } from './present.ts';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
@@ -46,7 +47,7 @@ export function pipelinesRouter(deps: ApiDeps): Router {
       deps.pipelines().map(async ({ pipeline }) => ({
         name: pipeline.metadata.name,
         repo: stripCredentials(pipeline.source.repo),
-        lastBuild: (await builds.latest(pipeline.metadata.name)) ?? null,
+        lastBuild: await builds.latest(pipeline.metadata.name).then((b) => (b ? presentBuild(b) : null)),
       })),
     );
     res.json({ pipelines: out });
@@ -59,7 +60,7 @@ export function pipelinesRouter(deps: ApiDeps): Router {
     const known = deps.pipelines().some((p) => p.pipeline.metadata.name === name);
     const list = await builds.list(name, q.data as { branch?: string; status?: BuildStatus; limit?: number });
     if (!known && list.length === 0) throw new NotFoundError(`no pipeline ${name}`);
-    res.json({ builds: list });
+    res.json({ builds: list.map(presentBuild) });
   });
 
   r.post('/api/pipelines/:name/builds', requireToken(deps.apiToken), async (req, res) => {
@@ -78,7 +79,7 @@ export function pipelinesRouter(deps: ApiDeps): Router {
       ...(params ? { params } : {}),
     });
     deps.superseder.later(build);
-    res.status(201).json(build);
+    res.status(201).json(presentBuild(build));
   });
 
   return r;

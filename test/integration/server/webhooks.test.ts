@@ -42,6 +42,10 @@ void describe('webhook intake', () => {
     assert.equal(record.branch, 'master');
     assert.deepEqual(record.trigger, { type: 'push', deliveryId: delivery, forge: 'github', by: 'Codertocat' });
     assert.ok((await waitingJobs()).includes('hello-1'));
+    // the pipeline's repo URL carries credentials: the API never shows them
+    const shown = JSON.stringify(await (await fetch(`${h.url}/api/builds/hello-1`)).json());
+    assert.doesNotMatch(shown, /pw|bot:/);
+    assert.match(shown, /"repo":"https:\/\/github\.com\/Codertocat\/Hello-World"/i);
   });
 
   void test('a Gogs push touching the configured paths queues a build; the file list decides', async () => {
