@@ -101,6 +101,12 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     ...(deps.maxBodyBytes !== undefined ? { maxBodyBytes: deps.maxBodyBytes } : {}),
   });
 
+  for (const { pipeline } of pipelines) {
+    const ref = pipeline.source.secret;
+    if (ref && !env[ref.env]) deps.log.warn({ pipeline: pipeline.metadata.name, variable: ref.env }, 'webhook secret variable is not set: its webhooks will be refused');
+    if (!ref) deps.log.warn({ pipeline: pipeline.metadata.name }, 'pipeline has no webhook secret: unsigned webhooks are accepted');
+  }
+
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
