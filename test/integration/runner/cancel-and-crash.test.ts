@@ -1,0 +1,125 @@
+// Cancellation and crashes: a cancel kills the running step's process group and ends the build
+// 'cancelled'; a runner SIGKILLed mid-build does not leave its build 'running' — another runner
+// re-runs it once (the log says so), or fails it with reason 'runner lost'.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { publishCancel } from '../../../core/cancel.ts';
+import { exec } from '../../../runner/exec.ts';
+import { RUNNER_LOST } from '../../../runner/worker.ts';
+import { ROOT, testenv } from '../../helpers/testenv.ts';
+import { runnerHarness, type RunnerHarness } from './harness.ts';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (!alive(pid)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** A pipeline with one long step (no image, no deploy) that prints its pid. */
+function longStep(h: RunnerHarness, script = 'echo "pid $$"; exec sleep 300') {
+  return h.pipeline({ build: { artifacts: [] }, deploy: {}, test: [{ name: 'long', run: ['sh', '-c', script] }] });
+}
+
+void test('cancel during a long step: the build ends cancelled with the reason and its process is gone', async () => {
+  const h = await runnerHarness();
+  try {
+    const pipeline = longStep(h);
+    await h.runner([pipeline]);
+    const build = await h.enqueue(pipeline);
+    const pid = Number((await h.waitLog(build.id, /pid (\d+)/))[1]);
+    assert.ok(alive(pid));
+    await h.store.update(build.id, (r) => ({ ...r, cancelRequested: 'cancelled by a test' }));
+    await publishCancel(h.redis, h.keys, { buildId: build.id, reason: 'cancelled by a test' });
+    const done = await h.waitFinal(build.id);
+    assert.equal(done.status, 'cancelled');
+    assert.equal(done.reason, 'cancelled by a test');
+    assert.equal(done.stages.find((s) => s.name === 'test')!.status, 'cancelled');
+    assert.ok(await gone(pid), 'the step is still running');
+    const last = (await h.logs.read(build.id)).at(-1);
+    assert.equal(last?.status, 'cancelled');
+  } finally {
+    await h.cleanup();
+  }
+});
+
+async function crashedRunner(h: RunnerHarness, pipelineScript: string) {
+  const pipeline = longStep(h, pipelineScript);
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-crash-'));
+  const file = path.join(dir, 'pipelines.json');
+  await writeFile(file, JSON.stringify([pipeline]));
+  const ac = new AbortController();
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const child = exec(['node', '--import', 'tsx', path.join(ROOT, 'test/fixtures/runner-process.ts')], {
+    cwd: ROOT,
+    signal: ac.signal,
+    killSignal: 'SIGKILL',
+    env: {
+      RUNNER_PIPELINES_FILE: file,
+      RUNNER_REDIS_URL: testenv().redisUrl,
+      RUNNER_KEY_PREFIX: h.keys.prefix,
+      RUNNER_BULL_PREFIX: h.bullPrefix,
+      RUNNER_WORKDIR: h.workdir,
+    },
+    onLine: (l) => l === 'runner ready' && ready(),
+  }).catch((e: unknown) => e);
+  await started;
+  const build = await h.enqueue(pipeline);
+  const pid = Number((await h.waitLog(build.id, /pid (\d+)/))[1]);
+  assert.equal((await h.store.require(build.id)).status, 'running');
+  ac.abort(); // SIGKILL to the runner's process group
+  await child;
+  // The step ran in a process group of its own (exec spawns detached), so it outlives a
+  // SIGKILLed runner: kill it too, as a dying machine or container would.
+  process.kill(-pid, 'SIGKILL');
+  assert.ok(await gone(pid));
+  await rm(dir, { recursive: true, force: true });
+  return { pipeline, build };
+}
+
+void test('a runner SIGKILLed mid-build: another runner re-runs the build, and the log says so', async () => {
+  const h = await runnerHarness();
+  const marker = path.join(h.workdir, 'first-run-done');
+  try {
+    // the first run hangs (and is killed); the re-run finds the marker and passes
+    const crash = await crashedRunner(h, `if [ -e ${marker} ]; then echo second run; else touch ${marker}; echo "pid $$"; exec sleep 300; fi`);
+    await h.runner([crash.pipeline], { lockDurationMs: 1000, stalledIntervalMs: 500 });
+    const done = await h.waitFinal(crash.build.id);
+    const log = await h.logs.text(crash.build.id);
+    assert.equal(done.status, 'succeeded', log);
+    assert.match(log, new RegExp(`${RUNNER_LOST}: the previous runner stopped mid-build; running it again`));
+    assert.match(log, /second run/);
+  } finally {
+    await h.cleanup();
+  }
+});
+
+void test('a runner SIGKILLed mid-build past the re-run limit: the build fails with reason "runner lost"', async () => {
+  const h = await runnerHarness();
+  try {
+    const crash = await crashedRunner(h, 'echo "pid $$"; exec sleep 300');
+    await h.runner([crash.pipeline], { lockDurationMs: 1000, stalledIntervalMs: 500, maxStalledCount: 0 });
+    const done = await h.waitFinal(crash.build.id);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.reason, RUNNER_LOST);
+    assert.equal((await h.logs.read(crash.build.id)).at(-1)?.status, 'failed');
+  } finally {
+    await h.cleanup();
+  }
+});
