@@ -82,7 +82,8 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
         signal,
         ...options,
         secrets: [...secrets, ...(options.secrets ?? [])],
-        onLine: (l) => reporter.lines([mask(l)]),
+        // a caller's own onLine replaces the log (e.g. helm's probes, which would only confuse it)
+        onLine: options.onLine ?? ((l) => reporter.lines([mask(l)])),
       }),
     update: async (change) => {
       ctx.record = await reporter.update(change);

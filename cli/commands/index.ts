@@ -14,4 +14,5 @@ export const COMMANDS: Record<string, CommandLoader> = {
   server: async () => (await import('./server.ts')).server,
   runner: async () => (await import('./runner.ts')).runner,
   up: async () => (await import('./up.ts')).up,
+  run: async () => (await import('./run.ts')).run,
 };

@@ -3,6 +3,9 @@
 import { DeployError } from '../../core/errors.ts';
 import type { ExecOptions, ExecResult } from '../exec.ts';
 
+/** Probes (version, status, history) print JSON nobody wants in the build log. */
+const quiet = (): void => undefined;
+
 export type Run = (argv: string[], options?: ExecOptions) => Promise<ExecResult>;
 
 export interface UpgradeInput {
@@ -40,7 +43,7 @@ export function upgradeArgv(i: UpgradeInput): string[] {
 
 /** The major version of the helm binary (3 or 4). */
 export async function helmMajor(run: Run, helm: string): Promise<number> {
-  const res = await run([helm, 'version', '--template', '{{.Version}}']);
+  const res = await run([helm, 'version', '--template', '{{.Version}}'], { onLine: quiet });
   const m = /v?(\d+)\./.exec(res.stdout.trim());
   if (!m) throw new DeployError(`cannot tell the version of helm from ${JSON.stringify(res.stdout.trim())}`);
   return Number(m[1]);
@@ -57,7 +60,7 @@ interface HistoryEntry {
  * Returns what was done, for the build log.
  */
 export async function repairRelease(run: Run, helm: string, release: string, namespace: string, timeout: string): Promise<string | undefined> {
-  const status = await run([helm, 'status', release, '--namespace', namespace, '--output', 'json'], { allowFailure: true });
+  const status = await run([helm, 'status', release, '--namespace', namespace, '--output', 'json'], { allowFailure: true, onLine: quiet });
   if (status.exitCode !== 0) return undefined; // no such release yet
   let state: string | undefined;
   try {
@@ -67,7 +70,7 @@ export async function repairRelease(run: Run, helm: string, release: string, nam
   }
   if (!state?.startsWith('pending-')) return undefined;
 
-  const hist = await run([helm, 'history', release, '--namespace', namespace, '--output', 'json', '--max', '50']);
+  const hist = await run([helm, 'history', release, '--namespace', namespace, '--output', 'json', '--max', '50'], { onLine: quiet });
   const entries = (JSON.parse(hist.stdout) as HistoryEntry[]).sort((a, b) => b.revision - a.revision);
   const good = entries.find((e) => e.status === 'deployed') ?? entries.find((e) => e.status === 'superseded');
   if (good) {

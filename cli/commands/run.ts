@@ -1,0 +1,113 @@
+// slipway run <pipeline> [--branch B] [--sha S] [--no-deploy]: the same stages as a queued build,
+// run here without server or queue, its log printed. Build numbers count up per pipeline in
+// <data dir>/run-numbers. A deploy needs SLIPWAY_REDIS_URL (the namespace lock and the
+// environment record live there). Ctrl-C cancels (a started deploy finishes). Exit 0 when the
+// build succeeded.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { readConfig } from '../../core/config.ts';
+import { ConfigError, formatProblem } from '../../core/errors.ts';
+import { buildId, nowIso } from '../../core/ids.ts';
+import { createKeys } from '../../core/keys.ts';
+import { createLogger } from '../../core/logger.ts';
+import type { BuildRecord } from '../../core/records.ts';
+import { connectRedis } from '../../core/redis.ts';
+import { loadPipelines } from '../../pipelines/load.ts';
+import type { RunnerDeps } from '../../runner/build-context.ts';
+import { createEnvironmentManager } from '../../runner/environments/manager.ts';
+import { exec } from '../../runner/exec.ts';
+import { createGit } from '../../runner/git.ts';
+import { runBuild } from '../../runner/run-build.ts';
+import { UsageError, type Command } from '../context.ts';
+
+async function nextNumber(dataDir: string, pipeline: string): Promise<number> {
+  const dir = path.join(dataDir, 'run-numbers');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, pipeline);
+  const last = Number((await readFile(file, 'utf8').catch(() => '0')).trim()) || 0;
+  await writeFile(file, String(last + 1));
+  return last + 1;
+}
+
+export const run: Command = {
+  summary: 'run <pipeline> [--branch B] [--sha S] [--no-deploy]   run a pipeline here, without a server, printing its log',
+  async run(args, ctx) {
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { branch: { type: 'string' }, sha: { type: 'string' }, 'no-deploy': { type: 'boolean', default: false } },
+    });
+    const name = positionals[0];
+    if (!name || positionals.length > 1) throw new UsageError('slipway run <pipeline> [--branch B] [--sha S] [--no-deploy]');
+    const config = readConfig(ctx.env, ctx.cwd);
+    const { pipelines, errors } = await loadPipelines(config.pipelinesDir);
+    const loaded = pipelines.find((p) => p.pipeline.metadata.name === name);
+    if (!loaded) {
+      for (const p of errors) ctx.stderr(`${formatProblem(p)}\n`);
+      throw new ConfigError(`no pipeline named ${name} in ${config.pipelinesDir} (found: ${pipelines.map((p) => p.pipeline.metadata.name).join(', ') || 'none'})`);
+    }
+    const pipeline = values['no-deploy'] ? { ...loaded.pipeline, deploy: {} } : loaded.pipeline;
+    const needsRedis = pipeline.deploy.helm !== undefined;
+    if (needsRedis && !config.redisUrl) {
+      throw new ConfigError('a deploy needs SLIPWAY_REDIS_URL (the namespace lock and environment records live there); or pass --no-deploy');
+    }
+
+    const log = createLogger({ name: 'slipway-run', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
+    const redis = needsRedis ? connectRedis(config.redisUrl!, log) : undefined;
+    const keys = createKeys(config.keyPrefix);
+    const number = await nextNumber(config.dataDir, name);
+    let record: BuildRecord = {
+      id: buildId(name, number),
+      pipeline: name,
+      number,
+      status: 'queued',
+      trigger: { type: 'manual', by: 'slipway run' },
+      repo: pipeline.source.repo,
+      branch: values.branch ?? 'main',
+      sha: values.sha ?? '',
+      createdAt: nowIso(),
+      stages: [],
+      images: [],
+    };
+    let environments: RunnerDeps['environments'];
+    if (redis) {
+      const kube = new KubeConfig();
+      kube.loadFromDefault();
+      environments = createEnvironmentManager({ redis, keys, kube, log });
+    }
+    const controller = new AbortController();
+    const onSigint = () => controller.abort('cancelled with Ctrl-C');
+    process.once('SIGINT', onSigint);
+    try {
+      const result = await runBuild({
+        record,
+        pipeline,
+        signal: controller.signal,
+        deps: {
+          exec,
+          git: createGit({ workdir: config.workdir }),
+          workdir: config.workdir,
+          log,
+          ...(redis ? { redis, keys } : {}),
+          ...(environments ? { environments } : {}),
+          ...(config.apiToken ? { secrets: [config.apiToken] } : {}),
+          env: ctx.env,
+        },
+        reporter: {
+          update: async (change) => {
+            record = change(record);
+            return record;
+          },
+          lines: (lines) => ctx.stdout(lines.map((l) => `${l}\n`).join('')),
+        },
+      });
+      for (const img of record.images) ctx.stdout(`image ${img.ref}\n`);
+      return result.status === 'succeeded' ? 0 : 1;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      redis?.disconnect();
+    }
+  },
+};
