@@ -1,2 +1,8 @@
 #!/usr/bin/env bash
-exec node --import tsx "$(dirname "${BASH_SOURCE[0]}")/../cli/bin.ts" up "$@"
+# The one run command (npm start): dependencies, then `slipway up --local-cluster`, which starts
+# the local registry and Kubernetes control plane (built once, cached) and Slipway on its
+# embedded defaults, with the demo repository. Extra arguments go to `slipway up`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+exec node --import tsx cli/bin.ts up --local-cluster "$@"
