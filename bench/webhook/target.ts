@@ -94,6 +94,11 @@ parentPort!.on('message', (msg: string) => {
     void started.idle().then(() => parentPort!.postMessage({ idleMs: performance.now() - start }));
     return;
   }
+  if (msg === 'elu') {
+    // This thread's event-loop active time: the server's own CPU, apart from autocannon's.
+    parentPort!.postMessage({ activeMs: performance.eventLoopUtilization().active });
+    return;
+  }
   if (msg !== 'stop') return;
   started.server.closeAllConnections();
   started.server.close();

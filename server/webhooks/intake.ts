@@ -131,7 +131,9 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
     const many = pipelines.length > 1;
     const toBuild: { pipeline: LoadedPipeline['pipeline']; pathsUndecided: boolean }[] = [];
     const toTeardown: string[] = [];
-    for (const { pipeline } of pipelines) {
+    const index = deps.index();
+    for (const loaded of pipelines) {
+      const { pipeline } = loaded;
       const name = pipeline.metadata.name;
       if (push.deleted) {
         if (push.branch === undefined) ignored.push(many ? `${name}: deleted tag` : 'deleted tag');
@@ -139,7 +141,7 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
         else toTeardown.push(name);
         continue;
       }
-      const decision = decide({ file: '', pipeline }, push);
+      const decision = decide(loaded, push, index.filters(loaded));
       if (decision.build) toBuild.push({ pipeline, pathsUndecided: decision.pathsUndecided });
       else ignored.push(many ? `${name}: ${decision.reason}` : decision.reason);
     }

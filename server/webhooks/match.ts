@@ -7,10 +7,13 @@ import type { PushEvent } from './types.ts';
 
 export interface PipelineIndex {
   byRepo(urls: string[]): LoadedPipeline[];
+  /** The compiled on.push filters of a pipeline of this index. */
+  filters(loaded: LoadedPipeline): Filters;
 }
 
 export function indexPipelines(pipelines: LoadedPipeline[]): PipelineIndex {
   const map = new Map<string, LoadedPipeline[]>();
+  const filters = new Map<LoadedPipeline, Filters>(pipelines.map((p) => [p, compileFilters(p.pipeline)]));
   for (const p of pipelines) {
     const key = normalizeRepoUrl(p.pipeline.source.repo);
     map.set(key, [...(map.get(key) ?? []), p]);
@@ -32,31 +35,55 @@ export function indexPipelines(pipelines: LoadedPipeline[]): PipelineIndex {
       for (const u of urls) for (const p of map.get(normalise(u)) ?? []) found.add(p);
       return [...found];
     },
+    filters(loaded) {
+      let f = filters.get(loaded);
+      if (!f) filters.set(loaded, (f = compileFilters(loaded.pipeline)));
+      return f;
+    },
   };
 }
 
 export type Decision = { build: true; pathsUndecided: boolean } | { build: false; reason: string };
 
 const GLOB = { dot: true };
-const anyMatch = (value: string, globs: string[]): boolean => globs.length > 0 && picomatch.isMatch(value, globs, GLOB);
+type Matcher = (value: string) => boolean;
+const NEVER: Matcher = () => false;
+const compile = (globs: string[]): Matcher => (globs.length ? picomatch(globs, GLOB) : NEVER);
+
+/** The pipeline's on.push globs, compiled once (compiling costs far more than matching). */
+export interface Filters {
+  branches: Matcher;
+  ignoreBranches: Matcher;
+  paths: Matcher | undefined;
+  ignorePaths: Matcher;
+  tags: Matcher | undefined;
+}
+
+export function compileFilters(pipeline: LoadedPipeline['pipeline']): Filters {
+  const on = pipeline.on.push;
+  return {
+    branches: compile(on.branches),
+    ignoreBranches: compile(on.ignoreBranches),
+    paths: on.paths.length ? compile(on.paths) : undefined,
+    ignorePaths: compile(on.ignorePaths),
+    tags: on.tags.length ? compile(on.tags) : undefined,
+  };
+}
 
 /** Should this (not deleted) push build the pipeline? */
-export function decide(loaded: LoadedPipeline, push: PushEvent): Decision {
-  const on = loaded.pipeline.on.push;
+export function decide(loaded: LoadedPipeline, push: PushEvent, filters: Filters = compileFilters(loaded.pipeline)): Decision {
   if (push.tag !== undefined) {
-    if (on.tags.length === 0) return { build: false, reason: 'tag pushes are not configured (on.push.tags)' };
-    if (!anyMatch(push.tag, on.tags)) return { build: false, reason: 'tag does not match on.push.tags' };
+    if (!filters.tags) return { build: false, reason: 'tag pushes are not configured (on.push.tags)' };
+    if (!filters.tags(push.tag)) return { build: false, reason: 'tag does not match on.push.tags' };
     return { build: true, pathsUndecided: false };
   }
   if (push.branch === undefined) return { build: false, reason: 'ref is neither a branch nor a tag' };
-  if (!anyMatch(push.branch, on.branches)) return { build: false, reason: 'branch does not match on.push.branches' };
-  if (anyMatch(push.branch, on.ignoreBranches)) return { build: false, reason: 'branch matches on.push.ignoreBranches' };
-  const filtered = on.paths.length > 0 || on.ignorePaths.length > 0;
-  if (!filtered) return { build: true, pathsUndecided: false };
+  if (!filters.branches(push.branch)) return { build: false, reason: 'branch does not match on.push.branches' };
+  if (filters.ignoreBranches(push.branch)) return { build: false, reason: 'branch matches on.push.ignoreBranches' };
+  const on = loaded.pipeline.on.push;
+  if (on.paths.length === 0 && on.ignorePaths.length === 0) return { build: true, pathsUndecided: false };
   if (!push.filesComplete) return { build: true, pathsUndecided: true };
-  const relevant = push.changedFiles.filter(
-    (f) => (on.paths.length === 0 || anyMatch(f, on.paths)) && !anyMatch(f, on.ignorePaths),
-  );
+  const relevant = push.changedFiles.filter((f) => (filters.paths ? filters.paths(f) : true) && !filters.ignorePaths(f));
   if (relevant.length === 0) return { build: false, reason: 'no changed file matches on.push.paths' };
   return { build: true, pathsUndecided: false };
 }
