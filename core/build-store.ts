@@ -14,8 +14,8 @@ if cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
 return 0`;
 
 // KEYS: counter, builds, pipelines, branch builds, dedupe key. ARGV: build key prefix, pipeline,
-// JSON tail after id and number, dedupe seconds, has branch, has dedupe. Returns the number, 0 if
-// the dedupe key existed.
+// JSON tail after id and number, dedupe seconds, has branch, has dedupe. Returns number * 2, plus 1
+// when the branch had no build before; 0 if the dedupe key existed.
 const CREATE = `
 if ARGV[6] == '1' and not redis.call('SET', KEYS[5], '1', 'EX', ARGV[4], 'NX') then return 0 end
 local n = redis.call('INCR', KEYS[1])
@@ -23,8 +23,12 @@ local id = ARGV[2] .. '-' .. n
 redis.call('SET', ARGV[1] .. id, '{"id":"' .. id .. '","number":' .. n .. ARGV[3])
 redis.call('ZADD', KEYS[2], n, id)
 redis.call('SADD', KEYS[3], ARGV[2])
-if ARGV[5] == '1' then redis.call('ZADD', KEYS[4], n, id) end
-return n`;
+local first = 1
+if ARGV[5] == '1' then
+  if redis.call('ZCARD', KEYS[4]) > 0 then first = 0 end
+  redis.call('ZADD', KEYS[4], n, id)
+end
+return n * 2 + first`;
 const CREATE_SHA = createHash('sha1').update(CREATE).digest('hex');
 
 /** EVALSHA, falling back to EVAL the first time a server sees the script. */
@@ -53,19 +57,20 @@ export class BuildStore {
   ) {}
 
   async create(input: NewBuild): Promise<BuildRecord> {
-    return (await this.createOnce(input, undefined))!;
+    return (await this.createOnce(input, undefined))!.build;
   }
 
   /**
    * Creates the build unless `dedupe.key` already exists, in one Redis round trip (the webhook hot
    * path): SET NX EX on the key, INCR, the record and its indexes, atomically. Undefined when the
-   * key existed (a redelivery).
+   * key existed (a redelivery). `firstOnBranch`: the branch had no build before this one (so there
+   * is nothing to supersede).
    */
-  async createUnlessDuplicate(input: NewBuild, dedupe: { key: string; seconds: number }): Promise<BuildRecord | undefined> {
+  async createUnlessDuplicate(input: NewBuild, dedupe: { key: string; seconds: number }): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
     return this.createOnce(input, dedupe);
   }
 
-  private async createOnce(input: NewBuild, dedupe: { key: string; seconds: number } | undefined): Promise<BuildRecord | undefined> {
+  private async createOnce(input: NewBuild, dedupe: { key: string; seconds: number } | undefined): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
     const rest = {
       ...input,
       status: input.status ?? 'queued',
@@ -82,9 +87,10 @@ export class BuildStore {
       dedupe?.key ?? this.keys.counter(input.pipeline),
     ];
     const args = [this.keys.build(''), input.pipeline, tail, String(dedupe?.seconds ?? 0), input.branch !== undefined ? '1' : '0', dedupe ? '1' : '0'];
-    const number = Number(await evalScript(this.redis, CREATE, CREATE_SHA, keys, args));
-    if (number === 0) return undefined;
-    return { id: buildId(input.pipeline, number), number, ...rest };
+    const reply = Number(await evalScript(this.redis, CREATE, CREATE_SHA, keys, args));
+    if (reply === 0) return undefined;
+    const number = Math.floor(reply / 2);
+    return { build: { id: buildId(input.pipeline, number), number, ...rest }, firstOnBranch: reply % 2 === 1 };
   }
 
   async get(id: string): Promise<BuildRecord | undefined> {

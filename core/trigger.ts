@@ -31,17 +31,20 @@ export async function queueBuild(deps: TriggerDeps, input: NewBuild): Promise<Bu
   return (await enqueue(deps, await deps.builds.create({ ...input, status: 'queued' })))!;
 }
 
-/** As queueBuild, unless `dedupe.key` exists (a redelivered webhook): then undefined, nothing done. */
+/**
+ * As queueBuild, unless `dedupe.key` exists (a redelivered webhook): then undefined, nothing done.
+ * `firstOnBranch` says there is nothing older on the branch to supersede.
+ */
 export async function queueBuildOnce(
   deps: TriggerDeps,
   input: NewBuild,
   dedupe: { key: string; seconds: number },
   onClaimed?: () => void,
-): Promise<BuildRecord | undefined> {
-  const build = await deps.builds.createUnlessDuplicate({ ...input, status: 'queued' }, dedupe);
-  if (!build) return undefined;
+): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
+  const created = await deps.builds.createUnlessDuplicate({ ...input, status: 'queued' }, dedupe);
+  if (!created) return undefined;
   onClaimed?.();
-  return enqueue(deps, build);
+  return { build: await enqueue(deps, created.build), firstOnBranch: created.firstOnBranch };
 }
 
 async function enqueue(deps: TriggerDeps, build: BuildRecord): Promise<BuildRecord> {

@@ -110,14 +110,14 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
       if (claim.ours) await deps.trigger.redis.del(dedupe.key).catch(() => undefined);
       throw err;
     }
-    const { queued, teardowns, ignored, duplicate } = outcome;
+    const { queued, teardowns, ignored, alone, duplicate } = outcome;
     if (duplicate) return sendJson(res, 200, { ignored: 'duplicate delivery' });
     if (queued.length === 0 && teardowns.length === 0) return sendJson(res, 200, { ignored: ignored.join('; ') });
     sendJson(res, 202, {
       builds: queued.map((b) => ({ id: b.id, number: b.number, pipeline: b.pipeline, url: buildUrl(b.id) })),
       ...(teardowns.length ? { teardowns } : {}),
     });
-    for (const b of queued) deps.superseder.later(b);
+    for (const b of queued) if (!alone.has(b.id)) deps.superseder.later(b);
   }
 
   /**
@@ -128,6 +128,8 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
     const queued: BuildRecord[] = [];
     const teardowns: { pipeline: string; branch: string }[] = [];
     const ignored: string[] = [];
+    /** Builds that are the first on their branch: nothing to supersede. */
+    const alone = new Set<string>();
     const many = pipelines.length > 1;
     const toBuild: { pipeline: LoadedPipeline['pipeline']; pathsUndecided: boolean }[] = [];
     const toTeardown: string[] = [];
@@ -145,11 +147,11 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
       if (decision.build) toBuild.push({ pipeline, pathsUndecided: decision.pathsUndecided });
       else ignored.push(many ? `${name}: ${decision.reason}` : decision.reason);
     }
-    if (toBuild.length === 0 && toTeardown.length === 0) return { queued, teardowns, ignored, duplicate: false };
+    if (toBuild.length === 0 && toTeardown.length === 0) return { queued, teardowns, ignored, alone, duplicate: false };
     let claimed = false;
     if (toBuild.length === 0 || toTeardown.length > 0) {
       claimed = true;
-      if ((await deps.trigger.redis.set(dedupe.key, '1', 'EX', dedupe.seconds, 'NX')) === null) return { queued, teardowns, ignored, duplicate: true };
+      if ((await deps.trigger.redis.set(dedupe.key, '1', 'EX', dedupe.seconds, 'NX')) === null) return { queued, teardowns, ignored, alone, duplicate: true };
       claim.ours = true;
     }
     for (const name of toTeardown) {
@@ -173,11 +175,12 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
         continue;
       }
       claimed = true;
-      const build = await queueBuildOnce(deps.trigger, input, dedupe, () => (claim.ours = true));
-      if (!build) return { queued, teardowns, ignored, duplicate: true };
-      queued.push(build);
+      const created = await queueBuildOnce(deps.trigger, input, dedupe, () => (claim.ours = true));
+      if (!created) return { queued, teardowns, ignored, alone, duplicate: true };
+      queued.push(created.build);
+      if (created.firstOnBranch) alone.add(created.build.id);
     }
-    return { queued, teardowns, ignored, duplicate: false };
+    return { queued, teardowns, ignored, alone, duplicate: false };
   }
 
   return (req, res, forge) => {

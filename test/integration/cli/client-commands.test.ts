@@ -11,7 +11,9 @@ import { pipelineYaml, startHarness, TOKEN, type Harness } from '../server/harne
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()) {
   let out = '';
   let err = '';
-  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env, cwd });
+  // No .slipway/token from the checkout: tokens come only from what the test gives.
+  const isolated = { SLIPWAY_DATA_DIR: path.join(tmpdir(), 'slipway-cli-test-no-data'), ...env };
+  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: isolated, cwd });
   return { code, out, err };
 }
 
