@@ -168,13 +168,9 @@ export function createGit(options: GitOptions): Git {
           const argv = ['git', 'clone', '--mirror', '--', redactRepoUrl(url), dir];
           await run(argv, mask, () => client(mirrorsDir, allow, opts.signal).raw(['clone', '--mirror', '--', url, dir]));
         } else {
+          // the mirror's directory is keyed by its URL, so origin is always this URL
           const argv = ['git', 'fetch', '--prune', 'origin'];
-          // the stored remote URL follows the pipeline's current one
-          await run(argv, mask, async () => {
-            const git = client(dir, allow, opts.signal);
-            await git.raw(['remote', 'set-url', 'origin', '--', url]);
-            await git.raw(['fetch', '--prune', '--no-recurse-submodules', 'origin']);
-          });
+          await run(argv, mask, () => client(dir, allow, opts.signal).raw(['fetch', '--prune', '--no-recurse-submodules', 'origin']));
         }
         return dir;
       });
@@ -210,8 +206,13 @@ export function createGit(options: GitOptions): Git {
     },
 
     async removeCheckout(mirrorDir, dest) {
+      if (!(await stat(dest).then(() => true, () => false))) return;
       await serial(mirrorDir, async () => {
-        await local(mirrorDir).raw(['worktree', 'remove', '--force', '--force', '--end-of-options', dest]).catch(() => undefined);
+        const removed = await local(mirrorDir)
+          .raw(['worktree', 'remove', '--force', '--force', '--end-of-options', dest])
+          .then(() => true, () => false);
+        if (removed) return;
+        // not a worktree any more (or half made): remove the files and forget it
         await rm(dest, { recursive: true, force: true }).catch(() => undefined);
         await local(mirrorDir).raw(['worktree', 'prune']).catch(() => undefined);
       });

@@ -6,7 +6,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { readConfig } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { buildId, nowIso } from '../../core/ids.ts';
@@ -16,7 +15,7 @@ import type { BuildRecord } from '../../core/records.ts';
 import { connectRedis } from '../../core/redis.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { RunnerDeps } from '../../runner/build-context.ts';
-import { createEnvironmentManager } from '../../runner/environments/manager.ts';
+import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import { exec } from '../../runner/exec.ts';
 import { createGit } from '../../runner/git.ts';
 import { runBuild } from '../../runner/run-build.ts';
@@ -72,10 +71,28 @@ export const run: Command = {
       images: [],
     };
     let environments: RunnerDeps['environments'];
+    // The Kubernetes client takes a second of CPU to load: load it while buildah runs (the build
+    // stage starts it; the deploy waits for it), not up front where it would hold up checkout.
+    let loading: Promise<EnvironmentManager> | undefined;
+    const load = (): Promise<EnvironmentManager> => {
+      if (!redis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
+      loading ??= (async () => {
+        const [{ KubeConfig }, { createEnvironmentManager }] = await Promise.all([
+          import('@kubernetes/client-node'),
+          import('../../runner/environments/manager.ts'),
+        ]);
+        const kube = new KubeConfig();
+        kube.loadFromDefault();
+        return createEnvironmentManager({ redis, keys, kube, log });
+      })();
+      return loading;
+    };
     if (redis) {
-      const kube = new KubeConfig();
-      kube.loadFromDefault();
-      environments = createEnvironmentManager({ redis, keys, kube, log });
+      environments = {
+        prepare: async (input) => (await load()).prepare(input),
+        recordDeploy: async (input) => (await load()).recordDeploy(input),
+        recordFailure: async (input) => (await load()).recordFailure(input),
+      };
     }
     const controller = new AbortController();
     const onSigint = () => controller.abort('cancelled with Ctrl-C');
@@ -85,6 +102,9 @@ export const run: Command = {
         record,
         pipeline,
         signal: controller.signal,
+        onStage: (stage) => {
+          if (redis && stage === 'build') load().catch(() => undefined); // reported by the deploy
+        },
         deps: {
           exec,
           git: createGit({ workdir: config.workdir }),

@@ -1,7 +1,6 @@
 // Checkout: fetch the repository's mirror, resolve the branch head when the trigger gave no sha,
 // and make a worktree of the exact commit. When the webhook could not decide the path filter,
 // decide it here from the diff before..after.
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { ValidationError } from '../../core/errors.ts';
@@ -32,9 +31,10 @@ export async function checkoutStage(ctx: BuildContext): Promise<CheckoutResult> 
     ctx.sha = sha;
     await ctx.update((r) => ({ ...r, sha }));
     ctx.line(`branch ${ctx.branch} is at ${sha}`);
+  } else {
+    validateSha(ctx.sha);
+    if (!(await git.hasCommit(mirror, ctx.sha))) throw new ValidationError(`commit ${ctx.sha} is not in ${ctx.record.repo}`);
   }
-  validateSha(ctx.sha);
-  if (!(await git.hasCommit(mirror, ctx.sha))) throw new ValidationError(`commit ${ctx.sha} is not in ${ctx.record.repo}`);
 
   const push = ctx.pipeline.on.push;
   if (ctx.record.pathsUndecided && (push.paths.length || push.ignorePaths.length)) {
@@ -53,7 +53,6 @@ export async function checkoutStage(ctx: BuildContext): Promise<CheckoutResult> 
   const workspace = path.join(workdir, 'builds', ctx.record.id);
   // a re-run after a crash finds the old worktree: start clean
   await git.removeCheckout(mirror, workspace);
-  await rm(workspace, { recursive: true, force: true });
   await git.checkout(mirror, ctx.sha, workspace);
   ctx.workspace = workspace;
   ctx.line(`checked out ${ctx.sha}`);

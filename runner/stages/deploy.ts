@@ -27,6 +27,9 @@ export async function deployStage(ctx: BuildContext): Promise<void> {
   const run: Run = (argv, options = {}) => ctx.run(argv, { ...options, env: { ...helmEnv, ...options.env }, signal: new AbortController().signal });
 
   const input = { pipeline: ctx.pipeline, ...(ctx.profile ? { profile: ctx.profile } : {}), branch: ctx.branch, build: ctx.record };
+  // helm's version is asked while the namespace is prepared: one round trip less in series
+  const majorP = helmMajor(run, helm);
+  majorP.catch(() => undefined); // awaited below
   const env = await environments.prepare(input);
   ctx.namespace = env.namespace;
   const releases = helmCfg.releases.map((r) => r.name);
@@ -46,7 +49,7 @@ export async function deployStage(ctx: BuildContext): Promise<void> {
       keys,
       env.namespace,
       async () => {
-        const major = await helmMajor(run, helm);
+        const major = await majorP;
         for (const p of planned) {
           const repaired = await repairRelease(run, helm, p.release, env.namespace, helmCfg.timeout);
           if (repaired) ctx.line(repaired);
