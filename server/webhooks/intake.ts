@@ -3,7 +3,7 @@
 // older builds happens after the answer.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage, SlipwayError, WebhookError } from '../../core/errors.ts';
+import { errorMessage, NotFoundError, SlipwayError, WebhookError } from '../../core/errors.ts';
 import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
@@ -86,7 +86,7 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
     const urls = event.kind === 'push' ? event.push.repoUrls : event.repoUrls;
     const candidates = deps.index().byRepo(urls);
     if (candidates.length === 0) {
-      throw new SlipwayError('not-found', 'no pipeline is configured for this repository');
+      throw new NotFoundError('no pipeline is configured for this repository');
     }
     const given = adapter.signature(req.headers);
     const verified = candidates.filter((c) => {
