@@ -59,8 +59,15 @@ export interface SlipwayServer {
 
 export function createServer(deps: ServerDeps): SlipwayServer {
   const env = deps.env ?? process.env;
-  const metrics = createMetrics(deps.queues, { defaultMetrics: deps.defaultMetrics ?? false });
   let pipelines = deps.pipelines;
+  const store = new BuildStore(deps.redis, deps.keys);
+  const metrics = createMetrics(deps.queues, {
+    defaultMetrics: deps.defaultMetrics ?? false,
+    recentBuilds: async () => {
+      const lists = await Promise.all(pipelines.map((p) => store.list(p.pipeline.metadata.name, { limit: 100 })));
+      return lists.flat().map((b) => ({ pipeline: b.pipeline, status: b.status }));
+    },
+  });
   let index: PipelineIndex = indexPipelines(pipelines);
   const shutdown = new AbortController();
   // The hot path's own connection: auto-pipelining batches the commands of concurrent webhooks

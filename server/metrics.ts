@@ -1,6 +1,7 @@
 // Prometheus metrics, in a Registry of this server instance's own (tests run several servers).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queues } from '../core/queue.ts';
+import type { BuildStatus } from '../core/records.ts';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -10,7 +11,13 @@ export interface ServerMetrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
-export function createMetrics(queues: Queues, options: { defaultMetrics?: boolean } = {}): ServerMetrics {
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** The statuses of each pipeline's recent builds, read at scrape time (they change in runners too). */
+  recentBuilds?: () => Promise<{ pipeline: string; status: BuildStatus }[]>;
+}
+
+export function createMetrics(queues: Queues, options: MetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'slipway_' });
   const webhooksReceived = new Counter({
@@ -45,6 +52,26 @@ export function createMetrics(queues: Queues, options: { defaultMetrics?: boolea
       }
     },
   });
+  const recent = options.recentBuilds;
+  if (recent) {
+    new Gauge({
+      name: 'slipway_recent_builds',
+      help: 'Statuses of each pipeline\'s last 100 builds',
+      labelNames: ['pipeline', 'status'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const counts = new Map<string, { pipeline: string; status: BuildStatus; n: number }>();
+        for (const b of await recent()) {
+          const k = `${b.pipeline}\u0000${b.status}`;
+          const c = counts.get(k) ?? { pipeline: b.pipeline, status: b.status, n: 0 };
+          c.n++;
+          counts.set(k, c);
+        }
+        for (const c of counts.values()) this.set({ pipeline: c.pipeline, status: c.status }, c.n);
+      },
+    });
+  }
   const httpDuration = new Histogram({
     name: 'slipway_http_request_duration_seconds',
     help: 'HTTP request durations, by method, route and status',

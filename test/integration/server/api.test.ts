@@ -153,6 +153,7 @@ void describe('REST API', () => {
     assert.match(metrics, /slipway_builds_total\{pipeline="web",status="queued"\} \d+/);
     assert.match(metrics, /slipway_builds_total\{pipeline="web",status="cancelled"\} 1/);
     assert.match(metrics, /slipway_queue_depth\{queue="builds",state="waiting"\} \d+/);
+    assert.match(metrics, /slipway_recent_builds\{pipeline="web",status="failed"\} 1/);
     assert.match(metrics, /slipway_http_request_duration_seconds_count\{method="POST",route="\/api\/pipelines\/:name\/builds",status="201"\} \d+/);
     const nope = await call('GET', '/api/nothing-here', undefined, null);
     assert.equal(nope.status, 404);
