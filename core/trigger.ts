@@ -28,7 +28,7 @@ const SUPERSEDE_PAGE = 100;
 
 /** Creates the record and queues its job. Does not supersede: see createSuperseder. */
 export async function queueBuild(deps: TriggerDeps, input: NewBuild): Promise<BuildRecord> {
-  return (await enqueue(deps, await deps.builds.create({ ...input, status: 'queued' })))!;
+  return enqueue(deps, await deps.builds.create({ ...input, status: 'queued' }));
 }
 
 /**
