@@ -33,6 +33,8 @@ export interface ExecOptions {
   maxBuffer?: number;
   /** Marks the ChildProcessError as transient (retryable), e.g. a registry push. Default permanent. */
   transient?: boolean;
+  /** Told the pid (= process group id) once the child started: the runner's orphan registry uses it. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ExecResult {
@@ -126,6 +128,9 @@ export const exec: Exec = (argv, options = {}) => {
     // The leader exiting is the end of the command: anything it left running in its group is
     // killed, so a step cannot leave a daemon behind that holds our pipes open.
     child.on('exit', () => killGroup(child.pid, 'SIGKILL'));
+    child.on('spawn', () => {
+      if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    });
 
     const finish = (err: Error | undefined, exitCode: number | null, sig: NodeJS.Signals | null) => {
       if (timer) clearTimeout(timer);

@@ -11,6 +11,7 @@ import type { HelmConfig, RunnerDeps } from './build-context.ts';
 import type { EnvironmentManager } from './environments/types.ts';
 import { exec as realExec, type Exec } from './exec.ts';
 import { createGit, type Git } from './git.ts';
+import { createOrphanRegistry, reapOrphans } from './orphans.ts';
 import { createBuildWorker, type BuildWorker } from './worker.ts';
 
 export interface StartRunnerOptions {
@@ -40,8 +41,12 @@ export interface Runner {
 }
 
 export async function startRunner(opts: StartRunnerOptions): Promise<Runner> {
+  // step processes of a runner that was SIGKILLed on this machine are still running: stop them
+  const reaped = await reapOrphans(opts.config.workdir);
+  if (reaped) opts.log.warn({ processGroups: reaped }, 'killed processes left by a lost runner');
+  const orphans = await createOrphanRegistry(opts.config.workdir);
   const deps: RunnerDeps = {
-    exec: opts.exec ?? realExec,
+    exec: orphans.track(opts.exec ?? realExec),
     git: opts.git ?? createGit({ workdir: opts.config.workdir }),
     workdir: opts.config.workdir,
     log: opts.log,
