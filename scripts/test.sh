@@ -11,22 +11,28 @@ set -a
 source .slipway/testenv.env
 set +a
 
-npx tsc --noEmit -p tsconfig.json
-npx eslint .
-
+# Type and lint errors fail the run, but the tests still run so every failure shows at once.
 status=0
+echo "== tsc"
+npx tsc --noEmit -p tsconfig.json || status=1
+echo "== eslint"
+npx eslint . || status=1
+
 # Node 20's --test does not expand globs (that came in Node 21), so bash does.
 shopt -s globstar nullglob
+# A hung test (or a file that never exits because of an open handle) fails the run instead of
+# holding CI forever: 10 minutes per test, and a ceiling per group (timeout signals the group).
 run() {
-  local name=$1 concurrency=$2 files
-  shift 2
+  local name=$1 concurrency=$2 limit=$3 files
+  shift 3
   files=("$@")
   echo "== $name: ${#files[@]} files"
   [[ ${#files[@]} -gt 0 ]] || return 0
-  node --import tsx --test --test-reporter=spec --test-concurrency="$concurrency" "${files[@]}" || status=1
+  timeout --kill-after=30s "$limit" node --import tsx --test --test-reporter=spec \
+    --test-concurrency="$concurrency" --test-timeout=600000 "${files[@]}" || status=1
 }
-run unit 2 test/unit/**/*.test.ts
+run unit 2 10m test/unit/**/*.test.ts
 # Integration and e2e tests share one Redis, registry and cluster on 2 cores: few at a time.
-run integration 2 test/integration/**/*.test.ts
-run e2e 1 test/e2e/**/*.test.ts
+run integration 2 40m test/integration/**/*.test.ts
+run e2e 1 20m test/e2e/**/*.test.ts
 exit "$status"
