@@ -79,10 +79,11 @@ build_etcd() {
   echo "$etcd_version" > "$out/etcd.version"
 }
 
-# kubectl only where none is installed (up.sh and tests need one).
+# kubectl of the cluster's own version (an installed one may be out of the supported skew, or
+# missing); up.sh puts it first on PATH.
 build_kubectl() {
   local out=$CACHE/k8s-$K8S_VERSION/bin
-  if command -v kubectl >/dev/null || [[ -x $out/kubectl ]]; then return; fi
+  if [[ -x $out/kubectl ]]; then return; fi
   need_go
   log "building kubectl $K8S_VERSION"
   local minor ld="-s -w"
@@ -125,8 +126,9 @@ exec 9>"$CACHE/build.lock"
 flock 9
 
 case "${1:-all}" in
-  k8s) build_k8s; build_etcd ;;
+  k8s) build_k8s; build_etcd; build_kubectl ;;
   etcd) build_etcd ;;
+  kubectl) build_kubectl ;;
   kwok) build_kwok ;;
   helm) build_helm ;;
   all) build_helm; build_kwok; build_k8s; build_etcd; build_kubectl ;;

@@ -114,9 +114,7 @@ env_line() {
 
 write_env() {
   local path=$PATH dir
-  local dirs=("$KWOK_BIN" "$HELM_BIN")
-  [[ -x $K8S_BIN/kubectl ]] && dirs=("$K8S_BIN" "${dirs[@]}")
-  for dir in "${dirs[@]}"; do
+  for dir in "$K8S_BIN" "$KWOK_BIN" "$HELM_BIN"; do
     [[ :$path: == *:$dir:* ]] || path=$dir:$path
   done
   local tmp=$ENV_FILE.tmp
@@ -127,7 +125,7 @@ write_env() {
     env_line KUBECONFIG "$KUBECONFIG_FILE"
     env_line SLIPWAY_TEST_HELM "$HELM_BIN/helm"
     env_line PATH "$path"
-    env_line SLIPWAY_TEST_BIN_DIRS "$HELM_BIN:$KWOK_BIN"
+    env_line SLIPWAY_TEST_BIN_DIRS "$HELM_BIN:$KWOK_BIN:$K8S_BIN"
     env_line SLIPWAY_TEST_K8S_VERSION "$K8S_VERSION"
     env_line SLIPWAY_TEST_ETCD_VERSION "$(cat "$K8S_BIN/etcd.version")"
     env_line SLIPWAY_TEST_KWOK_VERSION "$KWOK_VERSION"
@@ -146,7 +144,7 @@ main() {
   take_lock
   install_packages
   "$HERE/build-binaries.sh" all
-  [[ -x $K8S_BIN/kubectl ]] && PATH=$K8S_BIN:$PATH
+  PATH=$K8S_BIN:$PATH
   start_redis
   start_registry
   write_containers_conf
