@@ -111,6 +111,9 @@ after(async () => {
 void test('the walk-through: push → build → Ready in the branch namespace → second branch → delete → gone → stop', async () => {
   const up = await startUp();
   started.push(up);
+  const page = await fetch(`${up.url}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<title>Slipway<\/title>/, 'the dashboard is served at the printed URL');
   const workdir = path.join(dataDir, 'demo', 'demo-app');
   assert.ok(existsSync(path.join(workdir, 'index.html')), 'up made the demo repository');
 
