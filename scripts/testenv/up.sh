@@ -62,13 +62,13 @@ EOF
 # these machines) under .slipway, and the loopback registry marked insecure (plain HTTP).
 write_containers_conf() {
   mkdir -p "$STATE/containers"
-  cat >"$STATE/storage.conf" <<EOF
+  write_if_changed "$STATE/storage.conf" <<EOF
 [storage]
 driver = "vfs"
 graphroot = "$STATE/containers/storage"
 runroot = "$STATE/containers/run"
 EOF
-  cat >"$STATE/registries.conf" <<EOF
+  write_if_changed "$STATE/registries.conf" <<EOF
 unqualified-search-registries = []
 
 [[registry]]
@@ -76,6 +76,13 @@ location = "127.0.0.1:$(port_of registry)"
 insecure = true
 EOF
   export CONTAINERS_STORAGE_CONF=$STATE/storage.conf CONTAINERS_REGISTRIES_CONF=$STATE/registries.conf
+}
+
+# stdin to FILE, atomically and only when different: builds running right now read these files.
+write_if_changed() {
+  local tmp=$1.tmp
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
 }
 
 # FROM scratch + busybox-static with its applets linked into /bin; tests' Dockerfiles FROM it.
