@@ -239,6 +239,20 @@ CPU per request: the server thread's event-loop active time (it also counts time
 scheduled, so it grows when the machine is busy) plus Redis's own CPU time, over the saturation phase and its drain.
 
 ${section('one-branch', 'Every push to one branch (each build supersedes the previous: a cancel per request)')}
-${section('new-branch', 'Every push to a new branch (supersede looks, finds nothing to cancel)')}`;
+${section('new-branch', 'Every push to a new branch (supersede looks, finds nothing to cancel)')}
+## Where the difference comes from
+
+Redis commands per request: the baseline sends one (BullMQ's add script). Slipway's answer path sends two: one Lua
+script (dedupe SET NX EX, INCR, record, indexes) and the same BullMQ add; the build number must exist before the job
+can be added with jobId = build id, so they cannot share a round trip. Both sides parse the JSON and check the HMAC.
+When the branch already has builds, superseding after the answer adds, per push, a range read and an MGET (shared by
+the pushes a coalesced run covers) and, per build cancelled, BullMQ's remove script and one Lua script (record to
+cancelled + log line + end entry). In the one-branch scenario every request cancels the previous build, so Slipway
+does about three times the baseline's Redis work per request, and its throughput follows. A branch's first build
+skips superseding (the create script reports that the branch was empty).
+
+The machine (2 cores) is shared with other engineers' test runs and a Go build; single rounds swing by 2× and more,
+so compare the rows of one round, and the CPU-per-request figures, rather than a single throughput number.
+`;
 writeFileSync(path.join(HERE, 'RESULTS.md'), md);
 console.log(md);
