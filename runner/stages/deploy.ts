@@ -6,6 +6,7 @@ import { ConfigError, DeployError, errorMessage } from '../../core/errors.ts';
 import { render } from '../../pipelines/template.ts';
 import { templateVars, type BuildContext } from '../build-context.ts';
 import { helmMajor, repairRelease, upgradeArgv, type Run } from '../deployers/helm.ts';
+import { environmentNamespace } from '../environments/namespace.ts';
 import { withNamespaceLock } from '../lock.ts';
 import { resolveInside } from '../workspace-path.ts';
 
@@ -27,14 +28,15 @@ export async function deployStage(ctx: BuildContext): Promise<void> {
   const run: Run = (argv, options = {}) => ctx.run(argv, { ...options, env: { ...helmEnv, ...options.env }, signal: new AbortController().signal });
 
   const input = { pipeline: ctx.pipeline, ...(ctx.profile ? { profile: ctx.profile } : {}), branch: ctx.branch, build: ctx.record };
-  // helm's version is asked while the namespace is prepared: one round trip less in series
+  // helm's version is asked while the lock is awaited: one round trip less in series
   const majorP = helmMajor(run, helm);
   majorP.catch(() => undefined); // awaited below
-  const env = await environments.prepare(input);
-  ctx.namespace = env.namespace;
+  // The namespace is known before the lock; everything that touches it (the namespace itself,
+  // the environment record, helm) happens while holding the lock, so a teardown waiting for it
+  // never sees a half-prepared environment, and never undoes a deploy that has just recorded.
+  const namespace = environmentNamespace(ctx.pipeline, ctx.branch);
+  ctx.namespace = namespace;
   const releases = helmCfg.releases.map((r) => r.name);
-  await ctx.update((r) => ({ ...r, environment: { id: env.id, namespace: env.namespace, releases } }));
-
   const vars = templateVars(ctx);
   const planned = helmCfg.releases.map((r) => ({
     release: r.name,
@@ -43,29 +45,31 @@ export async function deployStage(ctx: BuildContext): Promise<void> {
     setValues: Object.fromEntries(Object.entries(r.setValues).map(([k, v]) => [k, render(v, vars)])),
   }));
 
-  try {
-    await withNamespaceLock(
-      redis,
-      keys,
-      env.namespace,
-      async () => {
+  const record = await withNamespaceLock(
+    redis,
+    keys,
+    namespace,
+    async () => {
+      const env = await environments.prepare(input);
+      await ctx.update((r) => ({ ...r, environment: { id: env.id, namespace: env.namespace, releases } }));
+      try {
         const major = await majorP;
         for (const p of planned) {
-          const repaired = await repairRelease(run, helm, p.release, env.namespace, helmCfg.timeout);
+          const repaired = await repairRelease(run, helm, p.release, namespace, helmCfg.timeout);
           if (repaired) ctx.line(repaired);
-          ctx.line(`deploying release ${p.release} into namespace ${env.namespace}`);
-          await run(upgradeArgv({ helm, major, namespace: env.namespace, timeout: helmCfg.timeout, atomic: helmCfg.atomic, ...p }));
+          ctx.line(`deploying release ${p.release} into namespace ${namespace}`);
+          await run(upgradeArgv({ helm, major, namespace, timeout: helmCfg.timeout, atomic: helmCfg.atomic, ...p }));
         }
-      },
-      { onWait: () => ctx.line(`waiting for the deploy lock of namespace ${env.namespace}`) },
-    );
-  } catch (err) {
-    const reason = helmReason(err);
-    await environments.recordFailure({ ...input, namespace: env.namespace, error: reason }).catch(() => undefined);
-    throw new DeployError(`helm failed: ${reason}`, { cause: err });
-  }
-  const record = await environments.recordDeploy({ ...input, namespace: env.namespace, releases });
+      } catch (err) {
+        const reason = helmReason(err);
+        await environments.recordFailure({ ...input, namespace, error: reason }).catch(() => undefined);
+        throw new DeployError(`helm failed: ${reason}`, { cause: err });
+      }
+      return environments.recordDeploy({ ...input, namespace, releases });
+    },
+    { onWait: () => ctx.line(`waiting for the deploy lock of namespace ${namespace}`) },
+  );
   const url = record.urls[0];
   await ctx.update((r) => ({ ...r, environment: { id: record.id, namespace: record.namespace, releases, ...(url ? { url } : {}) } }));
-  ctx.line(`deployed to namespace ${env.namespace}`);
+  ctx.line(`deployed to namespace ${namespace}`);
 }
