@@ -6,7 +6,7 @@ export class ApiClient {
   constructor(readonly target: ClientTarget) {}
 
   headers(write: boolean): Record<string, string> {
-    const h: Record<string, string> = { accept: 'application/json', 'x-slipway-user': process.env.USER ?? 'cli' };
+    const h: Record<string, string> = { accept: 'application/json', 'x-slipway-user': this.target.user };
     if (write && this.target.token) h.authorization = `Bearer ${this.target.token}`;
     return h;
   }

@@ -31,6 +31,8 @@ export class UsageError extends Error {}
 export interface ClientTarget {
   server: string;
   token: string | undefined;
+  /** Sent as X-Slipway-User: who triggered, rerun or cancelled, for the build record. */
+  user: string;
 }
 
 /** --server, else SLIPWAY_PUBLIC_URL / SLIPWAY_HOST:PORT; --token, else SLIPWAY_API_TOKEN, else .slipway/token. */
@@ -44,5 +46,5 @@ export function clientTarget(values: { server?: string | undefined; token?: stri
       token = undefined;
     }
   }
-  return { server: (values.server ?? config.publicUrl).replace(/\/+$/, ''), token };
+  return { server: (values.server ?? config.publicUrl).replace(/\/+$/, ''), token, user: (ctx.env.USER || ctx.env.USERNAME || 'cli').replace(/[^\x20-\x7e]/g, '?') };
 }

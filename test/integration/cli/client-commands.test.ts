@@ -72,11 +72,13 @@ void describe('slipway client commands', () => {
     const denied = await cli(['rerun', id, ...server]);
     assert.equal(denied.code, 1);
     assert.match(denied.err, /valid bearer token is required \(give --token or set SLIPWAY_API_TOKEN\)/);
-    const rerun = await cli(['rerun', id, ...server], { SLIPWAY_API_TOKEN: TOKEN });
+    const rerun = await cli(['rerun', id, ...server], { SLIPWAY_API_TOKEN: TOKEN, USER: 'ada' });
     assert.equal(rerun.code, 0, rerun.err);
     const newId = /^(shop-\d+) queued \(rerun of /.exec(rerun.out)?.[1];
     assert.ok(newId, rerun.out);
-    assert.equal((await h.builds.require(newId)).sha, 'abcdef1234567');
+    const record = await h.builds.require(newId);
+    assert.equal(record.sha, 'abcdef1234567');
+    assert.deepEqual(record.trigger, { type: 'rerun', rerunOf: id, by: 'ada' });
     const cancel = await cli(['cancel', newId, ...server, '--token', TOKEN]);
     assert.deepEqual([cancel.code, cancel.out], [0, `${newId} cancelled\n`]);
     assert.equal((await h.builds.require(newId)).status, 'cancelled');
