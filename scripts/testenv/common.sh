@@ -32,7 +32,10 @@ running_pid() {
   [[ -f $file ]] || return 1
   { read -r pid; read -r exe; } <"$file" || return 1
   [[ -n $pid ]] && pid_alive "$pid" || return 1
-  [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]] || return 1
+  local now
+  now=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  # a binary rebuilt in place while running shows as "PATH (deleted)": still ours
+  [[ ${now% (deleted)} == "$exe" ]] || return 1
   printf '%s' "$pid"
 }
 
