@@ -13,7 +13,7 @@ const onlyThroughWrappers = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.slipway/**', 'bench/results/**', 'server/ui/static/**'] },
+  { ignores: ['node_modules/**', '.slipway/**', 'dist/**', 'bench/results/**', 'server/ui/static/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
