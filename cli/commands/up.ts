@@ -1,6 +1,7 @@
 // slipway up: server + runner + an embedded Redis in one process, a demo repository wired to it,
 // and (with --local-cluster) the local registry and Kubernetes control plane. Ctrl-C stops all of
 // it; a second `up` reuses the data folder and loses no build history.
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,13 @@ import { registriesOf, unreachableRegistries } from '../up/registry-check.ts';
 import { startRunnerPart, startServerPart } from '../up/stack.ts';
 import { loadOrCreateToken } from '../up/token.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The checkout (where scripts/ is), found from here whether this runs as TypeScript or from dist/. */
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'scripts', 'testenv', 'up.sh')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const ROOT = findRoot();
 
 /** Waits for an external Redis; fails naming the URL (without its password) when it never answers. */
 async function reachRedis(url: string, waitMs: number): Promise<void> {
