@@ -11,7 +11,8 @@ import { NotFoundError, ValidationError } from '../core/errors.ts';
 import type { Keys } from '../core/keys.ts';
 import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Queues } from '../core/queue.ts';
+import type { BuildJob, Queues } from '../core/queue.ts';
+import { Queue } from 'bullmq';
 import { createSuperseder, type Superseder, type TriggerDeps } from '../core/trigger.ts';
 import type { LoadedPipeline } from '../pipelines/schema.ts';
 import { buildsRouter } from './api/builds.ts';
@@ -74,12 +75,16 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   // into one write, which is most of the intake's throughput.
   const hot = deps.redis.duplicate({ enableAutoPipelining: true });
   hot.on('error', () => undefined); // deps.redis reports connection trouble already
+  // The build queue's adds go through the same connection, so they are batched too.
+  const given = deps.queues.builds;
+  const builds = new Queue<BuildJob>(given.name, { connection: hot, prefix: given.opts.prefix, ...(given.opts.defaultJobOptions ? { defaultJobOptions: given.opts.defaultJobOptions } : {}) });
+  builds.on('error', () => undefined);
   const trigger: TriggerDeps = {
     redis: hot,
     keys: deps.keys,
     builds: new BuildStore(hot, deps.keys),
     logs: new LogStream(deps.redis, deps.keys),
-    queues: deps.queues,
+    queues: { ...deps.queues, builds },
     log: deps.log,
     onStatus: (pipeline, status) => metrics.builds.inc({ pipeline, status }),
   };
@@ -170,7 +175,10 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     superseder,
     close() {
       shutdown.abort();
-      void superseder.idle().finally(() => hot.disconnect());
+      void superseder
+        .idle()
+        .then(() => builds.close())
+        .finally(() => hot.disconnect());
     },
   };
 }
