@@ -249,7 +249,9 @@ When the branch already has builds, superseding after the answer adds, per push,
 the pushes a coalesced run covers) and, per build cancelled, BullMQ's remove script and one Lua script (record to
 cancelled + log line + end entry). In the one-branch scenario every request cancels the previous build, so Slipway
 does about three times the baseline's Redis work per request, and its throughput follows. A branch's first build
-skips superseding (the create script reports that the branch was empty).
+skips superseding (the create script reports that the branch was empty). Slipway's hot path runs on an
+ioredis connection with auto-pipelining (its BullMQ adds too), which batches concurrent requests' commands into
+fewer writes; the baseline uses BullMQ's default connection.
 
 The machine (2 cores) is shared with other engineers' test runs and a Go build; single rounds swing by 2× and more,
 so compare the rows of one round, and the CPU-per-request figures, rather than a single throughput number.
