@@ -70,8 +70,16 @@ export function uniqueName(base: string): string {
   return `${base}-${randomBytes(4).toString('hex')}`;
 }
 
+export interface TestRedis {
+  redis: Redis;
+  keys: Keys;
+  prefix: string;
+  bullPrefix: string;
+  cleanup(): Promise<void>;
+}
+
 /** A Redis connection and key set of this test's own; `cleanup` deletes every key under the prefix. */
-export async function testRedis(): Promise<{ redis: Redis; keys: Keys; prefix: string; bullPrefix: string; cleanup(): Promise<void> }> {
+export async function testRedis(): Promise<TestRedis> {
   const prefix = `${uniqueName('t')}:`;
   const bullPrefix = `${prefix}bull`;
   const redis = new Redis(testenv().redisUrl, { maxRetriesPerRequest: null });

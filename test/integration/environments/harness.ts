@@ -13,7 +13,7 @@ import { withNamespaceLock } from '../../../runner/lock.ts';
 import { deleteNamespace, kubeClients, type KubeClients } from '../../../runner/environments/kube.ts';
 import { createEnvironmentManager } from '../../../runner/environments/manager.ts';
 import type { EnvironmentManager } from '../../../runner/environments/types.ts';
-import { ROOT, testenv, testRedis, uniqueName } from '../../helpers/testenv.ts';
+import { ROOT, testenv, testRedis, type TestRedis, uniqueName } from '../../helpers/testenv.ts';
 
 export const CHART = path.join(ROOT, 'test/fixtures/charts/env-app');
 
@@ -59,8 +59,8 @@ export function fakeBuild(pipeline: string, branch: string): BuildRecord {
 }
 
 export interface EnvHarness {
-  redis: Awaited<ReturnType<typeof testRedis>>['redis'];
-  keys: Awaited<ReturnType<typeof testRedis>>['keys'];
+  redis: TestRedis['redis'];
+  keys: TestRedis['keys'];
   bullPrefix: string;
   kube: KubeClients;
   apps: AppsV1Api;

@@ -17,7 +17,7 @@ import { createEnvironmentManager } from '../../../runner/environments/manager.t
 import { exec, recordingExec, type RecordedCall } from '../../../runner/exec.ts';
 import { startRunner, type Runner, type StartRunnerOptions } from '../../../runner/start.ts';
 import { fixtureRepo, type FixtureRepo } from '../../helpers/fixture-repo.ts';
-import { ROOT, testenv, testRedis, uniqueName } from '../../helpers/testenv.ts';
+import { ROOT, testenv, testRedis, type TestRedis, uniqueName } from '../../helpers/testenv.ts';
 
 const APP = path.join(ROOT, 'test/fixtures/runner-app');
 
@@ -43,8 +43,8 @@ export interface RunnerHarness {
   namespace: string;
   image: string;
   repo: FixtureRepo;
-  redis: Awaited<ReturnType<typeof testRedis>>['redis'];
-  keys: Awaited<ReturnType<typeof testRedis>>['keys'];
+  redis: TestRedis['redis'];
+  keys: TestRedis['keys'];
   bullPrefix: string;
   workdir: string;
   store: BuildStore;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BuildStore } from '../../../core/build-store.ts';
+import { bullConnection } from '../../../core/bull-connection.ts';
 import { EnvStore } from '../../../core/env-store.ts';
 import { LogStream } from '../../../core/log-stream.ts';
 import { silentLogger } from '../../../core/logger.ts';
@@ -13,7 +14,7 @@ import { parsePipelines } from '../../../pipelines/load.ts';
 import { createServer, listen, type SlipwayServer } from '../../../server/create-server.ts';
 import { hmacHex } from '../../../server/webhooks/signature.ts';
 import type { Forge } from '../../../server/webhooks/types.ts';
-import { ROOT, testenv, testRedis } from '../../helpers/testenv.ts';
+import { ROOT, testenv, testRedis, type TestRedis } from '../../helpers/testenv.ts';
 
 export const SECRET = 'it-is-a-secret-0f9a';
 export const TOKEN = 'test-token-7d1c';
@@ -40,8 +41,8 @@ export function fixture(name: string): Record<string, unknown> {
 export interface Harness {
   url: string;
   server: SlipwayServer;
-  redis: Awaited<ReturnType<typeof testRedis>>['redis'];
-  keys: Awaited<ReturnType<typeof testRedis>>['keys'];
+  redis: TestRedis['redis'];
+  keys: TestRedis['keys'];
   queues: Queues;
   builds: BuildStore;
   logs: LogStream;
@@ -52,8 +53,7 @@ export interface Harness {
 
 export async function startHarness(yamls: string[], options: { maxBodyBytes?: number; heartbeatSeconds?: number } = {}): Promise<Harness> {
   const t = await testRedis();
-  const u = new URL(testenv().redisUrl);
-  const queues = createQueues({ host: u.hostname, port: Number(u.port), db: Number(u.pathname.slice(1) || 0), maxRetriesPerRequest: null }, t.bullPrefix);
+    const queues = createQueues(bullConnection(testenv().redisUrl), t.bullPrefix);
   const pipelines = yamls.flatMap((y, i) => {
     const res = parsePipelines(y, `p${i}.yaml`);
     if (res.errors.length) throw new Error(JSON.stringify(res.errors));
