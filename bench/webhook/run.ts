@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { Redis } from 'ioredis';
 import { hmacHex } from '../../server/webhooks/signature.ts';
-import { testenv } from '../../test/helpers/testenv.ts';
+import { deletePrefix, testenv } from '../../test/helpers/testenv.ts';
 import type { TargetData } from './target.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -159,12 +159,7 @@ async function measure(kind: TargetData['kind'], scenario: Scenario): Promise<Me
   } finally {
     await target.stop();
     const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deletePrefix(redis, prefix);
     redis.disconnect();
   }
 }

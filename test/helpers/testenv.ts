@@ -70,6 +70,16 @@ export function uniqueName(base: string): string {
   return `${base}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Deletes every key that starts with `prefix`. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length) await redis.unlink(...found);
+  } while (cursor !== '0');
+}
+
 export interface TestRedis {
   redis: Redis;
   keys: Keys;
@@ -89,12 +99,7 @@ export async function testRedis(): Promise<TestRedis> {
     prefix,
     bullPrefix,
     async cleanup() {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (found.length) await redis.unlink(...found);
-      } while (cursor !== '0');
+      await deletePrefix(redis, prefix);
       redis.disconnect();
     },
   };

@@ -2,9 +2,8 @@
 // the testenv, a pipeline with a unique name (so its namespaces are the test's own), a real helm
 // deploy of test/fixtures/charts/env-app under the namespace lock, and cleanup of namespaces.
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { BuildRecord } from '../../../core/records.ts';
 import { Pipeline } from '../../../pipelines/schema.ts';
 import { effectivePipeline } from '../../../pipelines/profiles.ts';
@@ -14,19 +13,11 @@ import { deleteNamespace, kubeClients, type KubeClients } from '../../../runner/
 import { createEnvironmentManager } from '../../../runner/environments/manager.ts';
 import type { EnvironmentManager } from '../../../runner/environments/types.ts';
 import { ROOT, testenv, testRedis, type TestRedis, uniqueName } from '../../helpers/testenv.ts';
+import { capturedLogger } from '../../helpers/captured-logger.ts';
+export { capturedLogger };
 
 export const CHART = path.join(ROOT, 'test/fixtures/charts/env-app');
 
-export function capturedLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
-}
 
 export function testPipeline(extra: Record<string, unknown> = {}): Pipeline {
   return Pipeline.parse({

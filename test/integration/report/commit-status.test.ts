@@ -3,10 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { Pipeline } from '../../../pipelines/schema.ts';
 import { reportStatus } from '../../../runner/report/commit-status.ts';
+import { capturedLogger } from '../../helpers/captured-logger.ts';
 
 interface Seen {
   method: string;
@@ -30,16 +29,6 @@ async function fakeForge(answer: number): Promise<{ url: string; seen: Seen[]; c
   return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-function capturedLogger(): { log: pino.Logger; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
-}
 
 function pipeline(status: Record<string, unknown>, repo = 'http://127.0.0.1:3000/kiamol/kiamol.git'): Pipeline {
   return Pipeline.parse({ apiVersion: 'slipway/v1', kind: 'Pipeline', metadata: { name: 'bulletin-board' }, source: { repo, status } });
