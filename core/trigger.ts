@@ -21,6 +21,8 @@ export interface TriggerDeps {
   log?: Logger;
   /** Called with every status this module gives a build (queued, cancelled): metrics hook. */
   onStatus?: (pipeline: string, status: 'queued' | 'cancelled') => void;
+  /** Called with every build once its job is queued (e.g. to send a pending commit status). */
+  onQueued?: (build: BuildRecord) => void;
 }
 
 /** Builds read per round trip while superseding. */
@@ -58,6 +60,7 @@ async function enqueue(deps: TriggerDeps, build: BuildRecord): Promise<BuildReco
     throw err;
   }
   deps.onStatus?.(build.pipeline, 'queued');
+  deps.onQueued?.(build);
   return build;
 }
 

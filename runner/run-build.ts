@@ -95,6 +95,8 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
     return { ...rest, status: 'running', startedAt: nowIso(), images: [], stages: STAGES.map((name) => ({ name, status: 'pending' })) };
   });
   ctx.line(`build ${ctx.record.id} of ${pipeline.metadata.name}${profile ? ` (profile ${profile})` : ''}`);
+  // pending on the forge while it runs (not awaited: a slow forge never delays the build)
+  const pending = reportStage(ctx, 'running', 'running').catch(() => false);
 
   let status: BuildStatus = 'succeeded';
   let reason: string | undefined;
@@ -143,6 +145,7 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
   }
 
   await setStage('report', { status: 'running', startedAt: nowIso() });
+  await pending; // the final status must not be overtaken by the pending one
   const sent = await reportStage(ctx, status, reason).catch(() => false);
   await setStage('report', { status: sent ? 'succeeded' : 'skipped', finishedAt: nowIso() });
 

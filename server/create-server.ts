@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { BuildStore } from '../core/build-store.ts';
+import { reportStatus } from '../core/commit-status.ts';
 import type { Config } from '../core/config.ts';
 import { EnvStore } from '../core/env-store.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
@@ -87,6 +88,12 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     queues: { ...deps.queues, builds },
     log: deps.log,
     onStatus: (pipeline, status) => metrics.builds.inc({ pipeline, status }),
+    // A pending commit status for pipelines that report to their forge, sent after the answer.
+    onQueued: (build) => {
+      const pipeline = pipelines.find((p) => p.pipeline.metadata.name === build.pipeline)?.pipeline;
+      if (!pipeline?.source.status || !build.sha) return;
+      void reportStatus({ pipeline, build, state: 'pending', description: 'queued', publicUrl: deps.config.publicUrl, log: deps.log, env });
+    },
   };
   const superseder = createSuperseder(trigger);
   const apiDeps: ApiDeps = {

@@ -1,6 +1,6 @@
 // Report: the commit status back to the forge, when the pipeline asks for it. Never fails the
 // build: a forge that is down costs a log line, not a red build.
-import { commitStateFor, reportStatus } from '../report/commit-status.ts';
+import { commitStateFor, reportStatus } from '../../core/commit-status.ts';
 import type { BuildStatus } from '../../core/records.ts';
 import type { BuildContext } from '../build-context.ts';
 

@@ -95,6 +95,9 @@ function follow(id) {
 }
 void refresh();
 setInterval(refresh, 3000);
+// /builds/<id> (the commit status target_url) opens that build's log
+const linked = /^\\/builds\\/([^/]+)$/.exec(location.pathname);
+if (linked) follow(decodeURIComponent(linked[1]));
 </script>
 </body>
 </html>`;

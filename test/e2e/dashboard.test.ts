@@ -83,4 +83,11 @@ void test('the dashboard lists builds, follows a log live, and shows hostile nam
 
   assert.equal(await page.evaluate('typeof window.__xss'), 'undefined', 'no markup from a branch name ran');
   await page.close();
+
+  // the commit status's target_url, <public URL>/builds/<id>, opens that build's log
+  const linked = await browser.newPage();
+  await linked.goto(`${url}/builds/${encodeURIComponent(build.id)}`);
+  await linked.locator('#log-text', { hasText: '--- build succeeded ---' }).waitFor();
+  assert.match(await linked.locator('#log-title').innerText(), new RegExp(build.id));
+  await linked.close();
 });

@@ -1,33 +1,12 @@
 // Commit statuses against a local HTTP server on 127.0.0.1 standing in for GitHub and Gitea.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Pipeline } from '../../../pipelines/schema.ts';
-import { reportStatus } from '../../../runner/report/commit-status.ts';
+import { reportStatus } from '../../../core/commit-status.ts';
 import { capturedLogger } from '../../helpers/captured-logger.ts';
+import { forgeStandIn } from '../../helpers/forge-stand-in.ts';
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-async function fakeForge(answer: number): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: JSON.parse(raw) as Record<string, unknown> });
-      res.writeHead(answer, { 'content-type': 'application/json' }).end(answer < 300 ? '{"id":1}' : '{"message":"boom"}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
-}
+const fakeForge = forgeStandIn;
 
 
 function pipeline(status: Record<string, unknown>, repo = 'http://127.0.0.1:3000/kiamol/kiamol.git'): Pipeline {

@@ -51,7 +51,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(yamls: string[], options: { maxBodyBytes?: number; heartbeatSeconds?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  yamls: string[],
+  options: { maxBodyBytes?: number; heartbeatSeconds?: number; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const { env: extraEnv, ...serverOptions } = options;
   const t = await testRedis();
     const queues = createQueues(bullConnection(testenv().redisUrl), t.bullPrefix);
   const pipelines = yamls.flatMap((y, i) => {
@@ -66,8 +70,8 @@ export async function startHarness(yamls: string[], options: { maxBodyBytes?: nu
     pipelines,
     config: { apiToken: TOKEN, publicUrl: 'http://slipway.test' },
     log: silentLogger(),
-    env: { HOOK_SECRET: SECRET },
-    ...options,
+    env: { HOOK_SECRET: SECRET, ...extraEnv },
+    ...serverOptions,
   });
   const { server: http, url } = await listen(server, 0, '127.0.0.1');
   const builds = new BuildStore(t.redis, t.keys);

@@ -1,8 +1,8 @@
 // Commit statuses back to the forge: GitHub and Gitea have a statuses API, Gogs has none. A status
 // that cannot be sent is logged and never fails the build; the token never reaches a log line.
-import type { Logger } from '../../core/logger.ts';
-import type { BuildStatus } from '../../core/records.ts';
-import type { Pipeline } from '../../pipelines/schema.ts';
+import type { Logger } from './logger.ts';
+import type { BuildStatus } from './records.ts';
+import type { Pipeline } from '../pipelines/schema.ts';
 
 export type CommitState = 'pending' | 'success' | 'failure' | 'error';
 

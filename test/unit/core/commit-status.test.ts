@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commitStateFor, parseOwnerRepo } from '../../../../runner/report/commit-status.ts';
+import { commitStateFor, parseOwnerRepo } from '../../../core/commit-status.ts';
 
 void test('owner and repo come from http, scp-like and ssh clone URLs', () => {
   assert.deepEqual(parseOwnerRepo('http://127.0.0.1:3000/kiamol/kiamol.git'), { origin: 'http://127.0.0.1:3000', owner: 'kiamol', repo: 'kiamol' });
