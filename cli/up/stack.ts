@@ -30,16 +30,28 @@ export interface StackOptions {
 
 export interface RunnerPart {
   runner: Runner;
-  keeper: EnvironmentKeeper;
+  keeper: EnvironmentKeeper | undefined;
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startRunnerPart(opts: StackOptions): Promise<RunnerPart> {
+/** The kubeconfig KUBECONFIG (or ~/.kube/config) names, or undefined when there is none to read. */
+function loadKubeConfig(log: Logger): KubeConfig | undefined {
   const kube = new KubeConfig();
-  kube.loadFromDefault();
+  try {
+    kube.loadFromDefault();
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'no usable kubeconfig: builds run, deploys fail and environments are not torn down');
+    return undefined;
+  }
+  return kube;
+}
+
+export async function startRunnerPart(opts: StackOptions): Promise<RunnerPart> {
+  const kube = loadKubeConfig(opts.log);
   const git = createGit({ workdir: opts.config.workdir });
   const bullPrefix = `${opts.config.keyPrefix}bull`;
   const byName = (name: string) => opts.pipelines().find((p) => p.pipeline.metadata.name === name)?.pipeline;
+  const envLog = opts.log.child({ part: 'environments' });
   const runner = await startRunner({
     redis: opts.redis,
     keys: opts.keys,
@@ -49,25 +61,29 @@ export async function startRunnerPart(opts: StackOptions): Promise<RunnerPart> {
     log: opts.log.child({ part: 'runner' }),
     exec,
     git,
-    environments: createEnvironmentManager({ redis: opts.redis, keys: opts.keys, kube, log: opts.log.child({ part: 'environments' }) }),
+    // Without a cluster the deploy stage fails with a clear reason instead of a connection error.
+    ...(kube ? { environments: createEnvironmentManager({ redis: opts.redis, keys: opts.keys, kube, log: envLog }) } : {}),
   });
-  const keeper = startEnvironmentKeeper({
-    connection: bullConnection(opts.redisUrl),
-    prefix: bullPrefix,
-    redis: opts.redis,
-    keys: opts.keys,
-    kube,
-    exec,
-    log: opts.log.child({ part: 'environments' }),
-    git,
-    pipelines: () => opts.pipelines().map((p) => p.pipeline),
-  });
+  // Teardown jobs wait in the queue until a runner with a cluster takes them.
+  const keeper = kube
+    ? startEnvironmentKeeper({
+        connection: bullConnection(opts.redisUrl),
+        prefix: bullPrefix,
+        redis: opts.redis,
+        keys: opts.keys,
+        kube,
+        exec,
+        log: envLog,
+        git,
+        pipelines: () => opts.pipelines().map((p) => p.pipeline),
+      })
+    : undefined;
   return {
     runner,
     keeper,
     async close(graceMs) {
       await runner.close(graceMs);
-      await keeper.close();
+      await keeper?.close();
     },
   };
 }

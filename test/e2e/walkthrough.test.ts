@@ -28,13 +28,13 @@ interface Up {
 }
 
 /** Starts `slipway up` as a user would and waits for its "Slipway is up." summary. */
-async function startUp(extraEnv: Record<string, string> = {}): Promise<Up> {
+async function startUp(extraEnv: Record<string, string | undefined> = {}, args = ['--local-cluster'], dir = dataDir): Promise<Up> {
   const output: string[] = [];
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
-  const done = exec(['node', '--import', 'tsx', path.join(ROOT, 'cli/bin.ts'), 'up', '--local-cluster'], {
+  const done = exec(['node', '--import', 'tsx', path.join(ROOT, 'cli/bin.ts'), 'up', ...args], {
     cwd: ROOT,
-    env: { SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: '0', SLIPWAY_REDIS_URL: undefined, SLIPWAY_API_TOKEN: undefined, SLIPWAY_LOG_LEVEL: 'warn', ...extraEnv },
+    env: { SLIPWAY_DATA_DIR: dir, SLIPWAY_PORT: '0', SLIPWAY_REDIS_URL: undefined, SLIPWAY_API_TOKEN: undefined, SLIPWAY_LOG_LEVEL: 'warn', ...extraEnv },
     allowFailure: true,
     timeoutMs: 15 * 60_000,
     onLine: (line) => {
@@ -45,8 +45,8 @@ async function startUp(extraEnv: Record<string, string> = {}): Promise<Up> {
   await Promise.race([isReady, done.then((r) => assert.fail(`up exited (${r.exitCode}) before it was ready:\n${output.join('\n')}`))]);
   const url = /dashboard and API\s+(\S+)\//.exec(output.join('\n'))?.[1];
   assert.ok(url, output.join('\n'));
-  const { pid } = JSON.parse(readFileSync(path.join(dataDir, 'up.json'), 'utf8')) as { pid: number };
-  const token = readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+  const { pid } = JSON.parse(readFileSync(path.join(dir, 'up.json'), 'utf8')) as { pid: number };
+  const token = readFileSync(path.join(dir, 'token'), 'utf8').trim();
   return {
     url,
     token,
@@ -175,4 +175,20 @@ void test('up with an unreachable SLIPWAY_REDIS_URL fails naming it', async () =
   assert.equal(res.exitCode, 1);
   assert.match(res.stderr, /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0/);
   assert.doesNotMatch(res.stderr + res.stdout, /hunter2/, 'the password is not printed');
+});
+
+void test('up without a usable kubeconfig says so, and still starts and stops', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-e2e-nokube-'));
+  try {
+    const up = await startUp({ KUBECONFIG: path.join(dir, 'missing-kubeconfig') }, [], dir);
+    started.push(up);
+    const text = up.output.join('\n');
+    assert.match(text, /no usable Kubernetes cluster \(KUBECONFIG=.*missing-kubeconfig\); deploys will fail/);
+    assert.match(text, /--local-cluster/, 'it says how to get a cluster');
+    assert.equal((await fetch(`${up.url}/readyz`)).status, 200);
+    assert.equal((await up.stop()).exitCode, 0);
+    started.pop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
