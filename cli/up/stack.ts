@@ -117,6 +117,7 @@ export async function startServerPart(opts: StackOptions & { port: number }): Pr
     queues,
     async close() {
       slipway.close();
+      await slipway.superseder.idle(); // supersedes started after an answer still finish
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await queues.close();

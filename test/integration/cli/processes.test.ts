@@ -1,0 +1,87 @@
+// `slipway server` and `slipway runner` as separate processes over one Redis (how the compose
+// file and the chart run them): a manual trigger over REST is built by the runner process, the
+// server serves the dashboard, and SIGTERM stops both cleanly.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { BuildRecord } from '../../../core/records.ts';
+import { exec, type ExecResult } from '../../../runner/exec.ts';
+import { fixtureRepo } from '../../helpers/fixture-repo.ts';
+import { ROOT, testenv, testRedis, uniqueName } from '../../helpers/testenv.ts';
+
+const t = await testRedis();
+const dir = await mkdtemp(path.join(tmpdir(), 'slipway-processes-'));
+const repo = await fixtureRepo({ 'README.md': 'hello\n' });
+after(async () => {
+  await t.cleanup();
+  await repo.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function start(command: 'server' | 'runner', env: Record<string, string>, ready: RegExp): { done: Promise<ExecResult>; ready: Promise<string>; pid: () => number | undefined } {
+  let pid: number | undefined;
+  let onReady!: (line: string) => void;
+  let readyYet = false;
+  const isReady = new Promise<string>((r) => (onReady = r));
+  // tsx by its full URL: the processes run in a folder of their own, outside the checkout
+  const done = exec(['node', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'cli/bin.ts'), command], {
+    cwd: dir,
+    env,
+    allowFailure: true,
+    timeoutMs: 120_000,
+    onSpawn: (p: number) => (pid = p),
+    onLine: (line) => {
+      if (!readyYet && ready.test(line)) {
+        readyYet = true;
+        onReady(line);
+      }
+    },
+  });
+  const exitedEarly = done.then((r) => (readyYet ? new Promise<never>(() => undefined) : assert.fail(`${command} exited early: ${r.stderr}${r.stdout}`)));
+  return { done, ready: Promise.race([isReady, exitedEarly]), pid: () => pid };
+}
+
+void test('server and runner processes build a manual trigger and stop on SIGTERM', async () => {
+  const name = uniqueName('procs');
+  await mkdir(path.join(dir, 'pipelines'));
+  await writeFile(
+    path.join(dir, 'pipelines', `${name}.yaml`),
+    `apiVersion: slipway/v1\nkind: Pipeline\nmetadata: { name: ${name} }\nsource: { repo: "${repo.url}", allowLocal: true }\ntest:\n  - { name: readme, run: [grep, -q, hello, README.md] }\n`,
+  );
+  const token = 'processes-token-5b7d';
+  const env = {
+    SLIPWAY_REDIS_URL: testenv().redisUrl,
+    SLIPWAY_KEY_PREFIX: t.prefix,
+    SLIPWAY_API_TOKEN: token,
+    SLIPWAY_PORT: '0',
+    SLIPWAY_DATA_DIR: path.join(dir, '.slipway'),
+    SLIPWAY_STOP_GRACE_MS: '5000',
+  };
+  const server = start('server', env, /server listening/);
+  const runner = start('runner', env, /runner listening for builds/);
+  const url = (JSON.parse(await server.ready) as { url: string }).url;
+  await runner.ready;
+
+  const page = await fetch(`${url}/`);
+  assert.match(await page.text(), /<title>Slipway<\/title>/, 'the server process serves the dashboard');
+  const res = await fetch(`${url}/api/pipelines/${name}/builds`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ branch: 'main' }),
+  });
+  assert.equal(res.status, 201);
+  const { id } = (await res.json()) as BuildRecord;
+  let build: BuildRecord | undefined;
+  for (let i = 0; i < 600 && !['succeeded', 'failed', 'cancelled'].includes(build?.status ?? ''); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    build = (await (await fetch(`${url}/api/builds/${id}`)).json()) as BuildRecord;
+  }
+  assert.equal(build?.status, 'succeeded', await (await fetch(`${url}/api/builds/${id}/log`)).text());
+  assert.equal(build?.sha, await repo.head(), 'the branch head was resolved and built');
+
+  for (const p of [server, runner]) process.kill(p.pid()!, 'SIGTERM');
+  assert.equal((await server.done).exitCode, 0);
+  assert.equal((await runner.done).exitCode, 0);
+});
