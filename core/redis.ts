@@ -38,3 +38,17 @@ export async function redisReachable(redis: Redis, timeoutMs = 1000): Promise<bo
     return false;
   }
 }
+
+/** Whether a Redis at `url` answers PING now: a one-shot connection, no retries. */
+export async function redisAnswers(url: string, connectTimeoutMs = 1000): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: connectTimeoutMs });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}

@@ -6,12 +6,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { readConfig, redactUrl, type Config } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { createKeys } from '../../core/keys.ts';
 import { createLogger } from '../../core/logger.ts';
-import { connectRedis } from '../../core/redis.ts';
+import { connectRedis, redisAnswers } from '../../core/redis.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { exec } from '../../runner/exec.ts';
@@ -20,7 +19,7 @@ import type { Command, CliContext } from '../context.ts';
 import { ensureDemo, type Demo } from '../up/demo.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../up/embedded-redis.ts';
 import { freePort } from '../up/free-port.ts';
-import { startLocalCluster, type LocalCluster } from '../up/local-cluster.ts';
+import { kubeReachable, startLocalCluster, type LocalCluster } from '../up/local-cluster.ts';
 import { registriesOf, unreachableRegistries } from '../up/registry-check.ts';
 import { startRunnerPart, startServerPart } from '../up/stack.ts';
 import { loadOrCreateToken } from '../up/token.ts';
@@ -35,33 +34,10 @@ const ROOT = findRoot();
 
 /** Waits for an external Redis; fails naming the URL (without its password) when it never answers. */
 async function reachRedis(url: string, waitMs: number): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
-  probe.on('error', () => undefined);
   const deadline = Date.now() + waitMs;
-  try {
-    for (;;) {
-      try {
-        if (probe.status !== 'ready') await probe.connect();
-        if ((await probe.ping()) === 'PONG') return;
-      } catch {
-        probe.disconnect();
-      }
-      if (Date.now() > deadline) throw new ConfigError(`cannot reach Redis at ${redactUrl(url)} (SLIPWAY_REDIS_URL); is it running?`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    probe.disconnect();
-  }
-}
-
-async function kubeReachable(kubeconfig: string | undefined): Promise<boolean> {
-  const argv = ['kubectl', '--request-timeout=3s', 'get', '--raw', '/readyz'];
-  if (kubeconfig) argv.splice(1, 0, '--kubeconfig', kubeconfig);
-  try {
-    const res = await exec(argv, { allowFailure: true, timeoutMs: 10_000 });
-    return res.exitCode === 0;
-  } catch {
-    return false;
+  while (!(await redisAnswers(url, 2000))) {
+    if (Date.now() > deadline) throw new ConfigError(`cannot reach Redis at ${redactUrl(url)} (SLIPWAY_REDIS_URL); is it running?`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -149,7 +125,7 @@ export const up: Command = {
         cleanups.push(() => cluster!.stop());
         Object.assign(ctx.env, cluster.env);
         config = { ...config, kubeconfig: cluster.kubeconfig };
-      } else if (!(await kubeReachable(config.kubeconfig))) {
+      } else if (!(await kubeReachable(exec, config.kubeconfig))) {
         ctx.stderr(
           `warning: no usable Kubernetes cluster (KUBECONFIG=${config.kubeconfig ?? '~/.kube/config'}); deploys will fail.\n` +
             '         Run `slipway up --local-cluster` (what `npm start` does) to start a local registry and control plane.\n',

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { redisAnswers } from '../../core/redis.ts';
 import type { Exec } from '../../runner/exec.ts';
 import { freePort } from './free-port.ts';
 
@@ -13,19 +14,6 @@ export interface EmbeddedRedis {
   dir: string;
   /** Saves and stops the server. */
   stop(): Promise<void>;
-}
-
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
 }
 
 async function rememberedPort(file: string): Promise<number | undefined> {
@@ -55,7 +43,7 @@ export async function startEmbeddedRedis(opts: { dataDir: string; exec: Exec; bi
     }
   };
 
-  if (port && (await answers(`redis://127.0.0.1:${port}`))) {
+  if (port && (await redisAnswers(`redis://127.0.0.1:${port}`))) {
     const url = `redis://127.0.0.1:${port}`;
     return { url, dir, stop: () => stop(url) };
   }
@@ -79,7 +67,7 @@ export async function startEmbeddedRedis(opts: { dataDir: string; exec: Exec; bi
   await opts.exec([binary, confFile], { timeoutMs: 15_000 });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    if (await answers(url)) return { url, dir, stop: () => stop(url) };
+    if (await redisAnswers(url)) return { url, dir, stop: () => stop(url) };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the embedded redis-server did not answer on ${url}; see ${path.join(dir, 'redis.log')}`);

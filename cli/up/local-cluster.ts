@@ -15,24 +15,34 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-export function readEnvFile(file: string): Record<string, string> {
+/** KEY=VALUE lines (values optionally single-quoted), as scripts/testenv/up.sh writes them. */
+export function parseEnvFile(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
     if (m) vars[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
   }
   return vars;
 }
 
+export function readEnvFile(file: string): Record<string, string> {
+  return parseEnvFile(readFileSync(file, 'utf8'));
+}
+
+/** Whether the cluster of `kubeconfig` (or the default one) answers /readyz. */
+export async function kubeReachable(exec: Exec, kubeconfig: string | undefined): Promise<boolean> {
+  const argv = ['kubectl', ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), '--request-timeout=3s', 'get', '--raw', '/readyz'];
+  try {
+    return (await exec(argv, { allowFailure: true, timeoutMs: 10_000 })).exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
 async function alive(envFile: string, exec: Exec): Promise<boolean> {
   if (!existsSync(envFile)) return false;
-  const vars = readEnvFile(envFile);
-  if (!vars.KUBECONFIG) return false;
-  const res = await exec(['kubectl', '--kubeconfig', vars.KUBECONFIG, '--request-timeout=3s', 'get', '--raw', '/readyz'], {
-    allowFailure: true,
-    timeoutMs: 10_000,
-  });
-  return res.exitCode === 0;
+  const kubeconfig = readEnvFile(envFile).KUBECONFIG;
+  return kubeconfig !== undefined && kubeReachable(exec, kubeconfig);
 }
 
 export async function startLocalCluster(opts: { root: string; exec: Exec; signal?: AbortSignal; onLine: (line: string) => void }): Promise<LocalCluster> {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createKeys, type Keys } from '../../core/keys.ts';
+import { parseEnvFile } from '../../cli/up/local-cluster.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,11 +32,7 @@ export function testenv(): Testenv {
   } catch {
     throw new Error(`${file} is missing: start the test environment with scripts/testenv/up.sh (npm test does it)`);
   }
-  const vars: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
-  }
+  const vars = parseEnvFile(text);
   const need = (k: string): string => {
     const v = vars[k];
     if (!v) throw new Error(`${file} has no ${k}`);
