@@ -11,9 +11,12 @@ import { after, test } from 'node:test';
 import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
 import { exec, type ExecResult } from '../../runner/exec.ts';
 import { createLocalGit } from '../../runner/git.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { ROOT, testenv, uniqueName } from '../helpers/testenv.ts';
 
 const env = testenv();
+/** How long a build or a teardown may take here before the test gives up. */
+const LIMIT = 180_000;
 const git = createLocalGit();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-e2e-'));
 const kube = (...args: string[]) => exec(['kubectl', '--kubeconfig', env.kubeconfig, ...args], { allowFailure: true, timeoutMs: 30_000 });
@@ -66,16 +69,6 @@ async function startUp(extraEnv: Record<string, string | undefined> = {}, args =
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 async function builds(up: Up, branch?: string): Promise<BuildRecord[]> {
   const q = branch ? `?branch=${encodeURIComponent(branch)}` : '';
   const res = await fetch(`${up.url}/api/pipelines/demo-app/builds${q}`);
@@ -84,10 +77,10 @@ async function builds(up: Up, branch?: string): Promise<BuildRecord[]> {
 }
 
 async function finishedBuild(up: Up, branch: string): Promise<BuildRecord> {
-  return until(`the build of ${branch}`, async () => {
+  return eventually(async () => {
     const [b] = await builds(up, branch);
     return b && ['succeeded', 'failed', 'cancelled'].includes(b.status) ? b : undefined;
-  });
+  }, `the build of ${branch}`, LIMIT);
 }
 
 async function environments(up: Up): Promise<EnvironmentRecord[]> {
@@ -144,11 +137,11 @@ void test('the walk-through: push → build → Ready in the branch namespace �
 
   // delete the first branch: its environment goes, the second stays
   await git.push(workdir, 'origin', `:refs/heads/${first}`);
-  await until(`namespace ${ns1} gone`, async () => ((await kube('get', 'namespace', ns1)).exitCode !== 0 ? true : undefined));
-  const gone = await until(`environment of ${first} deleted`, async () => {
+  await eventually(async () => (await kube('get', 'namespace', ns1)).exitCode !== 0, `namespace ${ns1} gone`, LIMIT);
+  const gone = await eventually(async () => {
     const e = (await environments(up)).find((x) => x.namespace === ns1);
     return e?.status === 'deleted' ? e : undefined;
-  });
+  }, `environment of ${first} deleted`, LIMIT);
   assert.match(gone.deletedReason ?? '', /deleted/);
   assert.equal((await kube('get', 'namespace', ns2)).exitCode, 0, 'the other branch keeps its environment');
 
@@ -166,7 +159,7 @@ void test('the walk-through: push → build → Ready in the branch namespace �
   const history = await builds(again);
   for (const id of [b1.id, b2.id]) assert.ok(history.some((b) => b.id === id), `${id} survived the restart`);
   await git.push(workdir, 'origin', `:refs/heads/${second}`);
-  await until(`namespace ${ns2} gone`, async () => ((await kube('get', 'namespace', ns2)).exitCode !== 0 ? true : undefined));
+  await eventually(async () => (await kube('get', 'namespace', ns2)).exitCode !== 0, `namespace ${ns2} gone`, LIMIT);
   assert.equal((await again.stop()).exitCode, 0);
   started.pop();
 });

@@ -15,6 +15,9 @@ import { createServer, listen, type SlipwayServer } from '../../../server/create
 import { hmacHex } from '../../../server/webhooks/signature.ts';
 import type { Forge } from '../../../server/webhooks/types.ts';
 import { ROOT, testenv, testRedis, type TestRedis } from '../../helpers/testenv.ts';
+import { eventually } from '../../helpers/eventually.ts';
+
+export { eventually };
 
 export const SECRET = 'it-is-a-secret-0f9a';
 export const TOKEN = 'test-token-7d1c';
@@ -130,13 +133,3 @@ export async function postHook(
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-/** Polls until `check` returns a value (not a timed assertion: the bound is only a safety net). */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, limitMs = 20_000): Promise<T> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
