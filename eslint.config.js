@@ -1,5 +1,5 @@
-// Lint: no floating promises, type-only imports, no import cycles, and one door each for
-// subprocesses (runner/exec.ts) and git (runner/git.ts).
+// Lint: no floating promises, type-only imports, no import cycles, and one door for subprocesses
+// (runner/exec.ts; git goes through it from runner/git.ts).
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
@@ -8,7 +8,6 @@ const onlyThroughWrappers = {
     { name: 'execa', message: 'Run subprocesses through runner/exec.ts.' },
     { name: 'child_process', message: 'Run subprocesses through runner/exec.ts.' },
     { name: 'node:child_process', message: 'Run subprocesses through runner/exec.ts.' },
-    { name: 'simple-git', message: 'Use git through runner/git.ts.' },
   ],
 };
 
@@ -31,9 +30,5 @@ export default tseslint.config(
   {
     files: ['runner/exec.ts'],
     rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    files: ['runner/git.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: onlyThroughWrappers.paths.filter((p) => p.name !== 'simple-git') }] },
   },
 );

@@ -1,14 +1,15 @@
-// The one door for git, over simple-git (4.x: its unsafe-option protections stay on). One bare
-// mirror per repository under the workdir, fetched incrementally; each build gets a detached
-// worktree of its exact sha, removed afterwards. Nothing from a payload is ever placed where
-// git could read it as an option: shas are validated hex, branches are passed fully qualified
-// (refs/heads/<b>) after validation, URLs after `--` where git accepts it, and only http(s),
-// ssh, git (and file:// when the pipeline allows local repositories) are let through.
+// The one door for git: argv arrays through runner/exec.ts (no shell), a clean environment
+// (PATH, HOME, the ssh agent; no prompts; only the allowed protocols). One bare mirror per
+// repository under the workdir, fetched incrementally; each build gets a detached worktree of
+// its exact sha, removed afterwards. Nothing from a payload is ever placed where git could read
+// it as an option: shas are validated hex, branches are passed fully qualified (refs/heads/<b>)
+// after validation, URLs after `--` where git accepts it (or checked not to start with `-`), and
+// only http(s), ssh, git (and file:// when the pipeline allows local repositories) are let through.
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
-import { ChildProcessError, ValidationError } from '../core/errors.ts';
+import { CancelledError, ChildProcessError, ValidationError } from '../core/errors.ts';
+import { exec as realExec, type Exec } from './exec.ts';
 import { createMasker, type Masker } from './mask.ts';
 
 export interface RepoOptions {
@@ -104,8 +105,20 @@ function urlSecrets(url: string): string[] {
 export interface GitOptions {
   /** Mirrors live under <workdir>/mirrors. */
   workdir: string;
-  /** simple-git's timeout: a git command silent for this long is killed. Default 10 minutes. */
-  silentTimeoutMs?: number;
+  /** A git command still running after this long is killed. Default 10 minutes. */
+  timeoutMs?: number;
+  /** The subprocess door (tests may record it). Default runner/exec.ts. */
+  exec?: Exec;
+}
+
+/** git's environment: nothing of ours but PATH, HOME and the ssh agent; never a prompt. */
+function gitEnv(allowLocal: boolean): Record<string, string | undefined> {
+  return {
+    SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ALLOW_PROTOCOL: allowLocal ? 'http:https:ssh:git:file' : 'http:https:ssh:git',
+    LC_ALL: 'C',
+  };
 }
 
 export function createGit(options: GitOptions): Git {
@@ -123,54 +136,53 @@ export function createGit(options: GitOptions): Git {
     return next;
   };
 
-  const client = (baseDir: string, allowLocal: boolean, signal?: AbortSignal): SimpleGit => {
-    const git = simpleGit({
-      baseDir,
-      timeout: { block: options.silentTimeoutMs ?? 10 * 60_000 },
-      allowEnvironment: ['GIT_ALLOW_PROTOCOL', 'GIT_TERMINAL_PROMPT', 'LC_ALL', 'SSH_AUTH_SOCK'],
-      ...(signal ? { abort: signal } : {}),
-    });
-    return git.env({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...(process.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK } : {}),
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_ALLOW_PROTOCOL: allowLocal ? 'http:https:ssh:git:file' : 'http:https:ssh:git',
-      LC_ALL: 'C',
-    });
-  };
-
-  // git's errors can carry the URL (with credentials): mask them and keep the tail.
-  const run = async <T>(command: string[], mask: Masker, fn: () => Promise<T>): Promise<T> => {
+  const noMask: Masker = (t) => t;
+  const execGit = options.exec ?? realExec;
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  /** git <args> in `cwd`; its stdout. Errors name `shown` (a redacted argv) and the masked tail. */
+  const git = async (cwd: string, args: string[], o: { shown: string[]; allowLocal?: boolean; signal?: AbortSignal; mask?: Masker; secrets?: string[] }): Promise<string> => {
+    const mask = o.mask ?? noMask;
     try {
-      return await fn();
+      const res = await execGit(['git', ...args], {
+        cwd,
+        cleanEnv: true,
+        env: gitEnv(o.allowLocal ?? true),
+        timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.secrets?.length ? { secrets: o.secrets } : {}),
+      });
+      return res.stdout;
     } catch (err) {
-      if (err instanceof ValidationError) throw err;
-      const text = mask(err instanceof Error ? err.message : String(err));
-      throw new ChildProcessError({ command: command.map(mask), tail: text.split('\n').filter(Boolean).slice(-20) });
+      if (err instanceof ValidationError || err instanceof CancelledError) throw err;
+      const tail = err instanceof ChildProcessError ? err.tail : [err instanceof Error ? err.message : String(err)];
+      throw new ChildProcessError({
+        command: o.shown.map(mask),
+        ...(err instanceof ChildProcessError ? { exitCode: err.exitCode, signal: err.signal, timedOut: err.timedOut } : {}),
+        tail: tail.map(mask).filter(Boolean).slice(-20),
+      });
     }
   };
-
-  const local = (dir: string, signal?: AbortSignal) => client(dir, true, signal);
-  const noMask: Masker = (t) => t;
 
   return {
     async mirror(url, opts = {}) {
       validateRepoUrl(url, opts.allowLocal);
-      const allow = opts.allowLocal ?? false;
-      const mask = createMasker(urlSecrets(url));
+      const allowLocal = opts.allowLocal ?? false;
+      const secrets = urlSecrets(url);
+      const mask = createMasker(secrets);
+      const signal = opts.signal;
       const dir = path.join(mirrorsDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
       return serial(dir, async () => {
         const exists = await stat(path.join(dir, 'HEAD')).then(() => true, () => false);
         if (!exists) {
           await mkdir(mirrorsDir, { recursive: true });
           await rm(dir, { recursive: true, force: true });
-          const argv = ['git', 'clone', '--mirror', '--', redactRepoUrl(url), dir];
-          await run(argv, mask, () => client(mirrorsDir, allow, opts.signal).raw(['clone', '--mirror', '--', url, dir]));
+          const shown = ['git', 'clone', '--mirror', '--', redactRepoUrl(url), dir];
+          await git(mirrorsDir, ['clone', '--mirror', '--', url, dir], { shown, allowLocal, mask, secrets, ...(signal ? { signal } : {}) });
         } else {
           // the mirror's directory is keyed by its URL, so origin is always this URL
-          const argv = ['git', 'fetch', '--prune', 'origin'];
-          await run(argv, mask, () => client(dir, allow, opts.signal).raw(['fetch', '--prune', '--no-recurse-submodules', 'origin']));
+          const shown = ['git', 'fetch', '--prune', 'origin'];
+          await git(dir, ['fetch', '--prune', '--no-recurse-submodules', 'origin'], { shown, allowLocal, mask, secrets, ...(signal ? { signal } : {}) });
         }
         return dir;
       });
@@ -179,8 +191,8 @@ export function createGit(options: GitOptions): Git {
     async resolveBranch(mirrorDir, branch) {
       validateBranch(branch);
       const ref = `refs/heads/${branch}`;
-      const out = await run(['git', 'rev-parse', ref], noMask, () =>
-        local(mirrorDir).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]).catch(() => ''),
+      const out = await git(mirrorDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { shown: ['git', 'rev-parse', ref] }).catch(
+        () => '',
       );
       const sha = out.trim();
       if (!SHA.test(sha)) throw new ValidationError(`branch ${branch} does not exist in the repository`);
@@ -189,9 +201,7 @@ export function createGit(options: GitOptions): Git {
 
     async hasCommit(mirrorDir, sha) {
       validateSha(sha);
-      const out = await local(mirrorDir)
-        .raw(['cat-file', '-t', '--end-of-options', sha])
-        .catch(() => '');
+      const out = await git(mirrorDir, ['cat-file', '-t', '--end-of-options', sha], { shown: ['git', 'cat-file', '-t', sha] }).catch(() => '');
       return out.trim() === 'commit';
     },
 
@@ -199,41 +209,44 @@ export function createGit(options: GitOptions): Git {
       validateSha(sha);
       await mkdir(path.dirname(dest), { recursive: true });
       await serial(mirrorDir, () =>
-        run(['git', 'worktree', 'add', '--detach', dest, sha], noMask, () =>
-          local(mirrorDir).raw(['worktree', 'add', '--detach', '--force', '--end-of-options', dest, sha]),
-        ),
+        git(mirrorDir, ['worktree', 'add', '--detach', '--force', '--end-of-options', dest, sha], { shown: ['git', 'worktree', 'add', '--detach', dest, sha] }),
       );
     },
 
     async removeCheckout(mirrorDir, dest) {
       if (!(await stat(dest).then(() => true, () => false))) return;
       await serial(mirrorDir, async () => {
-        const removed = await local(mirrorDir)
-          .raw(['worktree', 'remove', '--force', '--force', '--end-of-options', dest])
-          .then(() => true, () => false);
+        const removed = await git(mirrorDir, ['worktree', 'remove', '--force', '--force', '--end-of-options', dest], { shown: ['git', 'worktree', 'remove', dest] }).then(
+          () => true,
+          () => false,
+        );
         if (removed) return;
         // not a worktree any more (or half made): remove the files and forget it
         await rm(dest, { recursive: true, force: true }).catch(() => undefined);
-        await local(mirrorDir).raw(['worktree', 'prune']).catch(() => undefined);
+        await git(mirrorDir, ['worktree', 'prune'], { shown: ['git', 'worktree', 'prune'] }).catch(() => undefined);
       });
     },
 
     async changedFiles(mirrorDir, before, after) {
       validateSha(before);
       validateSha(after);
-      const out = await run(['git', 'diff', '--name-only', before, after], noMask, () =>
-        local(mirrorDir).raw(['diff', '--name-only', '--no-renames', '--end-of-options', before, after, '--']),
-      );
+      const out = await git(mirrorDir, ['diff', '--name-only', '--no-renames', '--end-of-options', before, after, '--'], {
+        shown: ['git', 'diff', '--name-only', before, after],
+      });
       return out.split('\n').filter(Boolean);
     },
 
     async lsRemoteBranches(url, opts = {}) {
       validateRepoUrl(url, opts.allowLocal);
-      const mask = createMasker(urlSecrets(url));
+      const secrets = urlSecrets(url);
       await mkdir(options.workdir, { recursive: true });
-      const out = await run(['git', 'ls-remote', '--heads', '--', redactRepoUrl(url)], mask, () =>
-        client(options.workdir, opts.allowLocal ?? false, opts.signal).raw(['ls-remote', '--heads', '--', url]),
-      );
+      const out = await git(options.workdir, ['ls-remote', '--heads', '--', url], {
+        shown: ['git', 'ls-remote', '--heads', '--', redactRepoUrl(url)],
+        allowLocal: opts.allowLocal ?? false,
+        mask: createMasker(secrets),
+        secrets,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       return out
         .split('\n')
         .map((l) => /^([0-9a-f]{40,64})\trefs\/heads\/(.+)$/.exec(l))
@@ -254,27 +267,28 @@ export function createLocalGit(): {
   push(dir: string, remote: string, ref: string): Promise<void>;
   setConfig(dir: string, key: string, value: string): Promise<void>;
 } {
-  const at = (dir: string): SimpleGit =>
-    simpleGit({ baseDir: dir, allowEnvironment: ['GIT_TERMINAL_PROMPT', 'LC_ALL'] }).env({ PATH: process.env.PATH, HOME: process.env.HOME, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
+  const at = (dir: string) => async (args: string[]): Promise<void> => {
+    await realExec(['git', ...args], { cwd: dir, cleanEnv: true, env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } });
+  };
   return {
     async initBare(dir, branch) {
       await mkdir(dir, { recursive: true });
-      await at(dir).raw(['init', '--bare', `--initial-branch=${validateBranch(branch)}`]);
+      await at(dir)(['init', '--bare', `--initial-branch=${validateBranch(branch)}`]);
     },
     async clone(url, dest) {
       await mkdir(path.dirname(dest), { recursive: true });
-      await at(path.dirname(dest)).raw(['clone', '--', validateRepoUrl(url, true), dest]);
+      await at(path.dirname(dest))(['clone', '--', validateRepoUrl(url, true), dest]);
     },
     async commitAll(dir, message, author) {
       const git = at(dir);
-      await git.raw(['add', '--all']);
-      await git.raw(['-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`, 'commit', '--quiet', '-m', message]);
+      await git(['add', '--all']);
+      await git(['-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`, 'commit', '--quiet', '-m', message]);
     },
     async push(dir, remote, ref) {
-      await at(dir).raw(['push', '--quiet', remote, ref]);
+      await at(dir)(['push', '--quiet', remote, ref]);
     },
     async setConfig(dir, key, value) {
-      await at(dir).raw(['config', key, value]);
+      await at(dir)(['config', key, value]);
     },
   };
 }
