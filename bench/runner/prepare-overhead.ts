@@ -62,8 +62,8 @@ const env = {
   BENCH_HELM: t.helm,
 };
 const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
-// Compiled (npm run build, what the container image runs) and through tsx (what a checkout runs).
-await exec(['npx', 'tsc', '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+// Bundled (npm run build, what the container image runs) and through tsx (what a checkout runs).
+await exec(['npm', 'run', 'build'], { cwd: ROOT });
 console.log(`slipway: env ${envArgs} node ${ROOT}/dist/cli/bin.js run overhead`);
 console.log(`slipway-tsx: env ${envArgs} node --import ${ROOT}/node_modules/tsx/dist/esm/index.mjs ${ROOT}/cli/bin.ts run overhead`);
 console.log(`plain:   env ${envArgs} sh ${ROOT}/bench/runner/plain-pipeline.sh`);

@@ -1,0 +1,38 @@
+// npm run build: the CLI bundled by esbuild into dist/cli/bin.js, with one chunk per command
+// module it loads on demand (dist/cli/chunks/). A process then reads a few files instead of
+// resolving and loading some hundreds of modules one by one: `slipway run` prints its first line
+// ~100 ms sooner. Packages that are large, load files of their own at run time, or are only
+// needed by the server and runner stay in node_modules and are imported from there.
+// Type checking is `npm run typecheck`; this only transpiles.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Not bundled: imported from node_modules at run time. */
+export const EXTERNAL = [
+  '@kubernetes/client-node', // 16 MB bundled; loaded only when a cluster is used
+  'bullmq', // the queue: server and runner only
+  'express',
+  'prom-client',
+];
+
+await rm(path.join(ROOT, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: { 'cli/bin': 'cli/bin.ts' },
+  outdir: 'dist',
+  chunkNames: 'cli/chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  external: EXTERNAL,
+  // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
