@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { readConfig } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { buildId, nowIso } from '../../core/ids.ts';
@@ -15,6 +16,8 @@ import type { BuildRecord } from '../../core/records.ts';
 import { connectRedis } from '../../core/redis.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { RunnerDeps } from '../../runner/build-context.ts';
+import { cachedHelmMajor } from '../../runner/deployers/helm.ts';
+import type { KubeClients } from '../../runner/environments/kube.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import { exec } from '../../runner/exec.ts';
 import { createGit } from '../../runner/git.ts';
@@ -71,18 +74,27 @@ export const run: Command = {
       images: [],
     };
     let environments: RunnerDeps['environments'];
-    // The Kubernetes client takes a second of CPU to load: load it while buildah runs (the build
-    // stage starts it; the deploy waits for it), not up front where it would hold up checkout.
+    // The environment manager is loaded while buildah runs (the build stage starts it; the deploy
+    // waits for it). It talks to the cluster through kube-http.ts's small client; only a
+    // kubeconfig that needs more (exec plugins, proxies, ...) loads @kubernetes/client-node,
+    // a second of CPU.
     let loading: Promise<EnvironmentManager> | undefined;
     const load = (): Promise<EnvironmentManager> => {
       if (!redis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
       loading ??= (async () => {
-        const [{ KubeConfig }, { createEnvironmentManager }] = await Promise.all([
-          import('@kubernetes/client-node'),
+        const [{ createEnvironmentManager }, { defaultKubeTarget, kubeHttpClients }] = await Promise.all([
           import('../../runner/environments/manager.ts'),
+          import('../../runner/environments/kube-http.ts'),
         ]);
-        const kube = new KubeConfig();
-        kube.loadFromDefault();
+        const target = defaultKubeTarget(ctx.env);
+        let kube: KubeClients | KubeConfig;
+        if (target) {
+          kube = kubeHttpClients(target);
+        } else {
+          const { KubeConfig } = await import('@kubernetes/client-node');
+          kube = new KubeConfig();
+          kube.loadFromDefault();
+        }
         return createEnvironmentManager({ redis, keys, kube, log });
       })();
       return loading;
@@ -92,6 +104,7 @@ export const run: Command = {
         prepare: async (input) => (await load()).prepare(input),
         recordDeploy: async (input) => (await load()).recordDeploy(input),
         recordFailure: async (input) => (await load()).recordFailure(input),
+        releaseStatus: async (namespace, release) => (await load()).releaseStatus?.(namespace, release),
       };
     }
     const controller = new AbortController();
@@ -103,7 +116,10 @@ export const run: Command = {
         pipeline,
         signal: controller.signal,
         onStage: (stage) => {
-          if (redis && stage === 'build') load().catch(() => undefined); // reported by the deploy
+          if (!redis || stage !== 'build') return;
+          // both reported by the deploy if they fail; here they only get going while buildah runs
+          load().catch(() => undefined);
+          cachedHelmMajor(exec, 'helm').catch(() => undefined);
         },
         deps: {
           exec,

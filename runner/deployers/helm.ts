@@ -49,25 +49,57 @@ export async function helmMajor(run: Run, helm: string): Promise<number> {
   return Number(m[1]);
 }
 
+const majors = new Map<string, Promise<number>>();
+
+/**
+ * helmMajor, asked once per process for each helm (the binary, its environment and PATH): a
+ * runner asks at its first deploy, `slipway run` while the image builds. A failed probe is
+ * asked again next time.
+ */
+export function cachedHelmMajor(run: Run, helm: string, env: Record<string, string | undefined> = {}): Promise<number> {
+  const key = JSON.stringify([helm, env, 'PATH' in env ? env.PATH : process.env.PATH]);
+  let major = majors.get(key);
+  if (!major) {
+    major = helmMajor(run, helm);
+    majors.set(key, major);
+    major.catch(() => majors.delete(key));
+  }
+  return major;
+}
+
 interface HistoryEntry {
   revision: number;
   status: string;
 }
 
-/**
- * A release left in pending-install/upgrade/rollback (helm killed mid-way) blocks every later
- * upgrade. Roll it back to its last deployed revision, or uninstall it if it never deployed.
- * Returns what was done, for the build log.
- */
-export async function repairRelease(run: Run, helm: string, release: string, namespace: string, timeout: string): Promise<string | undefined> {
+/** `helm status`: the release's status, undefined when there is no such release. */
+async function statusFromHelm(run: Run, helm: string, release: string, namespace: string): Promise<string | undefined> {
   const status = await run([helm, 'status', release, '--namespace', namespace, '--output', 'json'], { allowFailure: true, onLine: quiet });
   if (status.exitCode !== 0) return undefined; // no such release yet
-  let state: string | undefined;
   try {
-    state = (JSON.parse(status.stdout) as { info?: { status?: string } }).info?.status;
+    return (JSON.parse(status.stdout) as { info?: { status?: string } }).info?.status;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A release left in pending-install/upgrade/rollback (helm killed mid-way) blocks every later
+ * upgrade. Roll it back to its last deployed revision, or uninstall it if it never deployed.
+ * Returns what was done, for the build log. `readStatus` reads the release's status without
+ * starting helm (from its record in the cluster); without it, or when it fails, `helm status`.
+ */
+export async function repairRelease(
+  run: Run,
+  helm: string,
+  release: string,
+  namespace: string,
+  timeout: string,
+  readStatus?: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const state = readStatus
+    ? await readStatus().catch(() => statusFromHelm(run, helm, release, namespace))
+    : await statusFromHelm(run, helm, release, namespace);
   if (!state?.startsWith('pending-')) return undefined;
 
   const hist = await run([helm, 'history', release, '--namespace', namespace, '--output', 'json', '--max', '50'], { onLine: quiet });

@@ -1,6 +1,8 @@
-// The Kubernetes calls environments need: namespaces with Slipway's ownership labels, and the
-// Ingress hosts of a namespace's releases.
-import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
+// The Kubernetes calls environments need: namespaces with Slipway's ownership labels, the
+// Ingress hosts of a namespace's releases, and the state helm recorded for a release. Made through
+// @kubernetes/client-node (server, runner) or the small client of kube-http.ts (`slipway run`,
+// which then never loads client-node): both give the few methods of KubeClients.
+import type { CoreV1Api, KubeConfig, NetworkingV1Api, V1Namespace } from '@kubernetes/client-node';
 import { UnavailableError } from '../../core/errors.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -9,14 +11,32 @@ export const PIPELINE_LABEL = 'slipway.dev/pipeline';
 export const ENVIRONMENT_LABEL = 'slipway.dev/environment';
 export const BRANCH_ANNOTATION = 'slipway.dev/branch';
 
+/** The calls made, by the names and shapes @kubernetes/client-node gives them. */
 export interface KubeClients {
-  core: CoreV1Api;
-  networking: NetworkingV1Api;
+  core: Pick<CoreV1Api, 'readNamespace' | 'createNamespace' | 'deleteNamespace' | 'listNamespacedSecret'>;
+  networking: Pick<NetworkingV1Api, 'listNamespacedIngress'>;
 }
 
+/**
+ * Clients for a client-node KubeConfig (whoever made it has loaded client-node already, so the
+ * import below is instant), or the clients given.
+ */
 export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
   if ('core' in kube && 'networking' in kube) return kube;
-  return { core: kube.makeApiClient(CoreV1Api), networking: kube.makeApiClient(NetworkingV1Api) };
+  let apis: Promise<{ core: CoreV1Api; networking: NetworkingV1Api }> | undefined;
+  const api = () =>
+    (apis ??= import('@kubernetes/client-node').then((m) => ({ core: kube.makeApiClient(m.CoreV1Api), networking: kube.makeApiClient(m.NetworkingV1Api) })));
+  return {
+    core: {
+      readNamespace: async (param, options) => (await api()).core.readNamespace(param, options),
+      createNamespace: async (param, options) => (await api()).core.createNamespace(param, options),
+      deleteNamespace: async (param, options) => (await api()).core.deleteNamespace(param, options),
+      listNamespacedSecret: async (param, options) => (await api()).core.listNamespacedSecret(param, options),
+    },
+    networking: {
+      listNamespacedIngress: async (param, options) => (await api()).networking.listNamespacedIngress(param, options),
+    },
+  };
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -130,4 +150,24 @@ export async function releaseUrls(k: KubeClients, namespace: string, releases: s
     }
   }
   return urls;
+}
+
+/** helm's record of a release (its default storage): one Secret per revision, labelled. */
+const HELM_RELEASE_SECRET = 'helm.sh/release.v1';
+
+/**
+ * The status helm recorded for the newest revision of `release` in `namespace` (deployed,
+ * failed, pending-upgrade, ...), read from helm's release Secrets as `helm status` reads them;
+ * undefined when the release has none.
+ */
+export async function helmReleaseStatus(k: KubeClients, namespace: string, release: string): Promise<string | undefined> {
+  const list = await k.core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${release}` });
+  let newest: { version: number; status: string | undefined } | undefined;
+  for (const secret of list.items) {
+    const labels = secret.metadata?.labels ?? {};
+    const version = Number(labels.version);
+    if (secret.type !== HELM_RELEASE_SECRET || labels.name !== release || !Number.isInteger(version)) continue;
+    if (!newest || version > newest.version) newest = { version, status: labels.status };
+  }
+  return newest?.status;
 }

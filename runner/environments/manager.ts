@@ -6,7 +6,7 @@ import { EnvStore } from '../../core/env-store.ts';
 import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { EnvironmentRecord } from '../../core/records.ts';
-import { ensureNamespace, kubeClients, releaseUrls, type KubeClients, type WaitOptions } from './kube.ts';
+import { ensureNamespace, helmReleaseStatus, kubeClients, releaseUrls, type KubeClients, type WaitOptions } from './kube.ts';
 import { environmentId, environmentNamespace, toLabelValue } from './namespace.ts';
 import { expiryFrom } from './ttl.ts';
 import type { EnvironmentManager, PrepareInput } from './types.ts';
@@ -125,5 +125,7 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
       });
       log.warn({ pipeline, branch: input.branch, namespace: input.namespace, build: input.build.id }, 'environment deploy failed');
     },
+
+    releaseStatus: (namespace, release) => helmReleaseStatus(k, namespace, release),
   };
 }

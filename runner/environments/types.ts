@@ -22,4 +22,9 @@ export interface EnvironmentManager {
   recordDeploy(input: PrepareInput & { namespace: string; releases: string[] }): Promise<EnvironmentRecord>;
   /** After helm failed: status failed with the reason; the namespace stays. */
   recordFailure(input: PrepareInput & { namespace: string; error: string }): Promise<void>;
+  /**
+   * The status helm recorded for the newest revision of a release (e.g. pending-upgrade), read
+   * from the cluster without running helm; undefined when there is no such release.
+   */
+  releaseStatus?(namespace: string, release: string): Promise<string | undefined>;
 }

@@ -5,7 +5,7 @@
 import { ConfigError, DeployError, errorMessage } from '../../core/errors.ts';
 import { render } from '../../pipelines/template.ts';
 import { templateVars, type BuildContext } from '../build-context.ts';
-import { helmMajor, repairRelease, upgradeArgv, type Run } from '../deployers/helm.ts';
+import { cachedHelmMajor, repairRelease, upgradeArgv, type Run } from '../deployers/helm.ts';
 import { environmentNamespace } from '../environments/namespace.ts';
 import { withNamespaceLock } from '../lock.ts';
 import { resolveInside } from '../workspace-path.ts';
@@ -28,9 +28,13 @@ export async function deployStage(ctx: BuildContext): Promise<void> {
   const run: Run = (argv, options = {}) => ctx.run(argv, { ...options, env: { ...helmEnv, ...options.env }, signal: new AbortController().signal });
 
   const input = { pipeline: ctx.pipeline, ...(ctx.profile ? { profile: ctx.profile } : {}), branch: ctx.branch, build: ctx.record };
-  // helm's version is asked while the lock is awaited: one round trip less in series
-  const majorP = helmMajor(run, helm);
+  // helm's version (asked once per process) is asked while the lock is awaited, not in series
+  const majorP = cachedHelmMajor(run, helm, helmEnv);
   majorP.catch(() => undefined); // awaited below
+  // helm keeps its releases in Secrets unless HELM_DRIVER says otherwise: then their status is
+  // read from the cluster, not by starting `helm status`
+  const driver = 'HELM_DRIVER' in helmEnv ? helmEnv.HELM_DRIVER : process.env.HELM_DRIVER;
+  const releaseStatus = !driver || /^secrets?$/i.test(driver) ? environments.releaseStatus?.bind(environments) : undefined;
   // The namespace is known before the lock; everything that touches it (the namespace itself,
   // the environment record, helm) happens while holding the lock, so a teardown waiting for it
   // never sees a half-prepared environment, and never undoes a deploy that has just recorded.
@@ -55,7 +59,8 @@ export async function deployStage(ctx: BuildContext): Promise<void> {
       try {
         const major = await majorP;
         for (const p of planned) {
-          const repaired = await repairRelease(run, helm, p.release, namespace, helmCfg.timeout);
+          const readStatus = releaseStatus ? () => releaseStatus(namespace, p.release) : undefined;
+          const repaired = await repairRelease(run, helm, p.release, namespace, helmCfg.timeout, readStatus);
           if (repaired) ctx.line(repaired);
           ctx.line(`deploying release ${p.release} into namespace ${namespace}`);
           await run(upgradeArgv({ helm, major, namespace, timeout: helmCfg.timeout, atomic: helmCfg.atomic, ...p }));
