@@ -3,7 +3,8 @@
 // resolving and loading some hundreds of modules one by one: `slipway run` prints its first line
 // ~100 ms sooner. Packages that are large, load files of their own at run time, or are only
 // needed by the server and runner stay in node_modules and are imported from there.
-// Type checking is `npm run typecheck`; this only transpiles.
+// Type checking is `npm run typecheck`; this only transpiles. `node --import tsx scripts/build.ts
+// DIR` writes to DIR instead of dist/ (inside the checkout, so node_modules is found from there).
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,11 +20,13 @@ export const EXTERNAL = [
   'prom-client',
 ];
 
-await rm(path.join(ROOT, 'dist'), { recursive: true, force: true });
+const outdir = path.resolve(ROOT, process.argv[2] ?? 'dist');
+if (path.relative(ROOT, outdir).startsWith('..')) throw new Error(`${outdir} is outside ${ROOT}: node_modules would not be found from there`);
+await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
   entryPoints: { 'cli/bin': 'cli/bin.ts' },
-  outdir: 'dist',
+  outdir,
   chunkNames: 'cli/chunks/[name]-[hash]',
   bundle: true,
   splitting: true,
