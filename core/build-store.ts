@@ -22,7 +22,7 @@ local n = redis.call('INCR', KEYS[1])
 local id = ARGV[2] .. '-' .. n
 redis.call('SET', ARGV[1] .. id, '{"id":"' .. id .. '","number":' .. n .. ARGV[3])
 redis.call('ZADD', KEYS[2], n, id)
-redis.call('SADD', KEYS[3], ARGV[2])
+if n == 1 then redis.call('SADD', KEYS[3], ARGV[2]) end
 local first = 1
 if ARGV[5] == '1' then
   if redis.call('ZCARD', KEYS[4]) > 0 then first = 0 end

@@ -12,8 +12,7 @@ import { NotFoundError, ValidationError } from '../core/errors.ts';
 import type { Keys } from '../core/keys.ts';
 import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
-import type { BuildJob, Queues } from '../core/queue.ts';
-import { Queue } from 'bullmq';
+import type { Queues } from '../core/queue.ts';
 import { createSuperseder, type Superseder, type TriggerDeps } from '../core/trigger.ts';
 import type { LoadedPipeline } from '../pipelines/schema.ts';
 import { buildsRouter } from './api/builds.ts';
@@ -73,19 +72,16 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   let index: PipelineIndex = indexPipelines(pipelines);
   const shutdown = new AbortController();
   // The hot path's own connection: auto-pipelining batches the commands of concurrent webhooks
-  // into one write, which is most of the intake's throughput.
+  // into one write. BullMQ's adds stay on the queue's own connection: an auto-pipeline copies
+  // every script defined on its connection (BullMQ defines dozens) each time it starts.
   const hot = deps.redis.duplicate({ enableAutoPipelining: true });
   hot.on('error', () => undefined); // deps.redis reports connection trouble already
-  // The build queue's adds go through the same connection, so they are batched too.
-  const given = deps.queues.builds;
-  const builds = new Queue<BuildJob>(given.name, { connection: hot, prefix: given.opts.prefix, ...(given.opts.defaultJobOptions ? { defaultJobOptions: given.opts.defaultJobOptions } : {}) });
-  builds.on('error', () => undefined);
   const trigger: TriggerDeps = {
     redis: hot,
     keys: deps.keys,
     builds: new BuildStore(hot, deps.keys),
     logs: new LogStream(deps.redis, deps.keys),
-    queues: { ...deps.queues, builds },
+    queues: deps.queues,
     log: deps.log,
     onStatus: (pipeline, status) => metrics.builds.inc({ pipeline, status }),
     // A pending commit status for pipelines that report to their forge, sent after the answer.
@@ -182,10 +178,7 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     superseder,
     close() {
       shutdown.abort();
-      void superseder
-        .idle()
-        .then(() => builds.close())
-        .finally(() => hot.disconnect());
+      void superseder.idle().finally(() => hot.disconnect());
     },
   };
 }

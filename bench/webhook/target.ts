@@ -1,12 +1,14 @@
 // A server under test, run in a worker thread so autocannon (main thread) does not share its event
-// loop: either Slipway's server or the bare baseline (node:http + the same HMAC check + JSON.parse
-// + one BullMQ add, no framework).
+// loop: Slipway's server, the bare baseline (node:http + the same HMAC check + JSON.parse + one
+// BullMQ add, no framework), or the floor: the baseline plus Slipway's one Lua step that records
+// the build (dedupe, number, record, indexes) before the add, and nothing else.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { BuildStore } from '../../core/build-store.ts';
 import { bullConnection } from '../../core/bull-connection.ts';
 import { createKeys } from '../../core/keys.ts';
 import { silentLogger } from '../../core/logger.ts';
@@ -15,7 +17,7 @@ import { parsePipelines } from '../../pipelines/load.ts';
 import { createServer as createSlipway, listen } from '../../server/create-server.ts';
 
 export interface TargetData {
-  kind: 'slipway' | 'baseline';
+  kind: 'slipway' | 'baseline' | 'floor';
   redisUrl: string;
   prefix: string;
   secret: string;
@@ -26,6 +28,18 @@ const data = workerData as TargetData;
 
 async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; close: () => Promise<void> }> {
   const queue = new Queue('bench-baseline', { connection: bullConnection(data.redisUrl), prefix: `${data.prefix}bull` });
+  const keys = createKeys(data.prefix);
+  const hot = new Redis(data.redisUrl, { enableAutoPipelining: true });
+  const store = new BuildStore(hot, keys);
+  /** The floor's extra step: the build record, as Slipway's webhook intake writes it. */
+  const record = async (payload: { after?: string; ref?: string; before?: string }, delivery: string): Promise<string> => {
+    const created = await store.createUnlessDuplicate(
+      { pipeline: 'bench', trigger: { type: 'push', deliveryId: delivery, forge: 'github' }, repo: 'https://github.com/Codertocat/Hello-World.git', branch: String(payload.ref).slice('refs/heads/'.length), sha: String(payload.after), before: String(payload.before) },
+      { key: keys.delivery('github', delivery), seconds: 3600 },
+    );
+    if (!created) throw new Error('duplicate');
+    return created.build.id;
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -38,15 +52,19 @@ async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; 
         res.writeHead(401).end();
         return;
       }
-      let payload: { after?: string; ref?: string };
+      let payload: { after?: string; ref?: string; before?: string };
       try {
-        payload = JSON.parse(body.toString('utf8')) as { after?: string; ref?: string };
+        payload = JSON.parse(body.toString('utf8')) as { after?: string; ref?: string; before?: string };
       } catch {
         res.writeHead(400).end();
         return;
       }
-      queue
-        .add('build', { ref: payload.ref, sha: payload.after, delivery: req.headers['x-github-delivery'] })
+      const delivery = String(req.headers['x-github-delivery']);
+      const added =
+        data.kind === 'floor'
+          ? record(payload, delivery).then((id) => queue.add('build', { buildId: id }, { jobId: id }))
+          : queue.add('build', { ref: payload.ref, sha: payload.after, delivery });
+      added
         .then((job) => {
           const text = JSON.stringify({ builds: [{ id: job.id }] });
           res.writeHead(202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
@@ -55,7 +73,14 @@ async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, idle: async () => undefined, close: async () => void (await queue.close()) };
+  return {
+    server,
+    idle: async () => undefined,
+    close: async () => {
+      await queue.close();
+      hot.disconnect();
+    },
+  };
 }
 
 async function slipway(): Promise<{ server: Server; idle: () => Promise<void>; close: () => Promise<void> }> {
