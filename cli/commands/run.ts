@@ -1,8 +1,8 @@
 // slipway run <pipeline> [--branch B] [--sha S] [--no-deploy]: the same stages as a queued build,
 // run here without server or queue, its log printed. Build numbers count up per pipeline in
 // <data dir>/run-numbers. A deploy needs SLIPWAY_REDIS_URL (the namespace lock and the
-// environment record live there). Ctrl-C cancels (a started deploy finishes). Exit 0 when the
-// build succeeded.
+// environment record live there; without a deploy the Redis client is not even loaded). Ctrl-C
+// cancels (a started deploy finishes). Exit 0 when the build succeeded.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +13,6 @@ import { buildId, nowIso } from '../../core/ids.ts';
 import { createKeys } from '../../core/keys.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
-import { connectRedis } from '../../core/redis.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { RunnerDeps } from '../../runner/build-context.ts';
 import { cachedHelmMajor } from '../../runner/deployers/helm.ts';
@@ -57,7 +56,8 @@ export const run: Command = {
     }
 
     const log = createLogger({ name: 'slipway-run', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
-    const redis = needsRedis ? connectRedis(config.redisUrl!, log) : undefined;
+    // ioredis only for a deploy (a build-and-test run never loads it)
+    const redis = needsRedis ? (await import('../../core/redis.ts')).connectRedis(config.redisUrl!, log) : undefined;
     const keys = createKeys(config.keyPrefix);
     const number = await nextNumber(config.dataDir, name);
     let record: BuildRecord = {
