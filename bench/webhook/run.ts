@@ -210,7 +210,7 @@ CPU per request (server thread + Redis): baseline ${f(total('baseline'))} µs, f
 
 const md = `# Webhook intake benchmark
 
-\`node --import tsx bench/webhook/run.ts\` — ${new Date().toISOString()}
+\`BENCH_ROUNDS=${ROUNDS} node --import tsx bench/webhook/run.ts\` — ${new Date().toISOString()}
 
 Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}
 (shared with other work while measured, so figures move between runs). Node ${process.version}. Redis: one local
@@ -242,14 +242,26 @@ ${section('new-branch', 'Every push to a new branch (supersede looks, finds noth
 
 Redis commands per request: the baseline sends one (BullMQ's add script). Slipway's answer path sends two: one Lua
 script (dedupe SET NX EX, INCR, record, indexes) and the same BullMQ add; the build number must exist before the job
-can be added with jobId = build id, so they cannot share a round trip. Both sides parse the JSON and check the HMAC.
+can be added with jobId = build id, so they cannot share a round trip. The **floor** does exactly those two steps and
+nothing else, so it is the most any server keeping the contract (a delivery is recorded and numbered, its job id is
+the build id) can reach here: in the new-branch scenario Slipway's whole intake (normalising, matching, filters,
+metrics) runs at the floor's throughput, and both stay below 0.8×. Redis's own figures (INFO commandstats) put each
+EVALSHA at ~20 µs on this machine, about half of it the cost of entering a script, so the second script per request
+costs about as much Redis time as the baseline's whole request; on the Node side each round trip through ioredis
+costs ~18 µs of CPU. What would close the gap is one Redis step per request instead of two: BullMQ numbering the
+builds (its own job counter, one queue per pipeline) or Slipway writing BullMQ's job in its own script, a change of
+contract or of how BullMQ is used, not a leaner server. Adding the jobs in batches after the answer (a hand-off set in
+the create script, BullMQ's addBulk per event-loop turn) was tried: addBulk cost no less per job than add (25 against 19 µs of CPU in a micro-benchmark), and the
+throughput did not improve.
+
 When the branch already has builds, superseding after the answer adds, per push, a range read and an MGET (shared by
 the pushes a coalesced run covers) and, per build cancelled, BullMQ's remove script and one Lua script (record to
 cancelled + log line + end entry). In the one-branch scenario every request cancels the previous build, so Slipway
 does about three times the baseline's Redis work per request, and its throughput follows. A branch's first build
-skips superseding (the create script reports that the branch was empty). Slipway's hot path runs on an
-ioredis connection with auto-pipelining (its BullMQ adds too), which batches concurrent requests' commands into
-fewer writes; the baseline uses BullMQ's default connection.
+skips superseding (the create script reports that the branch was empty). Slipway's own commands run on an ioredis
+connection with auto-pipelining, which batches concurrent requests' commands into fewer writes; BullMQ's adds stay on
+the queue's own connection (an auto-pipeline copies every script defined on its connection each time it starts, and
+BullMQ defines dozens: sharing the connection made each request dearer).
 
 The machine (2 cores) is shared with other engineers' test runs and a Go build; single rounds swing by 2× and more,
 so compare the rows of one round, and the CPU-per-request figures, rather than a single throughput number.
