@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { exec } from '../../../runner/exec.ts';
 import { defaultKubeTarget, kubeHttpClients } from '../../../runner/environments/kube-http.ts';
 import { deleteNamespace, MANAGED_BY_LABEL, readNamespace } from '../../../runner/environments/kube.ts';
+import { runnerAppPipeline } from '../../helpers/runner-app-pipeline.ts';
 import { ROOT, testenv, testenvChildEnv, uniqueName } from '../../helpers/testenv.ts';
 
 const name = uniqueName('bundle');
@@ -27,30 +28,23 @@ before(async () => {
   await mkdir(path.join(dir, 'pipelines'));
   await writeFile(
     path.join(dir, 'pipelines', `${name}.yaml`),
-    [
-      'apiVersion: slipway/v1',
-      'kind: Pipeline',
-      `metadata: { name: ${name} }`,
-      `source: { repo: "file://${repo}", allowLocal: true }`,
-      'build:',
-      '  artifacts:',
-      `    - image: ${testenv().registry}/slipway-bundle-test/${name}`,
-      `      docker: { buildArgs: { BASE: "${testenv().baseImage}" } }`,
-      'test:',
-      '  - { name: unit, run: [sh, -c, "echo unit tests ran"] }',
-      'deploy:',
-      '  helm:',
-      '    releases:',
-      '      - name: app',
-      '        chartPath: chart',
-      '        setValues:',
-      `          image.repository: "{{ .Images.${name}.Repo }}"`,
-      `          image.tag: "{{ .Images.${name}.Tag }}"`,
-      `          image.digest: "{{ .Images.${name}.Digest }}"`,
-      '    timeout: 60s',
-      `environment: { namespace: ${name}, ttl: 1h }`,
-      '',
-    ].join('\n'),
+    runnerAppPipeline({
+      name,
+      repoUrl: `file://${repo}`,
+      imagePath: `slipway-bundle-test/${name}`,
+      releases: [
+        '  helm:',
+        '    releases:',
+        '      - name: app',
+        '        chartPath: chart',
+        '        setValues:',
+        `          image.repository: "{{ .Images.${name}.Repo }}"`,
+        `          image.tag: "{{ .Images.${name}.Tag }}"`,
+        `          image.digest: "{{ .Images.${name}.Digest }}"`,
+        '    timeout: 60s',
+      ],
+      extra: [`environment: { namespace: ${name}, ttl: 1h }`],
+    }),
   );
   env = {
     ...testenvChildEnv(),

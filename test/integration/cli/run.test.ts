@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { main } from '../../../cli/main.ts';
 import { fixtureRepo, type FixtureRepo } from '../../helpers/fixture-repo.ts';
+import { runnerAppPipeline } from '../../helpers/runner-app-pipeline.ts';
 import { ROOT, testenv, uniqueName } from '../../helpers/testenv.ts';
 import { useTestenvProcessEnv } from '../runner/harness.ts';
 
@@ -25,21 +26,7 @@ before(async () => {
   await mkdir(path.join(dir, 'pipelines'));
   await writeFile(
     path.join(dir, 'pipelines', `${name}.yaml`),
-    [
-      'apiVersion: slipway/v1',
-      'kind: Pipeline',
-      `metadata: { name: ${name} }`,
-      `source: { repo: "${repo.url}", allowLocal: true }`,
-      'build:',
-      '  artifacts:',
-      `    - image: ${testenv().registry}/slipway-run-test/${name}`,
-      `      docker: { buildArgs: { BASE: "${testenv().baseImage}" } }`,
-      'test:',
-      '  - { name: unit, run: [sh, -c, "echo unit tests ran"] }',
-      'deploy:',
-      '  helm: { releases: [{ name: app, chartPath: chart }] }',
-      '',
-    ].join('\n'),
+    runnerAppPipeline({ name, repoUrl: repo.url, imagePath: `slipway-run-test/${name}`, releases: ['  helm: { releases: [{ name: app, chartPath: chart }] }'] }),
   );
 });
 after(async () => {
