@@ -139,9 +139,12 @@ export function createGit(options: GitOptions): Git {
   const noMask: Masker = (t) => t;
   const execGit = options.exec ?? realExec;
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
-  /** git <args> in `cwd`; its stdout. Errors name `shown` (a redacted argv) and the masked tail. */
-  const git = async (cwd: string, args: string[], o: { shown: string[]; allowLocal?: boolean; signal?: AbortSignal; mask?: Masker; secrets?: string[] }): Promise<string> => {
-    const mask = o.mask ?? noMask;
+  /**
+   * git <args> in `cwd`; its stdout. Errors name `shown` (a redacted argv) and the tail; `secrets`
+   * (and their encoded forms) are masked in both.
+   */
+  const git = async (cwd: string, args: string[], o: { shown: string[]; allowLocal?: boolean; signal?: AbortSignal; secrets?: string[] }): Promise<string> => {
+    const mask = o.secrets?.length ? createMasker(o.secrets) : noMask;
     try {
       const res = await execGit(['git', ...args], {
         cwd,
@@ -169,7 +172,6 @@ export function createGit(options: GitOptions): Git {
       validateRepoUrl(url, opts.allowLocal);
       const allowLocal = opts.allowLocal ?? false;
       const secrets = urlSecrets(url);
-      const mask = createMasker(secrets);
       const signal = opts.signal;
       const dir = path.join(mirrorsDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
       return serial(dir, async () => {
@@ -178,11 +180,11 @@ export function createGit(options: GitOptions): Git {
           await mkdir(mirrorsDir, { recursive: true });
           await rm(dir, { recursive: true, force: true });
           const shown = ['git', 'clone', '--mirror', '--', redactRepoUrl(url), dir];
-          await git(mirrorsDir, ['clone', '--mirror', '--', url, dir], { shown, allowLocal, mask, secrets, ...(signal ? { signal } : {}) });
+          await git(mirrorsDir, ['clone', '--mirror', '--', url, dir], { shown, allowLocal, secrets, ...(signal ? { signal } : {}) });
         } else {
           // the mirror's directory is keyed by its URL, so origin is always this URL
           const shown = ['git', 'fetch', '--prune', 'origin'];
-          await git(dir, ['fetch', '--prune', '--no-recurse-submodules', 'origin'], { shown, allowLocal, mask, secrets, ...(signal ? { signal } : {}) });
+          await git(dir, ['fetch', '--prune', '--no-recurse-submodules', 'origin'], { shown, allowLocal, secrets, ...(signal ? { signal } : {}) });
         }
         return dir;
       });
@@ -238,13 +240,11 @@ export function createGit(options: GitOptions): Git {
 
     async lsRemoteBranches(url, opts = {}) {
       validateRepoUrl(url, opts.allowLocal);
-      const secrets = urlSecrets(url);
       await mkdir(options.workdir, { recursive: true });
       const out = await git(options.workdir, ['ls-remote', '--heads', '--', url], {
         shown: ['git', 'ls-remote', '--heads', '--', redactRepoUrl(url)],
         allowLocal: opts.allowLocal ?? false,
-        mask: createMasker(secrets),
-        secrets,
+        secrets: urlSecrets(url),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       return out
