@@ -1,30 +1,21 @@
 // Reconcile: environments whose branch is gone from the repository are torn down, even when the
 // delete webhook was missed or never sent. A repository that cannot be listed (or lists no
 // branch at all) is left alone: an outage must never look like every branch was deleted.
-import type { Redis } from 'ioredis';
 import { EnvStore } from '../../core/env-store.ts';
 import { errorMessage } from '../../core/errors.ts';
-import type { Keys } from '../../core/keys.ts';
-import type { Logger } from '../../core/logger.ts';
 import type { EnvironmentRecord } from '../../core/records.ts';
-import type { Pipeline } from '../../pipelines/schema.ts';
 import { effectivePipeline } from '../../pipelines/profiles.ts';
 import { needsKeeping } from './live.ts';
-import type { TeardownRequest } from './teardown.ts';
+import type { SweepDeps } from './sweeper.ts';
 
 /** What reconcile needs from runner/git.ts (its Git interface fits). */
 export interface BranchLister {
   lsRemoteBranches(url: string, options?: { allowLocal?: boolean }): Promise<Array<{ branch: string }>>;
 }
 
-export interface ReconcileDeps {
-  redis: Redis;
-  keys: Keys;
-  log: Logger;
+/** The sweeper's dependencies, and a way to list a repository's branches. */
+export interface ReconcileDeps extends SweepDeps {
   git: BranchLister;
-  pipelines: () => Pipeline[] | Promise<Pipeline[]>;
-  teardown: (req: TeardownRequest) => Promise<unknown>;
-  now?: () => Date;
 }
 
 /** Tears down environments whose branch no longer exists; resolves with their ids. */
