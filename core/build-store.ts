@@ -4,8 +4,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NotFoundError } from './errors.ts';
-import { buildId, nowIso } from './ids.ts';
+import { buildId } from './ids.ts';
 import type { Keys } from './keys.ts';
+import { bullmqAddStandardJob } from './bullmq-script.ts';
+import type { JobTarget } from './queue.ts';
 import type { BuildRecord, BuildStatus } from './records.ts';
 
 const CAS = `
@@ -13,13 +15,15 @@ local cur = redis.call('GET', KEYS[1])
 if cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
 return 0`;
 
+// Creating a build, in one script: CLAIM (the delivery's dedupe key, the number), then RECORD.
 // KEYS: counter, builds, pipelines, branch builds, dedupe key. ARGV: build key prefix, pipeline,
-// JSON tail after id and number, dedupe seconds, has branch, has dedupe. Returns number * 2, plus 1
-// when the branch had no build before; 0 if the dedupe key existed.
-const CREATE = `
+// JSON tail after id and number, dedupe seconds, has branch, has dedupe. Returns number * 2, plus
+// 1 when the branch had no build before; 0 if the dedupe key existed.
+const CLAIM = `
 if ARGV[6] == '1' and not redis.call('SET', KEYS[5], '1', 'EX', ARGV[4], 'NX') then return 0 end
 local n = redis.call('INCR', KEYS[1])
-local id = ARGV[2] .. '-' .. n
+local id = ARGV[2] .. '-' .. n`;
+const RECORD = `
 redis.call('SET', ARGV[1] .. id, '{"id":"' .. id .. '","number":' .. n .. ARGV[3])
 redis.call('ZADD', KEYS[2], n, id)
 if n == 1 then redis.call('SADD', KEYS[3], ARGV[2]) end
@@ -29,7 +33,36 @@ if ARGV[5] == '1' then
   redis.call('ZADD', KEYS[4], n, id)
 end
 return n * 2 + first`;
-const CREATE_SHA = createHash('sha1').update(CREATE).digest('hex');
+const CREATE = CLAIM + RECORD;
+const CREATE_SHA = sha1(CREATE);
+
+// A queued build: between the two, the BullMQ job (jobId = build id, data { buildId }), written by
+// BullMQ's own addStandardJob run as a local function. KEYS[6..14]: its keys; ARGV[7] job key
+// prefix, ARGV[8] timestamp, ARGV[9] job options JSON. Should BullMQ's part fail, the delivery is
+// released (a redelivery can try again) and nothing of the record is written.
+const JOB = `
+local opts = cjson.decode(ARGV[9])
+opts['jobId'] = id
+local ok, added = pcall(addStandardJob,
+  { KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14] },
+  { cmsgpack.pack({ ARGV[7], id, 'build', tonumber(ARGV[8]) }), '{"buildId":"' .. id .. '"}', cmsgpack.pack(opts) })
+if not ok or added ~= id then
+  if ARGV[6] == '1' then redis.call('DEL', KEYS[5]) end
+  local why = type(added) == 'table' and (added.err or added.message) or tostring(added)
+  return redis.error_reply('the build job could not be queued: ' .. why)
+end`;
+let queued: { script: string; sha: string } | undefined;
+function createQueuedScript(): { script: string; sha: string } {
+  if (!queued) {
+    const script = `local addStandardJob = function(KEYS, ARGV)\n${bullmqAddStandardJob()}\nend${CLAIM}${JOB}${RECORD}`;
+    queued = { script, sha: sha1(script) };
+  }
+  return queued;
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
 
 /** EVALSHA, falling back to EVAL the first time a server sees the script. */
 async function evalScript(redis: Redis, script: string, sha: string, keys: string[], args: string[]): Promise<unknown> {
@@ -56,8 +89,9 @@ export class BuildStore {
     readonly keys: Keys,
   ) {}
 
-  async create(input: NewBuild): Promise<BuildRecord> {
-    return (await this.createOnce(input, undefined))!.build;
+  /** Creates the record; with `job`, also its BullMQ job, in the same script (a queued build). */
+  async create(input: NewBuild, job?: JobTarget): Promise<BuildRecord> {
+    return (await this.createOnce(input, undefined, job))!.build;
   }
 
   /**
@@ -66,15 +100,24 @@ export class BuildStore {
    * key existed (a redelivery). `firstOnBranch`: the branch had no build before this one (so there
    * is nothing to supersede).
    */
-  async createUnlessDuplicate(input: NewBuild, dedupe: { key: string; seconds: number }): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
-    return this.createOnce(input, dedupe);
+  async createUnlessDuplicate(
+    input: NewBuild,
+    dedupe: { key: string; seconds: number },
+    job?: JobTarget,
+  ): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
+    return this.createOnce(input, dedupe, job);
   }
 
-  private async createOnce(input: NewBuild, dedupe: { key: string; seconds: number } | undefined): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
+  private async createOnce(
+    input: NewBuild,
+    dedupe: { key: string; seconds: number } | undefined,
+    job: JobTarget | undefined,
+  ): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
+    const now = Date.now();
     const rest = {
       ...input,
       status: input.status ?? 'queued',
-      createdAt: nowIso(),
+      createdAt: new Date(now).toISOString(),
       stages: [],
       images: [],
     } satisfies Omit<BuildRecord, 'id' | 'number'>;
@@ -87,7 +130,13 @@ export class BuildStore {
       dedupe?.key ?? this.keys.counter(input.pipeline),
     ];
     const args = [this.keys.build(''), input.pipeline, tail, String(dedupe?.seconds ?? 0), input.branch !== undefined ? '1' : '0', dedupe ? '1' : '0'];
-    const reply = Number(await evalScript(this.redis, CREATE, CREATE_SHA, keys, args));
+    let reply: number;
+    if (job) {
+      const { script, sha } = createQueuedScript();
+      reply = Number(await evalScript(this.redis, script, sha, [...keys, ...job.keys], [...args, job.prefix, String(now), job.opts]));
+    } else {
+      reply = Number(await evalScript(this.redis, CREATE, CREATE_SHA, keys, args));
+    }
     if (reply === 0) return undefined;
     const number = Math.floor(reply / 2);
     return { build: { id: buildId(input.pipeline, number), number, ...rest }, firstOnBranch: reply % 2 === 1 };

@@ -1,5 +1,6 @@
 // Queue names and job payloads: the only thing server and runner say to each other through BullMQ.
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { optsEncodeMap, Queue, type ConnectionOptions } from 'bullmq';
+import { ADD_STANDARD_JOB_KEYS } from './bullmq-script.ts';
 
 export const BUILD_QUEUE = 'slipway-builds';
 export const TEARDOWN_QUEUE = 'slipway-teardown';
@@ -55,5 +56,49 @@ export function createQueues(connection: ConnectionOptions, prefix = 'slipway-bu
     async close() {
       await Promise.all([builds.close(), teardown.close()]);
     },
+  };
+}
+
+/**
+ * Where and how a build's BullMQ job is written when Slipway writes it itself, inside the script
+ * that creates the build record (core/build-store.ts): one Redis step per build instead of two,
+ * and the record never exists without its job. The job is the one `queue.add('build', { buildId },
+ * { jobId })` would make: the same script (BullMQ's own addStandardJob, run as a function of
+ * Slipway's), the same keys, the queue's default job options.
+ */
+export interface JobTarget {
+  /** BullMQ's addStandardJob keys, in its order. */
+  keys: string[];
+  /** The job key prefix (`<prefix>:<queue>:`). */
+  prefix: string;
+  /** The job options as JSON, jobId left out (the script adds it). */
+  opts: string;
+}
+
+const targets = new WeakMap<Queue<BuildJob>, JobTarget>();
+
+export function jobTarget(queue: Queue<BuildJob>): JobTarget {
+  let target = targets.get(queue);
+  if (!target) targets.set(queue, (target = describeJobTarget(queue)));
+  return target;
+}
+
+function describeJobTarget(queue: Queue<BuildJob>): JobTarget {
+  const opts = queue.defaultJobOptions as Record<string, unknown>;
+  // Options that send a job down another BullMQ script (or change its keys) are not written here.
+  for (const name of ['delay', 'priority', 'parent', 'repeat', 'deduplication', 'debounce', 'lifo', 'telemetry']) {
+    if (opts[name] !== undefined) throw new Error(`the build queue's default job option ${name} is not supported`);
+  }
+  // As BullMQ stores them: some option names shortened.
+  const encoded = Object.fromEntries(
+    Object.entries(opts)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [(optsEncodeMap as Record<string, string>)[k] ?? k, v as unknown]),
+  );
+  const keys = queue.keys;
+  return {
+    keys: ADD_STANDARD_JOB_KEYS.map((k) => keys[k]!),
+    prefix: keys['']!,
+    opts: JSON.stringify(encoded),
   };
 }

@@ -9,7 +9,7 @@ import { nowIso } from './ids.ts';
 import type { Keys } from './keys.ts';
 import { LOG_MAX_LINES, type LogStream } from './log-stream.ts';
 import type { Logger } from './logger.ts';
-import type { Queues } from './queue.ts';
+import { jobTarget, type Queues } from './queue.ts';
 import { isFinal, type BuildRecord } from './records.ts';
 
 export interface TriggerDeps {
@@ -28,9 +28,9 @@ export interface TriggerDeps {
 /** Builds read per round trip while superseding. */
 const SUPERSEDE_PAGE = 100;
 
-/** Creates the record and queues its job. Does not supersede: see createSuperseder. */
+/** Creates the record and its job, in one Redis script. Does not supersede: see createSuperseder. */
 export async function queueBuild(deps: TriggerDeps, input: NewBuild): Promise<BuildRecord> {
-  return enqueue(deps, await deps.builds.create({ ...input, status: 'queued' }));
+  return queued(deps, await deps.builds.create({ ...input, status: 'queued' }, jobTarget(deps.queues.builds)));
 }
 
 /**
@@ -43,22 +43,13 @@ export async function queueBuildOnce(
   dedupe: { key: string; seconds: number },
   onClaimed?: () => void,
 ): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
-  const created = await deps.builds.createUnlessDuplicate({ ...input, status: 'queued' }, dedupe);
+  const created = await deps.builds.createUnlessDuplicate({ ...input, status: 'queued' }, dedupe, jobTarget(deps.queues.builds));
   if (!created) return undefined;
   onClaimed?.();
-  return { build: await enqueue(deps, created.build), firstOnBranch: created.firstOnBranch };
+  return { build: queued(deps, created.build), firstOnBranch: created.firstOnBranch };
 }
 
-async function enqueue(deps: TriggerDeps, build: BuildRecord): Promise<BuildRecord> {
-  try {
-    await deps.queues.builds.add('build', { buildId: build.id }, { jobId: build.id });
-  } catch (err) {
-    // The record must not claim a queued build that no runner will ever see.
-    await deps.builds
-      .update(build.id, (r) => ({ ...r, status: 'failed', reason: 'could not be queued', finishedAt: nowIso() }))
-      .catch(() => undefined);
-    throw err;
-  }
+function queued(deps: TriggerDeps, build: BuildRecord): BuildRecord {
   deps.onStatus?.(build.pipeline, 'queued');
   deps.onQueued?.(build);
   return build;

@@ -1,7 +1,7 @@
 // A server under test, run in a worker thread so autocannon (main thread) does not share its event
 // loop: Slipway's server, the bare baseline (node:http + the same HMAC check + JSON.parse + one
-// BullMQ add, no framework), or the floor: the baseline plus Slipway's one Lua step that records
-// the build (dedupe, number, record, indexes) before the add, and nothing else.
+// BullMQ add, no framework), or the floor: the baseline with its add replaced by Slipway's one Redis
+// step (delivery dedupe, number, BullMQ job with jobId = build id, record, indexes), and nothing else.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import { BuildStore } from '../../core/build-store.ts';
 import { bullConnection } from '../../core/bull-connection.ts';
 import { createKeys } from '../../core/keys.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { createQueues } from '../../core/queue.ts';
+import { createQueues, jobTarget, type BuildJob } from '../../core/queue.ts';
 import { parsePipelines } from '../../pipelines/load.ts';
 import { createServer as createSlipway, listen } from '../../server/create-server.ts';
 
@@ -27,15 +27,16 @@ export interface TargetData {
 const data = workerData as TargetData;
 
 async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; close: () => Promise<void> }> {
-  const queue = new Queue('bench-baseline', { connection: bullConnection(data.redisUrl), prefix: `${data.prefix}bull` });
+  const queue = new Queue<BuildJob | Record<string, unknown>>('bench-baseline', { connection: bullConnection(data.redisUrl), prefix: `${data.prefix}bull` });
   const keys = createKeys(data.prefix);
   const hot = new Redis(data.redisUrl, { enableAutoPipelining: true });
   const store = new BuildStore(hot, keys);
-  /** The floor's extra step: the build record, as Slipway's webhook intake writes it. */
+  /** The floor's one step: the build record and its job, as Slipway's webhook intake writes them. */
   const record = async (payload: { after?: string; ref?: string; before?: string }, delivery: string): Promise<string> => {
     const created = await store.createUnlessDuplicate(
       { pipeline: 'bench', trigger: { type: 'push', deliveryId: delivery, forge: 'github' }, repo: 'https://github.com/Codertocat/Hello-World.git', branch: String(payload.ref).slice('refs/heads/'.length), sha: String(payload.after), before: String(payload.before) },
       { key: keys.delivery('github', delivery), seconds: 3600 },
+      jobTarget(queue as Queue<BuildJob>),
     );
     if (!created) throw new Error('duplicate');
     return created.build.id;
@@ -62,11 +63,11 @@ async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; 
       const delivery = String(req.headers['x-github-delivery']);
       const added =
         data.kind === 'floor'
-          ? record(payload, delivery).then((id) => queue.add('build', { buildId: id }, { jobId: id }))
-          : queue.add('build', { ref: payload.ref, sha: payload.after, delivery });
+          ? record(payload, delivery)
+          : queue.add('build', { ref: payload.ref, sha: payload.after, delivery }).then((job) => job.id);
       added
-        .then((job) => {
-          const text = JSON.stringify({ builds: [{ id: job.id }] });
+        .then((id) => {
+          const text = JSON.stringify({ builds: [{ id }] });
           res.writeHead(202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
         })
         .catch(() => res.writeHead(500).end());
