@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { NotFoundError } from './errors.ts';
 import { buildId } from './ids.ts';
 import type { Keys } from './keys.ts';
-import { bullmqAddStandardJob } from './bullmq-script.ts';
+import { ADD_STANDARD_JOB_KEYS, bullmqAddStandardJob } from './bullmq-script.ts';
 import type { JobTarget } from './queue.ts';
 import type { BuildRecord, BuildStatus } from './records.ts';
 
@@ -37,27 +37,48 @@ const CREATE = CLAIM + RECORD;
 const CREATE_SHA = sha1(CREATE);
 
 // A queued build: between the two, the BullMQ job (jobId = build id, data { buildId }), written by
-// BullMQ's own addStandardJob run as a local function. KEYS[6..14]: its keys; ARGV[7] job key
-// prefix, ARGV[8] timestamp, ARGV[9] job options JSON. Should BullMQ's part fail, the delivery is
-// released (a redelivery can try again) and nothing of the record is written.
-const JOB = `
-local opts = cjson.decode(ARGV[9])
-opts['jobId'] = id
+// BullMQ's own addStandardJob run as a local function, with the arguments BullMQ would pack: the
+// queue's key prefix and job options are constants of the script (one script per queue), the build
+// id is packed here by concatenation (cheaper than cjson and cmsgpack.pack), ARGV[7] is the
+// timestamp. Should BullMQ's part fail, the delivery is released (a redelivery can try again) and
+// nothing of the record is written.
+function jobScript(job: JobTarget): string {
+  return `
+local function mpstr(s)
+  local len = #s
+  if len < 32 then return string.char(160 + len) .. s end
+  if len < 256 then return '\\217' .. string.char(len) .. s end
+  return '\\218' .. string.char(math.floor(len / 256), len % 256) .. s
+end
+local q = ${luaString(Buffer.from(job.queueKey))}
+local packedId = mpstr(id)
 local ok, added = pcall(addStandardJob,
-  { KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14] },
-  { cmsgpack.pack({ ARGV[7], id, 'build', tonumber(ARGV[8]) }), '{"buildId":"' .. id .. '"}', cmsgpack.pack(opts) })
+  { ${ADD_STANDARD_JOB_KEYS.map((k) => `q .. '${k}'`).join(', ')} },
+  { '\\148' .. mpstr(q) .. packedId .. '\\165build' .. cmsgpack.pack(tonumber(ARGV[7])),
+    '{"buildId":"' .. id .. '"}',
+    ${luaString(job.optsHead)} .. packedId })
 if not ok or added ~= id then
   if ARGV[6] == '1' then redis.call('DEL', KEYS[5]) end
   local why = type(added) == 'table' and (added.err or added.message) or tostring(added)
   return redis.error_reply('the build job could not be queued: ' .. why)
 end`;
-let queued: { script: string; sha: string } | undefined;
-function createQueuedScript(): { script: string; sha: string } {
-  if (!queued) {
-    const script = `local addStandardJob = function(KEYS, ARGV)\n${bullmqAddStandardJob()}\nend${CLAIM}${JOB}${RECORD}`;
-    queued = { script, sha: sha1(script) };
+}
+
+/** A Lua string literal of these bytes (letters, digits and a few marks as they are, the rest as \\ddd). */
+function luaString(bytes: Buffer): string {
+  let out = "'";
+  for (const b of bytes) out += /[A-Za-z0-9:._\-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\${String(b).padStart(3, '0')}`;
+  return `${out}'`;
+}
+
+const queuedScripts = new WeakMap<JobTarget, { script: string; sha: string }>();
+function queuedScript(job: JobTarget): { script: string; sha: string } {
+  let found = queuedScripts.get(job);
+  if (!found) {
+    const script = `local addStandardJob = function(KEYS, ARGV)\n${bullmqAddStandardJob()}\nend${CLAIM}${jobScript(job)}${RECORD}`;
+    queuedScripts.set(job, (found = { script, sha: sha1(script) }));
   }
-  return queued;
+  return found;
 }
 
 function sha1(text: string): string {
@@ -132,8 +153,9 @@ export class BuildStore {
     const args = [this.keys.build(''), input.pipeline, tail, String(dedupe?.seconds ?? 0), input.branch !== undefined ? '1' : '0', dedupe ? '1' : '0'];
     let reply: number;
     if (job) {
-      const { script, sha } = createQueuedScript();
-      reply = Number(await evalScript(this.redis, script, sha, [...keys, ...job.keys], [...args, job.prefix, String(now), job.opts]));
+      const { script, sha } = queuedScript(job);
+      args.push(String(now));
+      reply = Number(await evalScript(this.redis, script, sha, keys, args));
     } else {
       reply = Number(await evalScript(this.redis, CREATE, CREATE_SHA, keys, args));
     }

@@ -1,6 +1,6 @@
 // Queue names and job payloads: the only thing server and runner say to each other through BullMQ.
 import { optsEncodeMap, Queue, type ConnectionOptions } from 'bullmq';
-import { ADD_STANDARD_JOB_KEYS } from './bullmq-script.ts';
+import { packJson, packMapHeader } from './msgpack.ts';
 
 export const BUILD_QUEUE = 'slipway-builds';
 export const TEARDOWN_QUEUE = 'slipway-teardown';
@@ -67,12 +67,10 @@ export function createQueues(connection: ConnectionOptions, prefix = 'slipway-bu
  * Slipway's), the same keys, the queue's default job options.
  */
 export interface JobTarget {
-  /** BullMQ's addStandardJob keys, in its order. */
-  keys: string[];
-  /** The job key prefix (`<prefix>:<queue>:`). */
-  prefix: string;
-  /** The job options as JSON, jobId left out (the script adds it). */
-  opts: string;
+  /** The queue's key prefix, `<prefix>:<queue>:`: its keys and its job keys start with it. */
+  queueKey: string;
+  /** The job options, MessagePacked as BullMQ packs them, up to the jobId's value (the script adds it). */
+  optsHead: Buffer;
 }
 
 const targets = new WeakMap<Queue<BuildJob>, JobTarget>();
@@ -89,16 +87,12 @@ function describeJobTarget(queue: Queue<BuildJob>): JobTarget {
   for (const name of ['delay', 'priority', 'parent', 'repeat', 'deduplication', 'debounce', 'lifo', 'telemetry']) {
     if (opts[name] !== undefined) throw new Error(`the build queue's default job option ${name} is not supported`);
   }
-  // As BullMQ stores them: some option names shortened.
-  const encoded = Object.fromEntries(
-    Object.entries(opts)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [(optsEncodeMap as Record<string, string>)[k] ?? k, v as unknown]),
-  );
-  const keys = queue.keys;
+  // As BullMQ stores them: some option names shortened; jobId last, its value left to the script.
+  const entries = Object.entries(opts)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => [(optsEncodeMap as Record<string, string>)[k] ?? k, v] as const);
   return {
-    keys: ADD_STANDARD_JOB_KEYS.map((k) => keys[k]!),
-    prefix: keys['']!,
-    opts: JSON.stringify(encoded),
+    queueKey: queue.keys['']!,
+    optsHead: Buffer.concat([packMapHeader(entries.length + 1), ...entries.map(([k, v]) => packJson({ [k]: v }).subarray(1)), packJson('jobId')]),
   };
 }

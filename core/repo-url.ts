@@ -22,6 +22,7 @@ export function normalizeRepoUrl(raw: string): string {
 
 /** The URL with any user and password removed, for records and messages. */
 export function stripCredentials(raw: string): string {
+  if (!raw.includes('@')) return raw; // no user info (the webhook hot path: parsing a URL is dear)
   try {
     const url = new URL(raw);
     url.username = '';
