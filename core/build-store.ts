@@ -1,6 +1,7 @@
 // Build records in Redis: numbers from one INCR per pipeline, the record as JSON, a sorted set
-// per pipeline (and per branch) by number. Updates are compare-and-set so server and runner can
-// both write without losing each other's changes.
+// per pipeline (and per branch) by number; for a queued build, its BullMQ job in the same script.
+// Updates are compare-and-set so server and runner can both write without losing each other's
+// changes.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NotFoundError } from './errors.ts';
@@ -64,7 +65,7 @@ if not ok or added ~= id then
 end`;
 }
 
-/** A Lua string literal of these bytes (letters, digits and a few marks as they are, the rest as \\ddd). */
+/** A Lua string literal of these bytes (letters, digits and a few marks as they are, the rest as \ddd escapes). */
 function luaString(bytes: Buffer): string {
   let out = "'";
   for (const b of bytes) out += /[A-Za-z0-9:._\-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\${String(b).padStart(3, '0')}`;
@@ -117,8 +118,8 @@ export class BuildStore {
 
   /**
    * Creates the build unless `dedupe.key` already exists, in one Redis round trip (the webhook hot
-   * path): SET NX EX on the key, INCR, the record and its indexes, atomically. Undefined when the
-   * key existed (a redelivery). `firstOnBranch`: the branch had no build before this one (so there
+   * path): SET NX EX on the key, INCR, with `job` the BullMQ job, the record and its indexes.
+   * Undefined when the key existed (a redelivery). `firstOnBranch`: the branch had no build before this one (so there
    * is nothing to supersede).
    */
   async createUnlessDuplicate(
