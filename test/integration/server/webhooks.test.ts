@@ -172,3 +172,30 @@ void describe('webhook intake', () => {
     assert.equal(existsSync(marker), false);
   });
 });
+
+void describe('webhook intake when the build queue refuses the job', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness([pipelineYaml('hello', 'https://github.com/Codertocat/Hello-World')]);
+  });
+  after(async () => h.close());
+
+  void test('the push is answered 500, nothing is recorded, and the redelivery builds it', async () => {
+    const meta = h.queues.builds.keys.meta!;
+    await h.redis.del(meta);
+    await h.redis.set(meta, 'not a hash'); // BullMQ's part of the script fails: WRONGTYPE
+    const delivery = randomUUID();
+    const refused = await postHook(h.url, 'github', githubBranchPush(), { delivery });
+    assert.equal(refused.status, 500);
+    assert.deepEqual(refused.body, { error: { type: 'internal', message: 'internal error' } });
+    assert.deepEqual(await h.allBuilds('hello'), []);
+    assert.deepEqual(await h.queues.builds.getWaiting(), []);
+
+    await h.redis.del(meta);
+    const redelivered = await postHook(h.url, 'github', githubBranchPush(), { delivery });
+    assert.equal(redelivered.status, 202, JSON.stringify(redelivered.body));
+    const [b] = redelivered.body.builds as { id: string }[];
+    assert.deepEqual((await h.allBuilds('hello')).map((r) => [r.id, r.status]), [[b!.id, 'queued']]);
+    assert.deepEqual((await h.queues.builds.getWaiting()).map((j) => j.id), [b!.id]);
+  });
+});
