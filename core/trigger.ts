@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BuildStore, NewBuild } from './build-store.ts';
+import { bullmqRemoveJob } from './bullmq-script.ts';
 import { publishCancel } from './cancel.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { nowIso } from './ids.ts';
@@ -57,26 +58,38 @@ function queued(deps: TriggerDeps, build: BuildRecord): BuildRecord {
 
 export type CancelOutcome = 'cancelled' | 'stop-requested' | 'already-finished';
 
-// One round trip for a queued build taken off the queue: the record goes from exactly what was
-// read (ARGV[1]) to cancelled (ARGV[2]), and its log gets the reason and the end entry, in the
-// format of core/log-stream.ts (ids `0-<line>`, fields `line` / `status`). 0 when the record
-// changed meanwhile.
-const CANCEL_QUEUED = `
+// One round trip takes a queued build off the queue: BullMQ's own removeJob (run as a function, as
+// Queue.remove runs it) removes the job unless a runner holds it, and the record goes from exactly
+// what was read (ARGV[1]) to cancelled (ARGV[2]), its log getting the reason and the end entry in the
+// format of core/log-stream.ts (ids `0-<line>`, fields `line` / `status`). ARGV[5]: the queue's key
+// prefix, ARGV[6]: the build id. 1: cancelled; 0: the record changed meanwhile (nothing done);
+// 2: a runner has just taken the job (it is running; nothing done).
+let cancelQueued: { script: string; sha: string } | undefined;
+function cancelQueuedScript(): { script: string; sha: string } {
+  if (!cancelQueued) {
+    const script = `local removeJob = function(KEYS, ARGV)
+${bullmqRemoveJob()}
+end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if removeJob({ ARGV[5] .. ARGV[6], ARGV[5] .. 'repeat' }, { ARGV[6], '1', ARGV[5] }) ~= 1 then return 2 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-*', 'line', ARGV[4])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-*', 'status', 'cancelled')
 return 1`;
-const CANCEL_QUEUED_SHA = createHash('sha1').update(CANCEL_QUEUED).digest('hex');
+    cancelQueued = { script, sha: createHash('sha1').update(script).digest('hex') };
+  }
+  return cancelQueued;
+}
 
-async function cancelQueuedRecord(deps: TriggerDeps, raw: string, next: BuildRecord, line: string): Promise<boolean> {
+async function cancelQueuedBuild(deps: TriggerDeps, raw: string, next: BuildRecord, line: string): Promise<0 | 1 | 2> {
+  const { script, sha } = cancelQueuedScript();
   const keys = [deps.keys.build(next.id), deps.keys.log(next.id)];
-  const args = [raw, JSON.stringify(next), String(LOG_MAX_LINES), line];
+  const args = [raw, JSON.stringify(next), String(LOG_MAX_LINES), line, jobTarget(deps.queues.builds).queueKey, next.id];
   try {
-    return (await deps.redis.evalsha(CANCEL_QUEUED_SHA, 2, ...keys, ...args)) === 1;
+    return (await deps.redis.evalsha(sha, 2, ...keys, ...args)) as 0 | 1 | 2;
   } catch (err) {
     if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
-    return (await deps.redis.eval(CANCEL_QUEUED, 2, ...keys, ...args)) === 1;
+    return (await deps.redis.eval(script, 2, ...keys, ...args)) as 0 | 1 | 2;
   }
 }
 
@@ -90,23 +103,20 @@ export async function cancelBuild(deps: TriggerDeps, id: string, reason: string,
   let raw = knownRaw ?? (await deps.redis.get(deps.keys.build(id)));
   if (raw === null) throw new NotFoundError(`no build ${id}`);
   let current = JSON.parse(raw) as BuildRecord;
-  if (isFinal(current.status)) return 'already-finished';
-  // 1: removed (or never queued); 0: locked, i.e. a runner has just taken it and it is running.
-  if (current.status === 'queued' && (await deps.queues.builds.remove(id)) === 1) {
-    for (;;) {
-      const next: BuildRecord = { ...current, status: 'cancelled', reason, finishedAt: nowIso() };
-      if (await cancelQueuedRecord(deps, raw, next, `cancelled: ${reason}`)) {
-        deps.onStatus?.(current.pipeline, 'cancelled');
-        deps.log?.info({ build: id, reason }, 'build cancelled');
-        return 'cancelled';
-      }
-      raw = await deps.redis.get(deps.keys.build(id));
-      if (raw === null) throw new NotFoundError(`no build ${id}`);
-      current = JSON.parse(raw) as BuildRecord;
-      if (current.status !== 'queued') break;
+  while (current.status === 'queued') {
+    const next: BuildRecord = { ...current, status: 'cancelled', reason, finishedAt: nowIso() };
+    const outcome = await cancelQueuedBuild(deps, raw, next, `cancelled: ${reason}`);
+    if (outcome === 1) {
+      deps.onStatus?.(current.pipeline, 'cancelled');
+      deps.log?.info({ build: id, reason }, 'build cancelled');
+      return 'cancelled';
     }
-    if (isFinal(current.status)) return 'already-finished';
+    if (outcome === 2) break; // a runner has just taken it: it is running
+    raw = await deps.redis.get(deps.keys.build(id));
+    if (raw === null) throw new NotFoundError(`no build ${id}`);
+    current = JSON.parse(raw) as BuildRecord;
   }
+  if (isFinal(current.status)) return 'already-finished';
   const after = await deps.builds.update(id, (r) => (isFinal(r.status) || r.cancelRequested ? undefined : { ...r, cancelRequested: reason }));
   if (isFinal(after.status)) return 'already-finished';
   await publishCancel(deps.redis, deps.keys, { buildId: id, reason });

@@ -1,10 +1,13 @@
 // A queued build's record and its BullMQ job are written by one Redis script that runs BullMQ's own
-// addStandardJob. These tests hold that job against one `queue.add` makes, against a real Worker,
-// and check what is left behind when BullMQ's part fails.
+// addStandardJob, and a cancel takes it off the queue with one that runs BullMQ's removeJob. These
+// tests hold them against `queue.add` and `queue.remove`, against a real Worker, and check what is
+// left behind when BullMQ's part fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
 import { BuildStore } from '../../../core/build-store.ts';
+import { LogStream } from '../../../core/log-stream.ts';
+import { cancelBuild, queueBuild, type TriggerDeps } from '../../../core/trigger.ts';
 import { bullConnection } from '../../../core/bull-connection.ts';
 import { BUILD_QUEUE, createQueues, jobTarget, type BuildJob, type Queues } from '../../../core/queue.ts';
 import { testenv, testRedis, type TestRedis } from '../../helpers/testenv.ts';
@@ -115,4 +118,60 @@ void test("when BullMQ's part fails, no record is left and the delivery can be t
   );
   // And a redelivery of it now is a duplicate.
   assert.equal(await store.createUnlessDuplicate(input('api'), dedupe, jobTarget(queues.builds)), undefined);
+});
+
+void test('cancelling a queued build removes its job as queue.remove does, and records why', async () => {
+  await queues.builds.obliterate({ force: true });
+  const deps: TriggerDeps = { redis: t.redis, keys: t.keys, builds: store, logs: new LogStream(t.redis, t.keys), queues };
+  const build = await queueBuild(deps, input('docs'));
+  const reference = await queues.builds.add('build', { buildId: 'reference-3' }, { jobId: 'reference-3' });
+  assert.equal(await cancelBuild(deps, build.id, 'superseded by docs-9'), 'cancelled');
+  await queues.builds.remove(reference.id!);
+  for (const id of [build.id, reference.id!]) {
+    assert.equal(await queues.builds.getJob(id), undefined, id);
+    assert.deepEqual(await t.redis.keys(`${t.bullPrefix}:${BUILD_QUEUE}:${id}*`), [], id);
+  }
+  assert.deepEqual(await queues.builds.getWaiting(), []);
+  const record = await store.require(build.id);
+  assert.equal(record.status, 'cancelled');
+  assert.equal(record.reason, 'superseded by docs-9');
+  assert.ok(record.finishedAt);
+  const log = await deps.logs.read(build.id);
+  assert.deepEqual(
+    log.map((e) => e.line ?? `status ${e.status}`),
+    ['cancelled: superseded by docs-9', 'status cancelled'],
+  );
+  // A second cancel finds it finished.
+  assert.equal(await cancelBuild(deps, build.id, 'again'), 'already-finished');
+});
+
+void test('a queued build a worker has just taken is not removed: the cancel becomes a stop request', async () => {
+  await queues.builds.obliterate({ force: true });
+  const deps: TriggerDeps = { redis: t.redis, keys: t.keys, builds: store, logs: new LogStream(t.redis, t.keys), queues };
+  const build = await queueBuild(deps, input('site'));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let taken!: () => void;
+  const takenP = new Promise<void>((resolve) => (taken = resolve));
+  const worker = new Worker<BuildJob>(
+    BUILD_QUEUE,
+    async () => {
+      taken();
+      await held;
+    },
+    { connection: bullConnection(testenv().redisUrl), prefix: t.bullPrefix },
+  );
+  try {
+    await takenP; // the record still says queued: the runner has not written "running" yet
+    assert.equal((await store.require(build.id)).status, 'queued');
+    assert.equal(await cancelBuild(deps, build.id, 'cancelled by ann'), 'stop-requested');
+    const record = await store.require(build.id);
+    assert.equal(record.status, 'queued');
+    assert.equal(record.cancelRequested, 'cancelled by ann');
+    assert.equal(await queues.builds.getJobState(build.id), 'active');
+  } finally {
+    release();
+    await worker.close();
+  }
+  await queues.builds.obliterate({ force: true });
 });
