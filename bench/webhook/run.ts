@@ -25,7 +25,7 @@ const SECRET = 'bench-secret';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** Saturation slices per server and scenario, and their length in seconds. */
-const SLICES = Number(process.env.BENCH_SLICES ?? 8);
+const SLICES = Number(process.env.BENCH_SLICES ?? 16);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE_SECONDS ?? 3);
 const RATE = 500;
 
