@@ -87,7 +87,7 @@ function sha1(text: string): string {
 }
 
 /** EVALSHA, falling back to EVAL the first time a server sees the script. */
-async function evalScript(redis: Redis, script: string, sha: string, keys: string[], args: string[]): Promise<unknown> {
+export async function evalScript(redis: Redis, script: string, sha: string, keys: string[], args: string[]): Promise<unknown> {
   try {
     return await redis.evalsha(sha, keys.length, ...keys, ...args);
   } catch (err) {

@@ -2,7 +2,7 @@
 // its BullMQ job (jobId = build id), superseding a branch's older builds, cancel and rerun.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BuildStore, NewBuild } from './build-store.ts';
+import { evalScript, type BuildStore, type NewBuild } from './build-store.ts';
 import { bullmqRemoveJob } from './bullmq-script.ts';
 import { publishCancel } from './cancel.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
@@ -85,12 +85,7 @@ async function cancelQueuedBuild(deps: TriggerDeps, raw: string, next: BuildReco
   const { script, sha } = cancelQueuedScript();
   const keys = [deps.keys.build(next.id), deps.keys.log(next.id)];
   const args = [raw, JSON.stringify(next), String(LOG_MAX_LINES), line, jobTarget(deps.queues.builds).queueKey, next.id];
-  try {
-    return (await deps.redis.evalsha(sha, 2, ...keys, ...args)) as 0 | 1 | 2;
-  } catch (err) {
-    if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
-    return (await deps.redis.eval(script, 2, ...keys, ...args)) as 0 | 1 | 2;
-  }
+  return (await evalScript(deps.redis, script, sha, keys, args)) as 0 | 1 | 2;
 }
 
 /**
