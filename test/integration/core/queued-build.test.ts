@@ -175,3 +175,11 @@ void test('a queued build a worker has just taken is not removed: the cancel bec
   }
   await queues.builds.obliterate({ force: true });
 });
+
+void test('after Redis forgets its scripts (a restart), the next build loads the script again', async () => {
+  await queues.builds.obliterate({ force: true });
+  await t.redis.script('FLUSH');
+  const build = await store.create(input('after-flush'), jobTarget(queues.builds));
+  assert.deepEqual((await queues.builds.getWaiting()).map((j) => j.id), [build.id]);
+  assert.equal((await store.require(build.id)).status, 'queued');
+});
