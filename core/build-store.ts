@@ -11,10 +11,10 @@ import { ADD_STANDARD_JOB_KEYS, bullmqAddStandardJob } from './bullmq-script.ts'
 import type { JobTarget } from './queue.ts';
 import type { BuildRecord, BuildStatus } from './records.ts';
 
-const CAS = `
+const CAS = luaScript(`
 local cur = redis.call('GET', KEYS[1])
 if cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
-return 0`;
+return 0`);
 
 // Creating a build, in one script: CLAIM (the delivery's dedupe key, the number), then RECORD.
 // KEYS: counter, builds, pipelines, branch builds, dedupe key. ARGV: build key prefix, pipeline,
@@ -34,8 +34,7 @@ if ARGV[5] == '1' then
   redis.call('ZADD', KEYS[4], n, id)
 end
 return n * 2 + first`;
-const CREATE = CLAIM + RECORD;
-const CREATE_SHA = sha1(CREATE);
+const CREATE = luaScript(CLAIM + RECORD);
 
 // A queued build: between the two, the BullMQ job (jobId = build id, data { buildId }), written by
 // BullMQ's own addStandardJob run as a local function, with the arguments BullMQ would pack: the
@@ -72,27 +71,33 @@ function luaString(bytes: Buffer): string {
   return `${out}'`;
 }
 
-const queuedScripts = new WeakMap<JobTarget, { script: string; sha: string }>();
-function queuedScript(job: JobTarget): { script: string; sha: string } {
+const queuedScripts = new WeakMap<JobTarget, LuaScript>();
+function queuedScript(job: JobTarget): LuaScript {
   let found = queuedScripts.get(job);
   if (!found) {
-    const script = `local addStandardJob = function(KEYS, ARGV)\n${bullmqAddStandardJob()}\nend${CLAIM}${jobScript(job)}${RECORD}`;
-    queuedScripts.set(job, (found = { script, sha: sha1(script) }));
+    found = luaScript(`local addStandardJob = function(KEYS, ARGV)\n${bullmqAddStandardJob()}\nend${CLAIM}${jobScript(job)}${RECORD}`);
+    queuedScripts.set(job, found);
   }
   return found;
 }
 
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+/** A Lua script's text and the SHA1 Redis knows it by. */
+export interface LuaScript {
+  text: string;
+  sha: string;
+}
+
+export function luaScript(text: string): LuaScript {
+  return { text, sha: createHash('sha1').update(text).digest('hex') };
 }
 
 /** EVALSHA, falling back to EVAL the first time a server sees the script. */
-export async function evalScript(redis: Redis, script: string, sha: string, keys: string[], args: string[]): Promise<unknown> {
+export async function evalScript(redis: Redis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
   try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (err) {
     if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
-    return redis.eval(script, keys.length, ...keys, ...args);
+    return redis.eval(script.text, keys.length, ...keys, ...args);
   }
 }
 
@@ -119,8 +124,8 @@ export class BuildStore {
   /**
    * Creates the build unless `dedupe.key` already exists, in one Redis round trip (the webhook hot
    * path): SET NX EX on the key, INCR, with `job` the BullMQ job, the record and its indexes.
-   * Undefined when the key existed (a redelivery). `firstOnBranch`: the branch had no build before this one (so there
-   * is nothing to supersede).
+   * Undefined when the key existed (a redelivery). `firstOnBranch`: the branch had no build before
+   * this one (so there is nothing to supersede).
    */
   async createUnlessDuplicate(
     input: NewBuild,
@@ -154,11 +159,10 @@ export class BuildStore {
     const args = [this.keys.build(''), input.pipeline, tail, String(dedupe?.seconds ?? 0), input.branch !== undefined ? '1' : '0', dedupe ? '1' : '0'];
     let reply: number;
     if (job) {
-      const { script, sha } = queuedScript(job);
       args.push(String(now));
-      reply = Number(await evalScript(this.redis, script, sha, keys, args));
+      reply = Number(await evalScript(this.redis, queuedScript(job), keys, args));
     } else {
-      reply = Number(await evalScript(this.redis, CREATE, CREATE_SHA, keys, args));
+      reply = Number(await evalScript(this.redis, CREATE, keys, args));
     }
     if (reply === 0) return undefined;
     const number = Math.floor(reply / 2);
@@ -187,7 +191,7 @@ export class BuildStore {
       if (!raw) throw new NotFoundError(`no build ${id}`);
       const next = change(JSON.parse(raw) as BuildRecord);
       if (!next) return JSON.parse(raw) as BuildRecord;
-      const ok = await this.redis.eval(CAS, 1, key, raw, JSON.stringify(next));
+      const ok = await evalScript(this.redis, CAS, [key], [raw, JSON.stringify(next)]);
       if (ok === 1) return next;
     }
   }

@@ -1,8 +1,7 @@
 // Starting and stopping builds, shared by the server (webhooks, REST) and the CLI: the build record,
 // its BullMQ job (jobId = build id), superseding a branch's older builds, cancel and rerun.
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { evalScript, type BuildStore, type NewBuild } from './build-store.ts';
+import { evalScript, luaScript, type BuildStore, type LuaScript, type NewBuild } from './build-store.ts';
 import { bullmqRemoveJob } from './bullmq-script.ts';
 import { publishCancel } from './cancel.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
@@ -64,10 +63,9 @@ export type CancelOutcome = 'cancelled' | 'stop-requested' | 'already-finished';
 // format of core/log-stream.ts (ids `0-<line>`, fields `line` / `status`). ARGV[5]: the queue's key
 // prefix, ARGV[6]: the build id. 1: cancelled; 0: the record changed meanwhile (nothing done);
 // 2: a runner has just taken the job (it is running; nothing done).
-let cancelQueued: { script: string; sha: string } | undefined;
-function cancelQueuedScript(): { script: string; sha: string } {
-  if (!cancelQueued) {
-    const script = `local removeJob = function(KEYS, ARGV)
+let cancelQueued: LuaScript | undefined;
+function cancelQueuedScript(): LuaScript {
+  cancelQueued ??= luaScript(`local removeJob = function(KEYS, ARGV)
 ${bullmqRemoveJob()}
 end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -75,17 +73,14 @@ if removeJob({ ARGV[5] .. ARGV[6], ARGV[5] .. 'repeat' }, { ARGV[6], '1', ARGV[5
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-*', 'line', ARGV[4])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-*', 'status', 'cancelled')
-return 1`;
-    cancelQueued = { script, sha: createHash('sha1').update(script).digest('hex') };
-  }
+return 1`);
   return cancelQueued;
 }
 
 async function cancelQueuedBuild(deps: TriggerDeps, raw: string, next: BuildRecord, line: string): Promise<0 | 1 | 2> {
-  const { script, sha } = cancelQueuedScript();
   const keys = [deps.keys.build(next.id), deps.keys.log(next.id)];
   const args = [raw, JSON.stringify(next), String(LOG_MAX_LINES), line, jobTarget(deps.queues.builds).queueKey, next.id];
-  return (await evalScript(deps.redis, script, sha, keys, args)) as 0 | 1 | 2;
+  return (await evalScript(deps.redis, cancelQueuedScript(), keys, args)) as 0 | 1 | 2;
 }
 
 /**
