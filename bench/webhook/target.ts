@@ -29,7 +29,7 @@ const data = workerData as TargetData;
 async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; close: () => Promise<void> }> {
   const queue = new Queue<BuildJob | Record<string, unknown>>('bench-baseline', { connection: bullConnection(data.redisUrl), prefix: `${data.prefix}bull` });
   const keys = createKeys(data.prefix);
-  const hot = new Redis(data.redisUrl, { enableAutoPipelining: true });
+  const hot = new Redis(data.redisUrl); // as Slipway's hot connection: not auto-pipelined
   const store = new BuildStore(hot, keys);
   /** The floor's one step: the build record and its job, as Slipway's webhook intake writes them. */
   const record = async (payload: { after?: string; ref?: string; before?: string }, delivery: string): Promise<string> => {
