@@ -2,7 +2,7 @@
 // noeviction), data in <dataDir>/redis, on a loopback port remembered between runs. A server
 // left running by an earlier `up` of the same data folder is adopted instead of started twice.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { redisAnswers } from '../../core/redis.ts';
@@ -47,28 +47,62 @@ export async function startEmbeddedRedis(opts: { dataDir: string; exec: Exec; bi
     const url = `redis://127.0.0.1:${port}`;
     return { url, dir, stop: () => stop(url) };
   }
-  if (!port) port = await freePort();
-  const conf = [
-    `bind 127.0.0.1`,
-    `port ${port}`,
-    `dir ${dir}`,
-    `appendonly yes`,
-    `appendfsync everysec`,
-    `maxmemory-policy noeviction`,
-    `daemonize yes`,
-    `pidfile ${path.join(dir, 'redis.pid')}`,
-    `logfile ${path.join(dir, 'redis.log')}`,
-    `protected-mode yes`,
-  ].join('\n');
-  const confFile = path.join(dir, 'redis.conf');
-  await writeFile(confFile, `${conf}\n`);
-  await writeFile(portFile, `${port}\n`);
   const binary = opts.binary ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server');
-  await opts.exec([binary, confFile], { timeoutMs: 15_000 });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (await redisAnswers(url)) return { url, dir, stop: () => stop(url) };
-    await new Promise((r) => setTimeout(r, 100));
+  const log = path.join(dir, 'redis.log');
+  // A port found free a moment ago can be taken before redis-server binds it (an outgoing
+  // connection's local port, another server starting): then it is tried again on a fresh port.
+  for (let attempt = 1; ; attempt++) {
+    port ??= await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const outcome = await launch(port, url);
+    if (outcome === 'answered') return { url, dir, stop: () => stop(url) };
+    if (outcome === 'port-taken' && attempt < 3) {
+      port = undefined;
+      continue;
+    }
+    throw new Error(`the embedded redis-server did not answer on ${url}; see ${log}`);
   }
-  throw new Error(`the embedded redis-server did not answer on ${url}; see ${path.join(dir, 'redis.log')}`);
+
+  async function launch(port: number, url: string): Promise<'answered' | 'port-taken' | 'silent'> {
+    const conf = [
+      `bind 127.0.0.1`,
+      `port ${port}`,
+      `dir ${dir}`,
+      `appendonly yes`,
+      `appendfsync everysec`,
+      `maxmemory-policy noeviction`,
+      `daemonize yes`,
+      `pidfile ${path.join(dir, 'redis.pid')}`,
+      `logfile ${log}`,
+      `protected-mode yes`,
+    ].join('\n');
+    const confFile = path.join(dir, 'redis.conf');
+    await writeFile(confFile, `${conf}\n`);
+    await writeFile(portFile, `${port}\n`);
+    const logStart = await logSize(log);
+    await opts.exec([binary, confFile], { timeoutMs: 15_000 });
+    for (let i = 0; i < 100; i++) {
+      if (await redisAnswers(url)) return 'answered';
+      if (/Address already in use|Could not create server TCP listening socket/.test(await logSince(log, logStart))) return 'port-taken';
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return 'silent';
+  }
+}
+
+async function logSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What the log gained after `from` bytes (this launch's lines only). */
+async function logSince(file: string, from: number): Promise<string> {
+  try {
+    return (await readFile(file)).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
 }
