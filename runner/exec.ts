@@ -35,6 +35,12 @@ export interface ExecOptions {
   transient?: boolean;
   /** Told the pid (= process group id) once the child started: the runner's orphan registry uses it. */
   onSpawn?: (pid: number) => void;
+  /**
+   * The command starts a daemon meant to outlive it (redis-server with `daemonize yes`): what it
+   * leaves in its process group when it exits is not killed. Abort and timeout still kill the group.
+   * The daemon must let go of stdout and stderr, or the command only ends when the daemon does.
+   */
+  startsDaemon?: boolean;
 }
 
 export interface ExecResult {
@@ -126,8 +132,10 @@ export const exec: Exec = (argv, options = {}) => {
     }
 
     // The leader exiting is the end of the command: anything it left running in its group is
-    // killed, so a step cannot leave a daemon behind that holds our pipes open.
-    child.on('exit', () => killGroup(child.pid, 'SIGKILL'));
+    // killed, so a step cannot leave a daemon behind that holds our pipes open. A daemon's own
+    // fork is still in the leader's group until it calls setsid(), so one started on purpose
+    // must not be killed here: it would die or live by a race.
+    if (!options.startsDaemon) child.on('exit', () => killGroup(child.pid, 'SIGKILL'));
     child.on('spawn', () => {
       if (child.pid !== undefined) options.onSpawn?.(child.pid);
     });

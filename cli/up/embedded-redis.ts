@@ -60,7 +60,8 @@ export async function startEmbeddedRedis(opts: { dataDir: string; exec: Exec; bi
       port = undefined;
       continue;
     }
-    throw new Error(`the embedded redis-server did not answer on ${url}; see ${log}`);
+    const lastLines = (await logSince(log, 0)).trimEnd().split('\n').slice(-3).join('\n  ');
+    throw new Error(`the embedded redis-server did not answer on ${url}; see ${log}${lastLines ? `, which ends:\n  ${lastLines}` : ' (empty)'}`);
   }
 
   async function launch(port: number, url: string): Promise<'answered' | 'port-taken' | 'silent'> {
@@ -80,7 +81,8 @@ export async function startEmbeddedRedis(opts: { dataDir: string; exec: Exec; bi
     await writeFile(confFile, `${conf}\n`);
     await writeFile(portFile, `${port}\n`);
     const logStart = await logSize(log);
-    await opts.exec([binary, confFile], { timeoutMs: 15_000 });
+    // startsDaemon: redis-server forks and exits; its fork must not die with it.
+    await opts.exec([binary, confFile], { timeoutMs: 15_000, startsDaemon: true });
     for (let i = 0; i < 100; i++) {
       if (await redisAnswers(url)) return 'answered';
       if (/Address already in use|Could not create server TCP listening socket/.test(await logSince(log, logStart))) return 'port-taken';

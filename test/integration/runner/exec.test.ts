@@ -102,6 +102,37 @@ void test('abort kills the whole process group: the child and its grandchild are
   assert.ok(await waitGone(grandchild), 'the grandchild sleep is still running');
 });
 
+// A child left in the background with its output let go of, as a daemon does; it prints its pid.
+const leaveBackground = ['sh', '-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo "$!"'];
+
+void test('what a command leaves running in its group dies with it', async () => {
+  const { stdout } = await exec(leaveBackground);
+  assert.ok(await waitGone(Number(stdout)), 'the background sleep outlived its command');
+});
+
+void test('startsDaemon: what the command leaves running stays, and abort still reaches it', async () => {
+  const { stdout } = await exec(leaveBackground, { startsDaemon: true });
+  const daemon = Number(stdout);
+  try {
+    await sleep(300);
+    assert.equal(alive(daemon), true, 'the daemon was killed with its command');
+  } finally {
+    process.kill(daemon, 'SIGKILL');
+  }
+  const ac = new AbortController();
+  let pid = 0;
+  const run = exec(['sh', '-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo "$!"; wait'], {
+    startsDaemon: true,
+    signal: ac.signal,
+    onLine: (l) => {
+      pid = Number(l);
+      ac.abort();
+    },
+  });
+  await assert.rejects(run, CancelledError);
+  assert.ok(await waitGone(pid), 'abort left the background sleep running');
+});
+
 void test('an already-aborted signal never starts the command', async () => {
   const ac = new AbortController();
   ac.abort();
