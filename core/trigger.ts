@@ -182,13 +182,6 @@ export function createSuperseder(deps: TriggerDeps): Superseder {
   };
 }
 
-/** Runs supersede without making the caller wait; failures are logged, never thrown. */
-export function supersedeInBackground(deps: TriggerDeps, newer: BuildRecord): void {
-  supersede(deps, newer).catch((err: unknown) => {
-    deps.log?.error({ build: newer.id, err: err instanceof Error ? err.message : String(err) }, 'supersede failed');
-  });
-}
-
 /** A new build of the same commit and inputs as `id`. */
 export async function rerunBuild(deps: TriggerDeps, id: string, by?: string): Promise<BuildRecord> {
   const old = await deps.builds.require(id);
