@@ -239,7 +239,8 @@ const ratios = (scenario: Scenario) => {
   const rps = (side: Side) => m[side].slices.reduce((n, x) => n + x.total, 0) / m[side].slices.reduce((n, x) => n + x.seconds, 0);
   return [rps('slipway') / rps('baseline'), rps('floor') / rps('baseline'), m.slipway.fixed.p99 / m.baseline.fixed.p99].map((r) => f(r, 2));
 };
-const commit = (await exec(['git', 'rev-parse', '--short', 'HEAD'], { cwd: HERE, allowFailure: true })).stdout.trim() || '?';
+// Not a git checkout (or no git): the run is still recorded, its commit as '?'.
+const commit = (await exec(['git', 'rev-parse', '--short', 'HEAD'], { cwd: HERE, allowFailure: true }).catch(() => ({ stdout: '' }))).stdout.trim() || '?';
 const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const HISTORY = path.join(HERE, 'runs.tsv');
 // Runs of fewer than 8 turns (trying the script out) are too short to be figures: not recorded.

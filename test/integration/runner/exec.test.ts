@@ -117,7 +117,7 @@ void test('startsDaemon: what the command leaves running stays, and abort still 
     await sleep(300);
     assert.equal(alive(daemon), true, 'the daemon was killed with its command');
   } finally {
-    process.kill(daemon, 'SIGKILL');
+    if (alive(daemon)) process.kill(daemon, 'SIGKILL');
   }
   const ac = new AbortController();
   let pid = 0;
