@@ -1,5 +1,6 @@
-// Build records in Redis: numbers from one INCR per pipeline, the record as JSON, a sorted set
-// per pipeline (and per branch) by number; for a queued build, its BullMQ job in the same script.
+// Build records in Redis: numbers from one INCR per pipeline, the record as JSON (built here, in
+// TypeScript), a sorted set per pipeline (and per branch) by number. A queued build is also listed in
+// `unqueued` until its BullMQ job is known to be added (core/trigger.ts; the job repair reads it).
 // Updates are compare-and-set so server and runner can both write without losing each other's
 // changes.
 import { createHash } from 'node:crypto';
@@ -7,79 +8,7 @@ import type { Redis } from 'ioredis';
 import { NotFoundError } from './errors.ts';
 import { buildId } from './ids.ts';
 import type { Keys } from './keys.ts';
-import { ADD_STANDARD_JOB_KEYS, bullmqAddStandardJob } from './bullmq-script.ts';
-import type { JobTarget } from './queue.ts';
 import type { BuildRecord, BuildStatus } from './records.ts';
-
-const CAS = luaScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
-return 0`);
-
-// Creating a build, in one script: CLAIM (the delivery's dedupe key, the number), then RECORD.
-// KEYS: counter, builds, pipelines, branch builds, dedupe key. ARGV: build key prefix, pipeline,
-// JSON tail after id and number, dedupe seconds, has branch, has dedupe. Returns number * 2, plus
-// 1 when the branch had no build before; 0 if the dedupe key existed.
-const CLAIM = `
-if ARGV[6] == '1' and not redis.call('SET', KEYS[5], '1', 'EX', ARGV[4], 'NX') then return 0 end
-local n = redis.call('INCR', KEYS[1])
-local id = ARGV[2] .. '-' .. n`;
-const RECORD = `
-redis.call('SET', ARGV[1] .. id, '{"id":"' .. id .. '","number":' .. n .. ARGV[3])
-redis.call('ZADD', KEYS[2], n, id)
-if n == 1 then redis.call('SADD', KEYS[3], ARGV[2]) end
-local first = 1
-if ARGV[5] == '1' then
-  if redis.call('ZCARD', KEYS[4]) > 0 then first = 0 end
-  redis.call('ZADD', KEYS[4], n, id)
-end
-return n * 2 + first`;
-const CREATE = luaScript(CLAIM + RECORD);
-
-// A queued build: between the two, the BullMQ job (jobId = build id, data { buildId }), written by
-// BullMQ's own addStandardJob run as a local function, with the arguments BullMQ would pack: the
-// queue's key prefix and job options are constants of the script (one script per queue), the build
-// id is packed here by concatenation (cheaper than cjson and cmsgpack.pack), ARGV[7] is the
-// timestamp. Should BullMQ's part fail, the delivery is released (a redelivery can try again) and
-// nothing of the record is written.
-function jobScript(job: JobTarget): string {
-  return `
-local function mpstr(s)
-  local len = #s
-  if len < 32 then return string.char(160 + len) .. s end
-  if len < 256 then return '\\217' .. string.char(len) .. s end
-  return '\\218' .. string.char(math.floor(len / 256), len % 256) .. s
-end
-local q = ${luaString(Buffer.from(job.queueKey))}
-local packedId = mpstr(id)
-local ok, added = pcall(addStandardJob,
-  { ${ADD_STANDARD_JOB_KEYS.map((k) => `q .. '${k}'`).join(', ')} },
-  { '\\148' .. mpstr(q) .. packedId .. '\\165build' .. cmsgpack.pack(tonumber(ARGV[7])),
-    '{"buildId":"' .. id .. '"}',
-    ${luaString(job.optsHead)} .. packedId })
-if not ok or added ~= id then
-  if ARGV[6] == '1' then redis.call('DEL', KEYS[5]) end
-  local why = type(added) == 'table' and (added.err or added.message) or tostring(added)
-  return redis.error_reply('the build job could not be queued: ' .. why)
-end`;
-}
-
-/** A Lua string literal of these bytes (letters, digits and a few marks as they are, the rest as \ddd escapes). */
-function luaString(bytes: Buffer): string {
-  let out = "'";
-  for (const b of bytes) out += /[A-Za-z0-9:._\-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\${String(b).padStart(3, '0')}`;
-  return `${out}'`;
-}
-
-const queuedScripts = new WeakMap<JobTarget, LuaScript>();
-function queuedScript(job: JobTarget): LuaScript {
-  let found = queuedScripts.get(job);
-  if (!found) {
-    found = luaScript(`local addStandardJob = function(KEYS, ARGV)\n${bullmqAddStandardJob()}\nend${CLAIM}${jobScript(job)}${RECORD}`);
-    queuedScripts.set(job, found);
-  }
-  return found;
-}
 
 /** A Lua script's text and the SHA1 Redis knows it by. */
 export interface LuaScript {
@@ -101,6 +30,36 @@ export async function evalScript(redis: Redis, script: LuaScript, keys: string[]
   }
 }
 
+const CAS = luaScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
+return 0`);
+
+// The record and its indexes, unless the record exists (a resumed delivery: see core/delivery.ts).
+// KEYS: record, builds, pipelines, branch builds (when ARGV[4] is '1'), unqueued. ARGV: the record's
+// JSON, number, pipeline, has branch, queued ('1': list it in unqueued), now (ms). Returns 0 when
+// the record existed, else 1, plus 2 when the branch had no build before (nothing to supersede).
+const INSERT = luaScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3] .. '-' .. ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[3])
+local first = 0
+if ARGV[4] == '1' then
+  if redis.call('ZCARD', KEYS[4]) == 0 then first = 2 end
+  redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3] .. '-' .. ARGV[2])
+end
+if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[6], ARGV[3] .. '-' .. ARGV[2]) end
+return 1 + first`);
+
+// Undoes INSERT, only while the record is exactly as written. KEYS as INSERT's; ARGV: the JSON, id.
+const DISCARD = luaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+return 1`);
+
 export type NewBuild = Omit<BuildRecord, 'id' | 'number' | 'status' | 'createdAt' | 'stages' | 'images'> &
   Partial<Pick<BuildRecord, 'status' | 'reason'>>;
 
@@ -110,63 +69,80 @@ export interface ListFilter {
   limit?: number;
 }
 
+/** The record of a new build numbered `number` (queued unless `input.status` says otherwise). */
+export function newRecord(input: NewBuild, number: number, now = Date.now()): BuildRecord {
+  return {
+    id: buildId(input.pipeline, number),
+    number,
+    ...input,
+    status: input.status ?? 'queued',
+    createdAt: new Date(now).toISOString(),
+    stages: [],
+    images: [],
+  };
+}
+
 export class BuildStore {
   constructor(
     readonly redis: Redis,
     readonly keys: Keys,
   ) {}
 
-  /** Creates the record; with `job`, also its BullMQ job, in the same script (a queued build). */
-  async create(input: NewBuild, job?: JobTarget): Promise<BuildRecord> {
-    return (await this.createOnce(input, undefined, job))!.build;
+  /** The pipeline's next build number (one INCR: numbers never repeat). */
+  async nextNumber(pipeline: string): Promise<number> {
+    return this.redis.incr(this.keys.counter(pipeline));
+  }
+
+  private insertKeys(r: BuildRecord): string[] {
+    return [
+      this.keys.build(r.id),
+      this.keys.builds(r.pipeline),
+      this.keys.pipelines(),
+      r.branch !== undefined ? this.keys.branchBuilds(r.pipeline, r.branch) : this.keys.builds(r.pipeline),
+      this.keys.unqueued(),
+    ];
+  }
+
+  /** A new record numbered by nextNumber, without a job (the caller adds one, or none: tests, `slipway run`). */
+  async create(input: NewBuild): Promise<BuildRecord> {
+    const record = newRecord(input, await this.nextNumber(input.pipeline));
+    await this.insert(record, { unqueued: false });
+    return record;
   }
 
   /**
-   * Creates the build unless `dedupe.key` already exists, in one Redis round trip (the webhook hot
-   * path): SET NX EX on the key, INCR, with `job` the BullMQ job, the record and its indexes.
-   * Undefined when the key existed (a redelivery). `firstOnBranch`: the branch had no build before
-   * this one (so there is nothing to supersede).
+   * Writes a new record and its indexes, unless a record of that id exists (then `created` is
+   * false and nothing is written). A queued record is listed in `unqueued` until markQueued (unless
+   * `opts.unqueued` is false). `firstOnBranch`: the branch had no build before this one (so there is
+   * nothing to supersede).
    */
-  async createUnlessDuplicate(
-    input: NewBuild,
-    dedupe: { key: string; seconds: number },
-    job?: JobTarget,
-  ): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
-    return this.createOnce(input, dedupe, job);
+  async insert(record: BuildRecord, opts: { unqueued?: boolean } = {}): Promise<{ created: boolean; firstOnBranch: boolean }> {
+    const unqueued = opts.unqueued ?? record.status === 'queued';
+    const args = [JSON.stringify(record), String(record.number), record.pipeline, record.branch !== undefined ? '1' : '0', unqueued ? '1' : '0', String(Date.parse(record.createdAt))];
+    const reply = Number(await evalScript(this.redis, INSERT, this.insertKeys(record), args));
+    return { created: reply > 0, firstOnBranch: reply === 3 };
   }
 
-  private async createOnce(
-    input: NewBuild,
-    dedupe: { key: string; seconds: number } | undefined,
-    job: JobTarget | undefined,
-  ): Promise<{ build: BuildRecord; firstOnBranch: boolean } | undefined> {
-    const now = Date.now();
-    const rest = {
-      ...input,
-      status: input.status ?? 'queued',
-      createdAt: new Date(now).toISOString(),
-      stages: [],
-      images: [],
-    } satisfies Omit<BuildRecord, 'id' | 'number'>;
-    const tail = `,${JSON.stringify(rest).slice(1)}`;
-    const keys = [
-      this.keys.counter(input.pipeline),
-      this.keys.builds(input.pipeline),
-      this.keys.pipelines(),
-      input.branch !== undefined ? this.keys.branchBuilds(input.pipeline, input.branch) : this.keys.builds(input.pipeline),
-      dedupe?.key ?? this.keys.counter(input.pipeline),
-    ];
-    const args = [this.keys.build(''), input.pipeline, tail, String(dedupe?.seconds ?? 0), input.branch !== undefined ? '1' : '0', dedupe ? '1' : '0'];
-    let reply: number;
-    if (job) {
-      args.push(String(now));
-      reply = Number(await evalScript(this.redis, queuedScript(job), keys, args));
-    } else {
-      reply = Number(await evalScript(this.redis, CREATE, keys, args));
-    }
-    if (reply === 0) return undefined;
-    const number = Math.floor(reply / 2);
-    return { build: { id: buildId(input.pipeline, number), number, ...rest }, firstOnBranch: reply % 2 === 1 };
+  /** Removes a record insert() has just written and nothing has changed since (its job could not be added). */
+  async discard(record: BuildRecord): Promise<void> {
+    const keys = this.insertKeys(record);
+    keys[2] = this.keys.unqueued(); // the pipelines set keeps the name: other builds may have it
+    await evalScript(this.redis, DISCARD, keys, [JSON.stringify(record), record.id]);
+  }
+
+  /** The builds' jobs are in the queue: the job repair need not look at them. */
+  async markQueued(ids: string[]): Promise<void> {
+    if (ids.length) await this.redis.zrem(this.keys.unqueued(), ...ids);
+  }
+
+  /** Builds listed as possibly without a job since before `beforeMs`, oldest first. */
+  async unqueuedBefore(beforeMs: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.unqueued(), '-inf', beforeMs, 'LIMIT', 0, limit);
+  }
+
+  /** Lists a build as possibly without a job (a cancel about to remove it; see core/cancel-build.ts). */
+  async markUnqueued(id: string, now = Date.now()): Promise<void> {
+    await this.redis.zadd(this.keys.unqueued(), now, id);
   }
 
   async get(id: string): Promise<BuildRecord | undefined> {
@@ -182,17 +158,19 @@ export class BuildStore {
 
   /**
    * Applies `change` to the stored record atomically (retrying on a concurrent write). `change`
-   * returns the new record, or undefined to leave it as it is.
+   * returns the new record, or undefined to leave it as it is. `knownRaw`: the record as just read.
    */
-  async update(id: string, change: (r: BuildRecord) => BuildRecord | undefined): Promise<BuildRecord> {
+  async update(id: string, change: (r: BuildRecord) => BuildRecord | undefined, knownRaw?: string): Promise<BuildRecord> {
     const key = this.keys.build(id);
+    let raw: string | null | undefined = knownRaw;
     for (;;) {
-      const raw = await this.redis.get(key);
+      raw ??= await this.redis.get(key);
       if (!raw) throw new NotFoundError(`no build ${id}`);
       const next = change(JSON.parse(raw) as BuildRecord);
       if (!next) return JSON.parse(raw) as BuildRecord;
       const ok = await evalScript(this.redis, CAS, [key], [raw, JSON.stringify(next)]);
       if (ok === 1) return next;
+      raw = undefined;
     }
   }
 

@@ -16,6 +16,8 @@ export interface Config {
   concurrency: number;
   keyPrefix: string;
   kubeconfig: string | undefined;
+  /** How long a push (pipeline, ref, before, after) is remembered: a replay of it within this is ignored. 0 off. */
+  duplicatePushSeconds: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -48,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     concurrency: integer(env, 'SLIPWAY_CONCURRENCY', 2, 1, 64),
     keyPrefix: env.SLIPWAY_KEY_PREFIX || 'slipway:',
     kubeconfig: env.KUBECONFIG || undefined,
+    duplicatePushSeconds: integer(env, 'SLIPWAY_DUPLICATE_PUSH_SECONDS', 3600, 0, 30 * 24 * 3600),
   };
 }
 

@@ -11,6 +11,10 @@ export interface Keys {
   branchBuilds(pipeline: string, branch: string): string;
   log(id: string): string;
   delivery(forge: string, deliveryId: string): string;
+  /** A push already seen (pipeline, ref, before, after as a digest): replays of it within the window are ignored. */
+  push(pipeline: string, digest: string): string;
+  /** Queued builds whose BullMQ job may not be added yet (scored by ms): what the job repair looks through. */
+  unqueued(): string;
   env(pipeline: string, branch: string): string;
   envs(): string;
   envLock(namespace: string): string;
@@ -28,6 +32,8 @@ export function createKeys(prefix = DEFAULT_PREFIX): Keys {
     branchBuilds: (p, b) => `${prefix}branch-builds:${p}:${b}`,
     log: (id) => `${prefix}log:${id}`,
     delivery: (forge, id) => `${prefix}delivery:${forge}:${id}`,
+    push: (p, digest) => `${prefix}push:${p}:${digest}`,
+    unqueued: () => `${prefix}unqueued`,
     env: (p, b) => `${prefix}env:${p}:${b}`,
     envs: () => `${prefix}envs`,
     envLock: (ns) => `${prefix}lock:env:${ns}`,

@@ -1,6 +1,6 @@
-// Queue names and job payloads: the only thing server and runner say to each other through BullMQ.
-import { optsEncodeMap, Queue, type ConnectionOptions } from 'bullmq';
-import { packJson, packMapHeader } from './msgpack.ts';
+// Queue names and job payloads: the only thing server and runner say to each other through BullMQ,
+// used through its public API only (Queue.add with a jobId, Queue.remove).
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 
 export const BUILD_QUEUE = 'slipway-builds';
 export const TEARDOWN_QUEUE = 'slipway-teardown';
@@ -28,28 +28,30 @@ export function teardownJobId(pipeline: string, branch: string, at: number = Dat
   return `teardown.${pipeline}.${branch}.${at}`.replaceAll(':', '_');
 }
 
+/**
+ * Build jobs are not retried by BullMQ: the runner retries transient steps itself, and a stalled
+ * build is failed or re-run by the stalled-job handling.
+ */
+export const BUILD_JOB_OPTIONS: JobsOptions = { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 };
+export const TEARDOWN_JOB_OPTIONS: JobsOptions = { removeOnComplete: 1000, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 2000 } };
+
 export interface Queues {
   builds: Queue<BuildJob>;
   teardown: Queue<TeardownJob>;
   close(): Promise<void>;
 }
 
-/**
- * `prefix` is BullMQ's key prefix (tests use their own). Build jobs are not retried by BullMQ:
- * the runner retries transient steps itself, and a stalled build is failed or re-run by the
- * stalled-job handling.
- */
-export function createQueues(connection: ConnectionOptions, prefix = 'slipway-bull'): Queues {
-  const builds = new Queue<BuildJob>(BUILD_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 },
-  });
-  const teardown = new Queue<TeardownJob>(TEARDOWN_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 2000 } },
-  });
+export const DEFAULT_BULL_PREFIX = 'slipway-bull';
+
+/** The teardown queue (the runner's keeper opens one of its own when not given one). */
+export function createTeardownQueue(connection: ConnectionOptions, prefix = DEFAULT_BULL_PREFIX): Queue<TeardownJob> {
+  return new Queue<TeardownJob>(TEARDOWN_QUEUE, { connection, prefix, defaultJobOptions: TEARDOWN_JOB_OPTIONS });
+}
+
+/** `prefix` is BullMQ's key prefix (tests use their own). */
+export function createQueues(connection: ConnectionOptions, prefix = DEFAULT_BULL_PREFIX): Queues {
+  const builds = new Queue<BuildJob>(BUILD_QUEUE, { connection, prefix, defaultJobOptions: BUILD_JOB_OPTIONS });
+  const teardown = createTeardownQueue(connection, prefix);
   return {
     builds,
     teardown,
@@ -59,40 +61,14 @@ export function createQueues(connection: ConnectionOptions, prefix = 'slipway-bu
   };
 }
 
-/**
- * Where and how a build's BullMQ job is written when Slipway writes it itself, inside the script
- * that creates the build record (core/build-store.ts): one Redis step per build instead of two,
- * and the record never exists without its job. The job is the one `queue.add('build', { buildId },
- * { jobId })` would make: the same script (BullMQ's own addStandardJob, run as a function of
- * Slipway's), the same keys, the queue's default job options.
- */
-export interface JobTarget {
-  /** The queue's key prefix, `<prefix>:<queue>:`: its keys and its job keys start with it. */
-  queueKey: string;
-  /** The job options, MessagePacked as BullMQ packs them, up to the jobId's value (the script adds it). */
-  optsHead: Buffer;
+/** Adds the build's job (jobId = build id). Adding it again while it exists is a no-op (BullMQ keeps one job per id). */
+export async function addBuildJob(queue: Queue<BuildJob>, buildId: string): Promise<void> {
+  await queue.add('build', { buildId }, { jobId: buildId });
 }
 
-const targets = new WeakMap<Queue<BuildJob>, JobTarget>();
-
-export function jobTarget(queue: Queue<BuildJob>): JobTarget {
-  let target = targets.get(queue);
-  if (!target) targets.set(queue, (target = describeJobTarget(queue)));
-  return target;
-}
-
-function describeJobTarget(queue: Queue<BuildJob>): JobTarget {
-  const opts = queue.defaultJobOptions as Record<string, unknown>;
-  // Options that send a job down another BullMQ script (or change its keys) are not written here.
-  for (const name of ['delay', 'priority', 'parent', 'repeat', 'deduplication', 'debounce', 'lifo', 'telemetry']) {
-    if (opts[name] !== undefined) throw new Error(`the build queue's default job option ${name} is not supported`);
-  }
-  // As BullMQ stores them: some option names shortened; jobId last, its value left to the script.
-  const entries = Object.entries(opts)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => [(optsEncodeMap as Record<string, string>)[k] ?? k, v] as const);
-  return {
-    queueKey: queue.keys['']!,
-    optsHead: Buffer.concat([packMapHeader(entries.length + 1), ...entries.map(([k, v]) => packJson({ [k]: v }).subarray(1)), packJson('jobId')]),
-  };
+/** Queues the teardown of (pipeline, branch): the one way every caller (webhook, API, keeper) does it. */
+export async function queueTeardown(queue: Queue<TeardownJob>, job: TeardownJob): Promise<string> {
+  const jobId = teardownJobId(job.pipeline, job.branch);
+  await queue.add('teardown', job, { jobId });
+  return jobId;
 }

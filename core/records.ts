@@ -1,6 +1,8 @@
 // The records server and runner share, as stored in Redis (JSON under build:<id> and env:<p>:<b>).
 
-export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** Every status a build record can have: the one list (the API's status filter takes it from here). */
+export const BUILD_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const FINAL_STATUSES: readonly BuildStatus[] = ['succeeded', 'failed', 'cancelled'];
 export const isFinal = (s: BuildStatus): boolean => FINAL_STATUSES.includes(s);
 

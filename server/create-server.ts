@@ -13,7 +13,11 @@ import type { Keys } from '../core/keys.ts';
 import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Queues } from '../core/queue.ts';
-import { createSuperseder, type Superseder, type TriggerDeps } from '../core/trigger.ts';
+import { acceptDelivery, type AcceptDeps, type AcceptedDelivery } from '../core/accept-delivery.ts';
+import { redisReachable } from '../core/redis.ts';
+import { createSpool, type Spool } from '../core/spool.ts';
+import { createSuperseder, type Superseder } from '../core/supersede.ts';
+import { repairUnqueued, REPAIR_GRACE_MS } from '../core/trigger.ts';
 import type { LoadedPipeline } from '../pipelines/schema.ts';
 import { buildsRouter } from './api/builds.ts';
 import type { ApiDeps } from './api/deps.ts';
@@ -32,7 +36,16 @@ export interface ServerDeps {
   keys: Keys;
   queues: Queues;
   pipelines: LoadedPipeline[];
-  config: Pick<Config, 'apiToken' | 'publicUrl'>;
+  config: Pick<Config, 'apiToken' | 'publicUrl'> & Partial<Pick<Config, 'duplicatePushSeconds'>>;
+  /**
+   * The webhook spool's file (core/spool.ts; `slipway server` and `up` put it in SLIPWAY_WORKDIR).
+   * Without one, a webhook Redis does not answer in time is answered 503.
+   */
+  spoolFile?: string;
+  /** How long a webhook waits for Redis before it is spooled (default 600 ms). */
+  webhookDeadlineMs?: number;
+  /** How often queued builds without a job are looked for (default 30 s). */
+  repairIntervalMs?: number;
   log: Logger;
   /** Where webhook secrets are read (source.secret.env names a variable here). */
   env?: NodeJS.ProcessEnv;
@@ -51,6 +64,10 @@ export interface SlipwayServer {
   setPipelines(pipelines: LoadedPipeline[]): void;
   /** Supersedes still running in the background. */
   superseder: Superseder;
+  /** The webhook spool, when the server has one. */
+  spool?: Spool;
+  /** Adds the job of queued builds left without one (also run on a timer). */
+  repairJobs(): Promise<string[]>;
   /**
    * Ends live SSE streams; its own Redis connection closes once background supersedes are done
    * (`superseder.idle()` to wait for them). deps.redis and the queues are the caller's.
@@ -76,7 +93,7 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   // and costs a Pipeline per command (measured: ~15% more CPU per webhook).
   const hot = deps.redis.duplicate();
   hot.on('error', () => undefined); // deps.redis reports connection trouble already
-  const trigger: TriggerDeps = {
+  const trigger: AcceptDeps = {
     redis: hot,
     keys: deps.keys,
     builds: new BuildStore(hot, deps.keys),
@@ -90,8 +107,27 @@ export function createServer(deps: ServerDeps): SlipwayServer {
       if (!pipeline?.source.status || !build.sha) return;
       void reportStatus({ pipeline, build, state: 'pending', description: 'queued', publicUrl: deps.config.publicUrl, log: deps.log, env });
     },
+    ...(deps.config.duplicatePushSeconds !== undefined ? { duplicatePushSeconds: deps.config.duplicatePushSeconds } : {}),
   };
   const superseder = createSuperseder(trigger);
+  const accepted = (outcome: AcceptedDelivery): void => {
+    for (const { build, firstOnBranch } of outcome.builds) if (!firstOnBranch) superseder.later(build);
+  };
+  const spool: Spool | undefined = deps.spoolFile
+    ? createSpool({
+        file: deps.spoolFile,
+        log: deps.log,
+        ready: () => redisReachable(hot),
+        replay: async (delivery) => accepted(await withTimeout(acceptDelivery(trigger, delivery), 5000)),
+      })
+    : undefined;
+  // A record whose process died before its Queue.add gets its job here (see core/trigger.ts).
+  const repair = (): void => {
+    repairUnqueued(trigger).catch((err: unknown) => deps.log.warn({ err }, 'job repair failed'));
+  };
+  const repairTimer = setInterval(repair, deps.repairIntervalMs ?? 3 * REPAIR_GRACE_MS);
+  repairTimer.unref();
+  repair();
   const apiDeps: ApiDeps = {
     trigger,
     superseder,
@@ -105,9 +141,10 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   };
 
   const webhook = createWebhookHandler({
-    trigger,
-    superseder,
-    keys: deps.keys,
+    accept: (delivery) => acceptDelivery(trigger, delivery),
+    accepted,
+    ...(spool ? { spool } : {}),
+    ...(deps.webhookDeadlineMs !== undefined ? { deadlineMs: deps.webhookDeadlineMs } : {}),
     index: () => index,
     secret: (name) => env[name] || undefined,
     publicUrl: deps.config.publicUrl,
@@ -134,7 +171,7 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     next();
   });
   app.use(express.json({ limit: '100kb' }));
-  app.use(healthRouter(deps.redis, metrics));
+  app.use(healthRouter(deps.redis, metrics, spool));
   app.use(pipelinesRouter(apiDeps));
   app.use(buildsRouter(apiDeps));
   app.use(logsRouter(apiDeps));
@@ -176,11 +213,30 @@ export function createServer(deps: ServerDeps): SlipwayServer {
       index = indexPipelines(next);
     },
     superseder,
+    ...(spool ? { spool } : {}),
+    repairJobs: () => repairUnqueued(trigger),
     close() {
       shutdown.abort();
-      void superseder.idle().finally(() => hot.disconnect());
+      clearInterval(repairTimer);
+      void Promise.all([superseder.idle(), spool?.close()]).finally(() => hot.disconnect());
     },
   };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from redis within ${ms} ms`)), ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 /** Listens on host:port (port 0 picks a free one) and resolves with the server and its base URL. */

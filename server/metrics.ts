@@ -7,6 +7,8 @@ export interface ServerMetrics {
   registry: Registry;
   webhooksReceived: Counter<'forge'>;
   webhooksRejected: Counter<'forge' | 'reason'>;
+  /** Deliveries written to the spool because Redis did not answer in time. */
+  webhooksSpooled: Counter<'forge'>;
   builds: Counter<'pipeline' | 'status'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
@@ -30,6 +32,12 @@ export function createMetrics(queues: Queues, options: MetricsOptions = {}): Ser
     name: 'slipway_webhooks_rejected_total',
     help: 'Webhook requests rejected, by forge and reason',
     labelNames: ['forge', 'reason'] as const,
+    registers: [registry],
+  });
+  const webhooksSpooled = new Counter({
+    name: 'slipway_webhooks_spooled_total',
+    help: 'Webhook deliveries spooled to disk because Redis did not answer in time, by forge',
+    labelNames: ['forge'] as const,
     registers: [registry],
   });
   const builds = new Counter({
@@ -79,5 +87,5 @@ export function createMetrics(queues: Queues, options: MetricsOptions = {}): Ser
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, webhooksReceived, webhooksRejected, builds, httpDuration };
+  return { registry, webhooksReceived, webhooksRejected, webhooksSpooled, builds, httpDuration };
 }

@@ -8,7 +8,7 @@
 // is not the figure on a machine like this one, every run on record is.
 //
 //   node --import tsx bench/webhook/run.ts      (SLIPWAY_BENCH_REDIS_URL, else the testenv's Redis)
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,9 +54,13 @@ const sign = (ref: string): Signed => {
 };
 const ONE_BRANCH = sign('refs/heads/master');
 const [HEAD, TAIL] = JSON.stringify({ ...example, ref: '\u0000' }).split('\\u0000') as [string, string];
-/** The signed body of the next request: the same one, or one for a branch never seen before. */
+const [AHEAD, ATAIL] = JSON.stringify({ ...example, after: '\u0000' }).split('\\u0000') as [string, string];
+/** The signed body of the next request: a new commit on the one branch (a push already seen would be a replay), or a branch never seen before. */
 const nextBody: Record<Scenario, () => Signed> = {
-  'one-branch': () => ONE_BRANCH,
+  'one-branch': () => {
+    const body = `${AHEAD}${randomBytes(20).toString('hex')}${ATAIL}`;
+    return { body, signature: `sha256=${hmacHex(SECRET, Buffer.from(body))}` };
+  },
   'new-branch': () => {
     const body = `${HEAD}refs/heads/feature/${randomUUID()}${TAIL}`;
     return { body, signature: `sha256=${hmacHex(SECRET, Buffer.from(body))}` };

@@ -1,18 +1,21 @@
 // A server under test, run in a worker thread so autocannon (main thread) does not share its event
 // loop: Slipway's server, the bare baseline (node:http + the same HMAC check + JSON.parse + one
-// BullMQ add, no framework), or the floor: the baseline with its add replaced by Slipway's one Redis
-// step (delivery dedupe, number, BullMQ job with jobId = build id, record, indexes), and nothing else.
+// BullMQ add, no framework), or the floor: the baseline with its add replaced by what Slipway's
+// contract needs in Redis (core/accept-delivery.ts: the delivery claim with the build number, the
+// record and its indexes, Queue.add with jobId = build id), and nothing else.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { acceptDelivery } from '../../core/accept-delivery.ts';
 import { BuildStore } from '../../core/build-store.ts';
 import { bullConnection } from '../../core/bull-connection.ts';
 import { createKeys } from '../../core/keys.ts';
+import { LogStream } from '../../core/log-stream.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { createQueues, jobTarget, type BuildJob } from '../../core/queue.ts';
+import { createQueues, type BuildJob } from '../../core/queue.ts';
 import { parsePipelines } from '../../pipelines/load.ts';
 import { createServer as createSlipway, listen } from '../../server/create-server.ts';
 
@@ -30,16 +33,18 @@ async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; 
   const queue = new Queue<BuildJob | Record<string, unknown>>('bench-baseline', { connection: bullConnection(data.redisUrl), prefix: `${data.prefix}bull` });
   const keys = createKeys(data.prefix);
   const hot = new Redis(data.redisUrl); // as Slipway's hot connection: not auto-pipelined
-  const store = new BuildStore(hot, keys);
-  /** The floor's one step: the build record and its job, as Slipway's webhook intake writes them. */
+  const floorQueues = createQueues(bullConnection(data.redisUrl), `${data.prefix}floor-bull`);
+  const deps = { redis: hot, keys, builds: new BuildStore(hot, keys), logs: new LogStream(hot, keys), queues: floorQueues };
+  /** The floor's Redis steps: the delivery claim, the build record and its job, as Slipway's webhook intake does them. */
   const record = async (payload: { after?: string; ref?: string; before?: string }, delivery: string): Promise<string> => {
-    const created = await store.createUnlessDuplicate(
-      { pipeline: 'bench', trigger: { type: 'push', deliveryId: delivery, forge: 'github' }, repo: 'https://github.com/Codertocat/Hello-World.git', branch: String(payload.ref).slice('refs/heads/'.length), sha: String(payload.after), before: String(payload.before) },
-      { key: keys.delivery('github', delivery), seconds: 3600 },
-      jobTarget(queue as Queue<BuildJob>),
-    );
-    if (!created) throw new Error('duplicate');
-    return created.build.id;
+    const accepted = await acceptDelivery(deps, {
+      forge: 'github',
+      deliveryId: delivery,
+      builds: [{ pipeline: 'bench', trigger: { type: 'push', deliveryId: delivery, forge: 'github' }, repo: 'https://github.com/Codertocat/Hello-World.git', branch: String(payload.ref).slice('refs/heads/'.length), sha: String(payload.after), before: String(payload.before) }],
+      teardowns: [],
+    });
+    if (!accepted.builds[0]) throw new Error('duplicate');
+    return accepted.builds[0].build.id;
   };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -78,7 +83,7 @@ async function baseline(): Promise<{ server: Server; idle: () => Promise<void>; 
     server,
     idle: async () => undefined,
     close: async () => {
-      await queue.close();
+      await Promise.all([queue.close(), floorQueues.close()]);
       hot.disconnect();
     },
   };

@@ -1,6 +1,7 @@
 // Server and runner composed over one Redis: what `slipway up` runs in one process and what
 // `slipway runner` runs alone. The caller owns Redis.
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
 import { bullConnection } from '../../core/bull-connection.ts';
@@ -8,6 +9,7 @@ import type { Config } from '../../core/config.ts';
 import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createQueues, type Queues } from '../../core/queue.ts';
+import { SPOOL_FILE } from '../../core/spool.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { createEnvironmentManager } from '../../runner/environments/manager.ts';
 import { startEnvironmentKeeper, type EnvironmentKeeper } from '../../runner/environments/keeper.ts';
@@ -106,6 +108,7 @@ export async function startServerPart(opts: StackOptions & { port: number }): Pr
     config: opts.config,
     log: opts.log.child({ part: 'server' }),
     env: opts.env,
+    spoolFile: path.join(opts.config.workdir, SPOOL_FILE),
     defaultMetrics: true,
     extend: (app) => app.use(createDashboard()),
   });

@@ -1,8 +1,8 @@
 // The environment keeper the runner's start composes: the teardown worker, plus the sweeper and
 // reconcile run once at start and then every interval (never two rounds at once).
-import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Queue, ConnectionOptions } from 'bullmq';
 import { errorMessage } from '../../core/errors.ts';
-import { TEARDOWN_QUEUE, teardownJobId, type TeardownJob } from '../../core/queue.ts';
+import { createTeardownQueue, queueTeardown, type TeardownJob } from '../../core/queue.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import { reconcileEnvironments, type BranchLister } from './reconcile.ts';
 import { sweepExpired } from './sweeper.ts';
@@ -29,17 +29,9 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
   const { git, pipelines, intervalMs, queue: givenQueue, ...workerOpts } = opts;
   const log = opts.log;
   const worker = createTeardownWorker(workerOpts);
-  const queue =
-    givenQueue ??
-    new Queue<TeardownJob>(TEARDOWN_QUEUE, {
-      connection: opts.connection,
-      prefix: opts.prefix ?? 'slipway-bull',
-      defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 2000 } },
-    });
+  const queue = givenQueue ?? createTeardownQueue(opts.connection, opts.prefix);
   const teardown = async (req: TeardownRequest): Promise<void> => {
-    const job: TeardownJob = { pipeline: req.pipeline, branch: req.branch, reason: req.reason };
-    if (req.onlyIfExpired) job.onlyIfExpired = true;
-    await queue.add('teardown', job, { jobId: teardownJobId(req.pipeline, req.branch) });
+    await queueTeardown(queue, { pipeline: req.pipeline, branch: req.branch, reason: req.reason, ...(req.onlyIfExpired ? { onlyIfExpired: true } : {}) });
   };
   const deps = { redis: opts.redis, keys: opts.keys, log, pipelines, teardown };
 

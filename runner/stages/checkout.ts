@@ -4,6 +4,7 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { ValidationError } from '../../core/errors.ts';
+import { isZeroSha } from '../../core/git-sha.ts';
 import type { BuildContext } from '../build-context.ts';
 import { validateSha } from '../git.ts';
 
@@ -39,7 +40,7 @@ export async function checkoutStage(ctx: BuildContext): Promise<CheckoutResult> 
   const push = ctx.pipeline.on.push;
   if (ctx.record.pathsUndecided && (push.paths.length || push.ignorePaths.length)) {
     const before = ctx.record.before;
-    if (before && /^[0-9a-f]{40}$/.test(before) && !/^0+$/.test(before) && (await git.hasCommit(mirror, before))) {
+    if (before && /^[0-9a-f]{40}$/.test(before) && !isZeroSha(before) && (await git.hasCommit(mirror, before))) {
       const files = await git.changedFiles(mirror, before, ctx.sha);
       if (!pathsMatch(files, push.paths, push.ignorePaths)) {
         ctx.line(`no changed file matches on.push.paths (${files.length} files changed)`);

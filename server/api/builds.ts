@@ -1,6 +1,7 @@
 // GET /api/builds/:id, POST /api/builds/:id/rerun and /cancel.
 import { Router } from 'express';
-import { rerunBuild, requestCancel } from '../../core/trigger.ts';
+import { requestCancel } from '../../core/cancel-build.ts';
+import { rerunBuild } from '../../core/trigger.ts';
 import { requester, requireToken } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { presentBuild } from './present.ts';

@@ -1,7 +1,8 @@
 // What the REST routes need, passed in by createServer.
 import type { EnvStore } from '../../core/env-store.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { Superseder, TriggerDeps } from '../../core/trigger.ts';
+import type { Superseder } from '../../core/supersede.ts';
+import type { TriggerDeps } from '../../core/trigger.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 
 export interface ApiDeps {

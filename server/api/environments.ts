@@ -1,6 +1,7 @@
 // GET /api/environments, DELETE /api/environments/:id (queues the teardown; 202).
 import { Router } from 'express';
 import { NotFoundError } from '../../core/errors.ts';
+import { queueTeardown } from '../../core/queue.ts';
 import { requireToken } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
 
@@ -15,7 +16,7 @@ export function environmentsRouter(deps: ApiDeps): Router {
     const id = String(req.params.id);
     const env = await deps.envs.getById(id);
     if (!env || env.status === 'deleted') throw new NotFoundError(`no environment ${id}`);
-    await deps.trigger.queues.teardown.add('teardown', { pipeline: env.pipeline, branch: env.branch, reason: 'deleted through the API' });
+    await queueTeardown(deps.trigger.queues.teardown, { pipeline: env.pipeline, branch: env.branch, reason: 'deleted through the API' });
     deps.log.info({ environment: id, pipeline: env.pipeline, branch: env.branch }, 'teardown queued on request');
     res.status(202).json({ environment: env, teardown: 'queued' });
   });

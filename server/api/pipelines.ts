@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
-import type { BuildRecord, BuildStatus } from '../../core/records.ts';
+import { BUILD_STATUSES, type BuildRecord } from '../../core/records.ts';
 import { stripCredentials } from '../../core/repo-url.ts';
 import { queueBuild } from '../../core/trigger.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
@@ -10,11 +10,9 @@ import { requester, requireToken } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { presentBuild } from './present.ts';
 
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-
 const ListQuery = z.strictObject({
   branch: z.string().min(1).optional(),
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(BUILD_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
@@ -58,7 +56,7 @@ export function pipelinesRouter(deps: ApiDeps): Router {
     const q = ListQuery.safeParse(req.query);
     if (!q.success) throw new ValidationError(zodMessage(q.error));
     const known = deps.pipelines().some((p) => p.pipeline.metadata.name === name);
-    const list = await builds.list(name, q.data as { branch?: string; status?: BuildStatus; limit?: number });
+    const list = await builds.list(name, q.data);
     if (!known && list.length === 0) throw new NotFoundError(`no pipeline ${name}`);
     res.json({ builds: list.map(presentBuild) });
   });

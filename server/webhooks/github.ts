@@ -1,8 +1,9 @@
 // GitHub push webhooks: X-Hub-Signature-256 `sha256=<hex>`, X-GitHub-Event, X-GitHub-Delivery.
 import type { IncomingHttpHeaders } from 'node:http';
+import { isZeroSha } from '../../core/git-sha.ts';
 import { stripCredentials } from '../../core/repo-url.ts';
 import { changedFiles, header, obj, optStr, repoUrls, splitRef, str } from './payload.ts';
-import { ZERO_SHA, type ForgeAdapter, type ForgeEvent } from './types.ts';
+import type { ForgeAdapter, ForgeEvent } from './types.ts';
 
 /** GitHub lists at most this many commits in a push; a list that long may be cut. */
 const COMMIT_LIMIT = 2048;
@@ -23,8 +24,8 @@ export function normaliseGithub(headers: IncomingHttpHeaders, payload: unknown, 
   const ref = str(body.ref, 'ref');
   const before = str(body.before, 'before');
   const after = str(body.after, 'after');
-  const deleted = body.deleted === true || ZERO_SHA.test(after);
-  const created = body.created === true || ZERO_SHA.test(before);
+  const deleted = body.deleted === true || (!isZeroSha(before) && isZeroSha(after));
+  const created = body.created === true || isZeroSha(before);
   const { files, listed } = changedFiles(body.commits);
   const commits = Array.isArray(body.commits) ? body.commits.length : 0;
   const pusher = typeof body.pusher === 'object' && body.pusher !== null ? optStr((body.pusher as Record<string, unknown>).name) : undefined;

@@ -1,9 +1,10 @@
 // Gogs and Gitea send the same payload shapes (push, plus a `delete` event for a removed branch or
 // tag); only their header names differ.
 import type { IncomingHttpHeaders } from 'node:http';
+import { isZeroSha, ZERO_SHA } from '../../core/git-sha.ts';
 import { stripCredentials } from '../../core/repo-url.ts';
 import { changedFiles, header, obj, optStr, repoUrls, splitRef, str, type Json } from './payload.ts';
-import { ZERO_SHA, type Forge, type ForgeAdapter, type ForgeEvent } from './types.ts';
+import type { Forge, ForgeAdapter, ForgeEvent } from './types.ts';
 
 function username(u: unknown): string | undefined {
   if (typeof u !== 'object' || u === null) return undefined;
@@ -31,7 +32,6 @@ export function gogsLikeAdapter(forge: Extract<Forge, 'gogs' | 'gitea'>): ForgeA
         const refType = str(body.ref_type, 'ref_type');
         const name = str(body.ref, 'ref');
         if (refType !== 'branch' && refType !== 'tag') return { kind: 'ignored', reason: `deleted ${refType} is not handled`, repoUrls: urls };
-        const zero = '0'.repeat(40);
         return {
           kind: 'push',
           push: {
@@ -41,8 +41,8 @@ export function gogsLikeAdapter(forge: Extract<Forge, 'gogs' | 'gitea'>): ForgeA
             cloneUrl,
             ref: `refs/${refType === 'branch' ? 'heads' : 'tags'}/${name}`,
             ...(refType === 'branch' ? { branch: name } : { tag: name }),
-            before: zero,
-            after: zero,
+            before: ZERO_SHA,
+            after: ZERO_SHA,
             deleted: true,
             ...(username(body.sender) ? { pusher: username(body.sender)! } : {}),
             changedFiles: [],
@@ -70,10 +70,11 @@ export function gogsLikeAdapter(forge: Extract<Forge, 'gogs' | 'gitea'>): ForgeA
           ...splitRef(ref),
           before,
           after,
-          deleted: ZERO_SHA.test(after),
+          // Gitea's and Gogs' "Test Delivery" sends before and after both zero: not a deletion (the plan ignores it).
+          deleted: !isZeroSha(before) && isZeroSha(after),
           ...(pusher ? { pusher } : {}),
           changedFiles: files,
-          filesComplete: listed && commits > 0 && commits >= total && !ZERO_SHA.test(before),
+          filesComplete: listed && commits > 0 && commits >= total && !isZeroSha(before),
         },
       };
     },

@@ -1,33 +1,39 @@
 // The webhook hot path, on bare node:http: read the body under a size limit, parse, match the
-// repository, verify the HMAC, dedupe the delivery, queue builds (or a teardown), answer. Superseding
-// older builds happens after the answer.
+// repository, verify the HMAC, plan (server/webhooks/plan.ts), have the plan done once
+// (core/accept-delivery.ts: claim, records, jobs or teardowns), answer. Should Redis not answer
+// within the deadline, the delivery is spooled to disk (core/spool.ts) and answered 202 all the same.
+// Superseding older builds happens after the answer.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage, NotFoundError, SlipwayError, WebhookError } from '../../core/errors.ts';
-import type { Keys } from '../../core/keys.ts';
+import type { AcceptedDelivery, PlannedDelivery } from '../../core/accept-delivery.ts';
+import { NotFoundError, SlipwayError, UnavailableError, WebhookError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { BuildRecord } from '../../core/records.ts';
-import { queueBuild, queueBuildOnce, type Superseder, type TriggerDeps } from '../../core/trigger.ts';
-import type { LoadedPipeline } from '../../pipelines/schema.ts';
+import type { Spool } from '../../core/spool.ts';
 import { sendError, sendJson } from '../errors.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { gitea } from './gitea.ts';
 import { github } from './github.ts';
 import { gogs } from './gogs.ts';
-import { decide, type PipelineIndex } from './match.ts';
+import type { PipelineIndex } from './match.ts';
+import { plan } from './plan.ts';
 import { signatureValid } from './signature.ts';
-import type { Forge, ForgeAdapter, PushEvent } from './types.ts';
+import type { Forge, ForgeAdapter } from './types.ts';
 
 /** 5 MiB: far above a normal push payload, low enough that a flood cannot exhaust memory. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
-const DEDUPE_SECONDS = 3 * 24 * 3600;
+/** How long the intake waits for Redis before it spools the delivery: the answer stays under 1 s. */
+export const DEFAULT_DEADLINE_MS = 600;
 
 export const ADAPTERS: Record<Forge, ForgeAdapter> = { github, gogs, gitea };
 
 export interface IntakeDeps {
-  trigger: TriggerDeps;
-  superseder: Superseder;
-  keys: Keys;
+  /** Does what a planned delivery asks, once (core/accept-delivery.ts). */
+  accept: (delivery: PlannedDelivery) => Promise<AcceptedDelivery>;
+  /** Called with what accept did, after the answer (superseding). */
+  accepted: (outcome: AcceptedDelivery) => void;
+  /** Where deliveries go when Redis does not answer within deadlineMs; without one, 503. */
+  spool?: Spool;
+  deadlineMs?: number;
   index: () => PipelineIndex;
   /** The webhook secret behind a pipeline's `source.secret.env`. */
   secret: (envName: string) => string | undefined;
@@ -35,6 +41,23 @@ export interface IntakeDeps {
   metrics: ServerMetrics;
   log: Logger;
   maxBodyBytes?: number;
+}
+
+/** The promise's value, or undefined if it has not settled within `ms` (a rejection within it is thrown). */
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -100,87 +123,33 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
     }
     if (event.kind === 'ignored') return sendJson(res, 200, { ignored: event.reason });
 
-    const dedupe = { key: deps.keys.delivery(forge, deliveryId), seconds: DEDUPE_SECONDS };
-    const claim = { ours: false };
-    let outcome: Awaited<ReturnType<typeof act>>;
-    try {
-      outcome = await act(verified, event.push, dedupe, claim);
-    } catch (err) {
-      // Not (fully) done: let the forge's redelivery try again.
-      if (claim.ours) await deps.trigger.redis.del(dedupe.key).catch(() => undefined);
-      throw err;
+    const planned = plan(verified, event.push, (p) => deps.index().filters(p));
+    if (planned.builds.length === 0 && planned.teardowns.length === 0) return sendJson(res, 200, { ignored: planned.ignored.join('; ') });
+    const delivery: PlannedDelivery = { forge, deliveryId, builds: planned.builds, teardowns: planned.teardowns };
+    const work = deps.accept(delivery);
+    const outcome = await withinDeadline(work, deps.deadlineMs ?? DEFAULT_DEADLINE_MS);
+    if (outcome === undefined) {
+      // Redis did not answer in time. The attempt goes on (and supersedes when it ends); the spool
+      // makes the delivery durable meanwhile, and its replay finds a duplicate if the attempt won.
+      work.then(deps.accepted, (err: unknown) => deps.log.warn({ forge, delivery: deliveryId, err }, 'late webhook attempt failed: the spool replays it'));
+      if (!deps.spool) throw new UnavailableError('redis is not answering; try again later');
+      try {
+        await deps.spool.add(delivery);
+      } catch (err) {
+        deps.log.error({ forge, delivery: deliveryId, err }, 'webhook spool write failed');
+        throw new UnavailableError('redis is not answering and the spool cannot be written; try again later');
+      }
+      deps.metrics.webhooksSpooled.inc({ forge });
+      return sendJson(res, 202, { spooled: true, builds: [], ...(planned.teardowns.length ? { teardowns: planned.teardowns.map(({ pipeline, branch }) => ({ pipeline, branch })) } : {}) });
     }
-    const { queued, teardowns, ignored, alone, duplicate } = outcome;
-    if (duplicate) return sendJson(res, 200, { ignored: 'duplicate delivery' });
-    if (queued.length === 0 && teardowns.length === 0) return sendJson(res, 200, { ignored: ignored.join('; ') });
+    if (outcome.duplicate) return sendJson(res, 200, { ignored: outcome.duplicate === 'push' ? 'duplicate push' : 'duplicate delivery' });
+    const ignored = [...planned.ignored, ...outcome.duplicatePushes.map((p) => (verified.length > 1 ? `${p}: duplicate push` : 'duplicate push'))];
     sendJson(res, 202, {
-      builds: queued.map((b) => ({ id: b.id, number: b.number, pipeline: b.pipeline, url: buildUrl(b.id) })),
-      ...(teardowns.length ? { teardowns } : {}),
+      builds: outcome.builds.map(({ build: b }) => ({ id: b.id, number: b.number, pipeline: b.pipeline, url: buildUrl(b.id) })),
+      ...(outcome.teardowns.length ? { teardowns: outcome.teardowns } : {}),
+      ...(ignored.length && outcome.builds.length ? { ignored: ignored.join('; ') } : {}),
     });
-    for (const b of queued) if (!alone.has(b.id)) deps.superseder.later(b);
-  }
-
-  /**
-   * Builds or teardowns for the verified pipelines. The delivery is claimed exactly once: together
-   * with the first build in one round trip (the common case), or on its own otherwise.
-   */
-  async function act(pipelines: LoadedPipeline[], push: PushEvent, dedupe: { key: string; seconds: number }, claim: { ours: boolean }) {
-    const queued: BuildRecord[] = [];
-    const teardowns: { pipeline: string; branch: string }[] = [];
-    const ignored: string[] = [];
-    /** Builds that are the first on their branch: nothing to supersede. */
-    const alone = new Set<string>();
-    const many = pipelines.length > 1;
-    const toBuild: { pipeline: LoadedPipeline['pipeline']; pathsUndecided: boolean }[] = [];
-    const toTeardown: string[] = [];
-    const index = deps.index();
-    for (const loaded of pipelines) {
-      const { pipeline } = loaded;
-      const name = pipeline.metadata.name;
-      if (push.deleted) {
-        if (push.branch === undefined) ignored.push(many ? `${name}: deleted tag` : 'deleted tag');
-        else if (!pipeline.environment.teardownOnBranchDelete) ignored.push(many ? `${name}: teardownOnBranchDelete is off` : 'teardownOnBranchDelete is off');
-        else toTeardown.push(name);
-        continue;
-      }
-      const decision = decide(loaded, push, index.filters(loaded));
-      if (decision.build) toBuild.push({ pipeline, pathsUndecided: decision.pathsUndecided });
-      else ignored.push(many ? `${name}: ${decision.reason}` : decision.reason);
-    }
-    if (toBuild.length === 0 && toTeardown.length === 0) return { queued, teardowns, ignored, alone, duplicate: false };
-    let claimed = false;
-    if (toBuild.length === 0 || toTeardown.length > 0) {
-      claimed = true;
-      if ((await deps.trigger.redis.set(dedupe.key, '1', 'EX', dedupe.seconds, 'NX')) === null) return { queued, teardowns, ignored, alone, duplicate: true };
-      claim.ours = true;
-    }
-    for (const name of toTeardown) {
-      await deps.trigger.queues.teardown.add('teardown', { pipeline: name, branch: push.branch!, reason: `branch ${push.branch!} deleted`, deliveryId: push.deliveryId });
-      teardowns.push({ pipeline: name, branch: push.branch! });
-      deps.log.info({ pipeline: name, branch: push.branch, delivery: push.deliveryId }, 'teardown queued for deleted branch');
-    }
-    for (const { pipeline, pathsUndecided } of toBuild) {
-      const input = {
-        pipeline: pipeline.metadata.name,
-        trigger: { type: 'push' as const, deliveryId: push.deliveryId, forge: push.forge, ...(push.pusher ? { by: push.pusher } : {}) },
-        repo: pipeline.source.repo,
-        ...(push.branch !== undefined ? { branch: push.branch } : {}),
-        ...(push.tag !== undefined ? { tag: push.tag } : {}),
-        sha: push.after,
-        before: push.before,
-        ...(pathsUndecided ? { pathsUndecided: true } : {}),
-      };
-      if (claimed) {
-        queued.push(await queueBuild(deps.trigger, input));
-        continue;
-      }
-      claimed = true;
-      const created = await queueBuildOnce(deps.trigger, input, dedupe, () => (claim.ours = true));
-      if (!created) return { queued, teardowns, ignored, alone, duplicate: true };
-      queued.push(created.build);
-      if (created.firstOnBranch) alone.add(created.build.id);
-    }
-    return { queued, teardowns, ignored, alone, duplicate: false };
+    deps.accepted(outcome);
   }
 
   return (req, res, forge) => {
@@ -188,7 +157,7 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
     handle(req, res, forge).catch((err: unknown) => {
       const type = err instanceof SlipwayError ? err.type : 'internal';
       deps.metrics.webhooksRejected.inc({ forge, reason: REJECT_REASON[type] ?? 'error' });
-      if (type === 'internal' || !(err instanceof SlipwayError)) deps.log.error({ forge, err: errorMessage(err) }, 'webhook failed');
+      if (type === 'internal' || !(err instanceof SlipwayError)) deps.log.error({ forge, err }, 'webhook failed');
       else deps.log.info({ forge, reason: type, message: err.message }, 'webhook rejected');
       if (type === 'payload-too-large' && !res.headersSent) {
         // Answer at once and drop what is left of the body; the connection is not reused.

@@ -38,5 +38,3 @@ export interface ForgeAdapter {
   /** The payload as a ForgeEvent; throws WebhookError('webhook') when its shape is wrong. */
   normalise(headers: IncomingHttpHeaders, payload: unknown, deliveryId: string): ForgeEvent;
 }
-
-export const ZERO_SHA = /^0+$/;

@@ -1,25 +1,29 @@
-// A queued build's record and its BullMQ job are written by one Redis script that runs BullMQ's own
-// addStandardJob, and a cancel takes it off the queue with one that runs BullMQ's removeJob. These
-// tests hold them against `queue.add` and `queue.remove`, against a real Worker, and check what is
-// left behind when BullMQ's part fails.
+// A queued build is its record plus a BullMQ job added through Queue.add (jobId = build id); a
+// cancel takes the job off with Queue.remove. These tests hold what users see: the job a worker
+// takes, what is left when BullMQ refuses the job, the crash window between record and job (the job
+// repair closes it), and the cancel of a queued or a just-taken build.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
-import { BuildStore } from '../../../core/build-store.ts';
+import { acceptDelivery, type PlannedDelivery } from '../../../core/accept-delivery.ts';
+import { BuildStore, newRecord } from '../../../core/build-store.ts';
+import { cancelBuild } from '../../../core/cancel-build.ts';
 import { LogStream } from '../../../core/log-stream.ts';
-import { cancelBuild, queueBuild, type TriggerDeps } from '../../../core/trigger.ts';
+import { queueBuild, repairUnqueued, type TriggerDeps } from '../../../core/trigger.ts';
 import { bullConnection } from '../../../core/bull-connection.ts';
-import { BUILD_QUEUE, createQueues, jobTarget, type BuildJob, type Queues } from '../../../core/queue.ts';
+import { BUILD_QUEUE, createQueues, type BuildJob, type Queues } from '../../../core/queue.ts';
 import { testenv, testRedis, type TestRedis } from '../../helpers/testenv.ts';
 
 let t: TestRedis;
 let queues: Queues;
 let store: BuildStore;
+let deps: TriggerDeps;
 
 before(async () => {
   t = await testRedis();
   queues = createQueues(bullConnection(testenv().redisUrl), t.bullPrefix);
   store = new BuildStore(t.redis, t.keys);
+  deps = { redis: t.redis, keys: t.keys, builds: store, logs: new LogStream(t.redis, t.keys), queues };
 });
 
 after(async () => {
@@ -35,40 +39,26 @@ const input = (pipeline: string, branch = 'main') => ({
   sha: 'c'.repeat(40),
 });
 
-async function jobHash(id: string): Promise<Record<string, string>> {
-  return t.redis.hgetall(`${t.bullPrefix}:${BUILD_QUEUE}:${id}`);
-}
+const delivery = (pipeline: string, id: string): PlannedDelivery => ({ forge: 'github', deliveryId: id, builds: [{ ...input(pipeline), before: 'b'.repeat(40) }], teardowns: [] });
 
-void test('the job written with the record is the one queue.add makes', async () => {
-  const reference = await queues.builds.add('build', { buildId: 'reference-1' }, { jobId: 'reference-1' });
-  const build = await store.create(input('shop'), jobTarget(queues.builds));
+void test('a queued build has its job, jobId = build id, with the queue default options, and is not left listed for repair', async () => {
+  const build = await queueBuild(deps, input('shop'));
   assert.equal(build.id, 'shop-1');
-
-  const ours = await jobHash(build.id);
-  const theirs = await jobHash(reference.id!);
-  assert.deepEqual(Object.keys(ours).sort(), Object.keys(theirs).sort());
-  for (const field of ['name', 'delay', 'priority']) assert.equal(ours[field], theirs[field], field);
-  assert.deepEqual(JSON.parse(ours.data!), { buildId: 'shop-1' });
-  assert.deepEqual(JSON.parse(ours.opts!), { ...JSON.parse(theirs.opts!), jobId: 'shop-1' });
-  // Stamped with the record's creation time.
-  assert.equal(Number(ours.timestamp), Date.parse(build.createdAt));
-
-  assert.equal(await queues.builds.getJobState(build.id), await queues.builds.getJobState(reference.id!));
-  const waiting = (await queues.builds.getWaiting()).map((j) => j.id).sort();
-  assert.deepEqual(waiting, ['reference-1', 'shop-1']);
-  // The same events a QueueEvents listener would see for an added job.
-  const events = await t.redis.xrange(`${t.bullPrefix}:${BUILD_QUEUE}:events`, '-', '+');
-  const forBuild = events.map(([, f]) => f).filter((f) => f.includes('shop-1'));
-  assert.deepEqual(forBuild.map((f) => f[1]), ['added', 'waiting']);
+  const job = await queues.builds.getJob(build.id);
+  assert.ok(job);
+  assert.equal(job.name, 'build');
+  assert.deepEqual(job.data, { buildId: 'shop-1' });
+  assert.equal(job.opts.attempts, 1);
+  assert.equal(await queues.builds.getJobState(build.id), 'waiting');
+  assert.equal((await store.require(build.id)).status, 'queued');
+  await new Promise<void>((r) => setTimeout(r, 50)); // the listing is dropped after the answer
+  assert.deepEqual(await t.redis.zrange(t.keys.unqueued(), '0', '-1'), []);
   await queues.builds.obliterate({ force: true });
 });
 
-void test('a worker takes the job and sees the build id; a paused queue holds it as it holds added jobs', async () => {
+void test('a worker takes the job and sees the build id; a paused queue holds it', async () => {
   await queues.builds.pause();
-  const build = await store.create(input('cart'), jobTarget(queues.builds));
-  const reference = await queues.builds.add('build', { buildId: 'reference-2' }, { jobId: 'reference-2' });
-  assert.equal(await queues.builds.getJobState(build.id), await queues.builds.getJobState(reference.id!));
-
+  await queueBuild(deps, input('cart'));
   const seen: string[] = [];
   const worker = new Worker<BuildJob>(
     BUILD_QUEUE,
@@ -82,55 +72,56 @@ void test('a worker takes the job and sees the build id; a paused queue holds it
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker saw only ${seen.join(', ')}`)), 15_000);
       worker.on('completed', () => {
-        if (seen.length === 2) {
-          clearTimeout(timer);
-          resolve();
-        }
+        clearTimeout(timer);
+        resolve();
       });
     });
   } finally {
     await worker.close();
   }
-  assert.deepEqual(seen.sort(), ['cart-1:cart-1', 'reference-2:reference-2']);
+  assert.deepEqual(seen, ['cart-1:cart-1']);
   await queues.builds.obliterate({ force: true });
 });
 
-void test("when BullMQ's part fails, no record is left and the delivery can be tried again", async () => {
+void test('when BullMQ refuses the job, no record is left and the redelivery builds with the same number', async () => {
   const meta = `${t.bullPrefix}:${BUILD_QUEUE}:meta`;
   await t.redis.del(meta);
-  await t.redis.set(meta, 'not a hash'); // BullMQ's HGET on it fails: WRONGTYPE
-  const dedupe = { key: t.keys.delivery('github', 'delivery-1'), seconds: 60 };
-  await assert.rejects(store.createUnlessDuplicate(input('api'), dedupe, jobTarget(queues.builds)), /could not be queued: .*WRONGTYPE/);
-  assert.equal(await t.redis.exists(dedupe.key), 0, 'the delivery is released');
+  await t.redis.set(meta, 'not a hash'); // BullMQ's add fails: WRONGTYPE
+  await assert.rejects(acceptDelivery(deps, delivery('api', 'delivery-1')), /WRONGTYPE/);
   assert.deepEqual(await store.list('api'), []);
   assert.deepEqual(await queues.builds.getWaiting(), []);
 
   await t.redis.del(meta);
-  const retried = await store.createUnlessDuplicate(input('api'), dedupe, jobTarget(queues.builds));
-  assert.ok(retried);
-  assert.deepEqual(
-    (await store.list('api')).map((b) => b.id),
-    [retried.build.id],
-  );
-  assert.deepEqual(
-    (await queues.builds.getWaiting()).map((j) => j.id),
-    [retried.build.id],
-  );
+  const retried = await acceptDelivery(deps, delivery('api', 'delivery-1'));
+  assert.deepEqual(retried.builds.map((b) => b.build.id), ['api-1']);
+  assert.deepEqual((await store.list('api')).map((b) => b.id), ['api-1']);
+  assert.deepEqual((await queues.builds.getWaiting()).map((j) => j.id), ['api-1']);
   // And a redelivery of it now is a duplicate.
-  assert.equal(await store.createUnlessDuplicate(input('api'), dedupe, jobTarget(queues.builds)), undefined);
+  assert.equal((await acceptDelivery(deps, delivery('api', 'delivery-1'))).duplicate, 'delivery');
+  await queues.builds.obliterate({ force: true });
 });
 
-void test('cancelling a queued build removes its job as queue.remove does, and records why', async () => {
+void test('a record whose process died before Queue.add gets its job from the repair, once', async () => {
+  // The first half of queueBuild only: the record, listed as unqueued, and no job.
+  const orphan = newRecord({ ...input('repo'), status: 'queued' }, await store.nextNumber('repo'));
+  await store.insert(orphan);
+  const healthy = await queueBuild(deps, input('repo', 'other'));
+  assert.equal(await queues.builds.getJob(orphan.id), undefined);
+  // Not before its grace has passed (it may be on its way).
+  assert.deepEqual(await repairUnqueued(deps), []);
+  assert.deepEqual(await repairUnqueued(deps, 0), [orphan.id]);
+  assert.deepEqual((await queues.builds.getWaiting()).map((j) => j.id).sort(), [healthy.id, orphan.id].sort());
+  assert.deepEqual((await queues.builds.getJob(orphan.id))?.data, { buildId: orphan.id });
+  assert.deepEqual(await repairUnqueued(deps, 0), [], 'nothing is left to repair');
   await queues.builds.obliterate({ force: true });
-  const deps: TriggerDeps = { redis: t.redis, keys: t.keys, builds: store, logs: new LogStream(t.redis, t.keys), queues };
+});
+
+void test('cancelling a queued build removes its job and records why', async () => {
+  await queues.builds.obliterate({ force: true });
   const build = await queueBuild(deps, input('docs'));
-  const reference = await queues.builds.add('build', { buildId: 'reference-3' }, { jobId: 'reference-3' });
   assert.equal(await cancelBuild(deps, build.id, 'superseded by docs-9'), 'cancelled');
-  await queues.builds.remove(reference.id!);
-  for (const id of [build.id, reference.id!]) {
-    assert.equal(await queues.builds.getJob(id), undefined, id);
-    assert.deepEqual(await t.redis.keys(`${t.bullPrefix}:${BUILD_QUEUE}:${id}*`), [], id);
-  }
+  assert.equal(await queues.builds.getJob(build.id), undefined);
+  assert.deepEqual(await t.redis.keys(`${t.bullPrefix}:${BUILD_QUEUE}:${build.id}*`), []);
   assert.deepEqual(await queues.builds.getWaiting(), []);
   const record = await store.require(build.id);
   assert.equal(record.status, 'cancelled');
@@ -141,13 +132,13 @@ void test('cancelling a queued build removes its job as queue.remove does, and r
     log.map((e) => e.line ?? `status ${e.status}`),
     ['cancelled: superseded by docs-9', 'status cancelled'],
   );
-  // A second cancel finds it finished.
+  // A second cancel finds it finished, and the repair gives a cancelled build no job.
   assert.equal(await cancelBuild(deps, build.id, 'again'), 'already-finished');
+  assert.deepEqual(await repairUnqueued(deps, 0), []);
 });
 
 void test('a queued build a worker has just taken is not removed: the cancel becomes a stop request', async () => {
   await queues.builds.obliterate({ force: true });
-  const deps: TriggerDeps = { redis: t.redis, keys: t.keys, builds: store, logs: new LogStream(t.redis, t.keys), queues };
   const build = await queueBuild(deps, input('site'));
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
@@ -176,10 +167,10 @@ void test('a queued build a worker has just taken is not removed: the cancel bec
   await queues.builds.obliterate({ force: true });
 });
 
-void test('after Redis forgets its scripts (a restart), the next build loads the script again', async () => {
+void test('after Redis forgets its scripts (a restart), the next build is queued all the same', async () => {
   await queues.builds.obliterate({ force: true });
   await t.redis.script('FLUSH');
-  const build = await store.create(input('after-flush'), jobTarget(queues.builds));
+  const build = await queueBuild(deps, input('after-flush'));
   assert.deepEqual((await queues.builds.getWaiting()).map((j) => j.id), [build.id]);
   assert.equal((await store.require(build.id)).status, 'queued');
 });

@@ -56,9 +56,11 @@ export interface Harness {
 
 export async function startHarness(
   yamls: string[],
-  options: { maxBodyBytes?: number; heartbeatSeconds?: number; env?: Record<string, string> } = {},
+  options: { maxBodyBytes?: number; heartbeatSeconds?: number; env?: Record<string, string>; duplicatePushSeconds?: number; spoolFile?: string } = {},
 ): Promise<Harness> {
-  const { env: extraEnv, ...serverOptions } = options;
+  // Replay detection is off unless a test asks for it: tests post the same fixture under fresh
+  // delivery ids to test other things (test/integration/server/replays.test.ts tests it).
+  const { env: extraEnv, duplicatePushSeconds = 0, ...serverOptions } = options;
   const t = await testRedis();
     const queues = createQueues(bullConnection(testenv().redisUrl), t.bullPrefix);
   const pipelines = yamls.flatMap((y, i) => {
@@ -71,7 +73,7 @@ export async function startHarness(
     keys: t.keys,
     queues,
     pipelines,
-    config: { apiToken: TOKEN, publicUrl: 'http://slipway.test' },
+    config: { apiToken: TOKEN, publicUrl: 'http://slipway.test', duplicatePushSeconds },
     log: silentLogger(),
     env: { HOOK_SECRET: SECRET, ...extraEnv },
     ...serverOptions,

@@ -134,6 +134,21 @@ void describe('webhook intake', () => {
     assert.equal(after, builds);
   });
 
+  void test("Gitea's Test Delivery (before and after all zeros on refs/heads/main) is ignored and tears nothing down", async () => {
+    const builds = (await h.allBuilds('app')).length;
+    const teardowns = (await h.queues.teardown.getJobs(['waiting', 'delayed', 'prioritized'])).length;
+    // What Gitea's "Test Delivery" button sends: a push of the default branch with no commits.
+    const payload = fixture('gitea-push.json');
+    Object.assign(payload, { ref: 'refs/heads/main', before: '0'.repeat(40), after: '0'.repeat(40), commits: [], total_commits: 0, head_commit: null });
+    const res = await postHook(h.url, 'gitea', payload);
+    assert.deepEqual([res.status, res.body], [200, { ignored: 'test delivery' }]);
+    assert.equal((await h.queues.teardown.getJobs(['waiting', 'delayed', 'prioritized'])).length, teardowns);
+    assert.equal((await h.allBuilds('app')).length, builds);
+    // A real deletion pushed (before a commit, after zero) still tears down.
+    const deleted = await postHook(h.url, 'gitea', { ...payload, ref: 'refs/heads/old', before: 'a'.repeat(40) });
+    assert.deepEqual(deleted.body, { builds: [], teardowns: [{ pipeline: 'app', branch: 'old' }] });
+  });
+
   void test('malformed JSON is 400, an oversize body 413, an unknown repository 404, a ping 200', async () => {
     const bad = await postHook(h.url, 'github', null, { body: '{"ref": "refs/heads/main", ' });
     assert.deepEqual([bad.status, bad.body], [400, { error: { type: 'webhook', message: 'the body is not valid JSON' } }]);
