@@ -3,79 +3,17 @@
 // reported and the others still load.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
-import type { z } from 'zod';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { Problem } from '../core/errors.ts';
 import { Pipeline, type LoadedPipeline } from './schema.ts';
 import { templateProblems } from './template.ts';
+import { dotted, issueProblems, locate, position, sortProblems, type PathKey } from './yaml-problems.ts';
 
 export type { LoadedPipeline };
 
 export interface LoadResult {
   pipelines: LoadedPipeline[];
   errors: Problem[];
-}
-
-type PathKey = string | number;
-
-/** The YAML node at `p`, or the nearest ancestor that exists, and the key node of the last step. */
-function locate(doc: Document, p: readonly PathKey[]): { node: Node | null; key: Node | null; found: boolean } {
-  let node: Node | null = doc.contents;
-  let key: Node | null = null;
-  for (const step of p) {
-    if (isMap(node)) {
-      const pair = node.items.find((i) => isScalar(i.key) && String(i.key.value) === String(step));
-      if (!pair) return { node, key, found: false };
-      key = (pair.key as Node | null) ?? null;
-      node = (pair.value as Node | null) ?? key;
-    } else if (isSeq(node) && typeof step === 'number') {
-      const item = node.items[step] as Node | undefined;
-      if (!item) return { node, key, found: false };
-      key = null;
-      node = item;
-    } else {
-      return { node, key, found: false };
-    }
-  }
-  return { node, key, found: true };
-}
-
-function position(lc: LineCounter, node: Node | null): { line?: number; column?: number } {
-  const offset = node?.range?.[0];
-  if (offset === undefined) return { line: 1, column: 1 };
-  const pos = lc.linePos(offset);
-  return { line: pos.line, column: pos.col };
-}
-
-function dotted(p: readonly PathKey[]): string {
-  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_union') {
-    // Pick the branch with the fewest complaints: its messages say what was most likely meant.
-    const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
-    if (best?.length) return best.map((i) => (i.path.length ? `${dotted(i.path as PathKey[])}: ${i.message}` : i.message)).join('; ');
-  }
-  return issue.message;
-}
-
-function issueProblems(file: string, doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): Problem[] {
-  const p = issue.path.filter((k): k is PathKey => typeof k !== 'symbol');
-  if (issue.code === 'unrecognized_keys') {
-    // Point at each unknown key itself.
-    return issue.keys.map((k) => {
-      const { key, node } = locate(doc, [...p, k]);
-      return { file, ...position(lc, key ?? node), path: dotted([...p, k]), message: 'unknown key' };
-    });
-  }
-  const { node, key, found } = locate(doc, p);
-  const last = p[p.length - 1];
-  if (!found && issue.code === 'invalid_type' && last !== undefined) {
-    return [{ file, ...position(lc, node), path: dotted(p), message: `${String(last)} is required` }];
-  }
-  const at = found && isScalar(node) ? node : found ? (key ?? node) : node;
-  return [{ file, ...position(lc, at), path: dotted(p), message: issueMessage(issue) }];
 }
 
 /** Template strings with variables outside the fixed set, pointed at where they are. */
@@ -104,6 +42,26 @@ function templateIssues(file: string, doc: Document, lc: LineCounter): Problem[]
   return out;
 }
 
+/** `skaffold:` replaces build, test and deploy (in profiles too): writing both is an error at each. */
+function skaffoldExclusions(file: string, doc: Document, lc: LineCounter, raw: unknown): Problem[] {
+  if (typeof raw !== 'object' || raw === null || !('skaffold' in raw)) return [];
+  const out: Problem[] = [];
+  const r = raw as Record<string, unknown>;
+  for (const k of ['build', 'test', 'deploy']) {
+    if (r[k] !== undefined) out.push({ file, ...position(lc, locate(doc, [k]).key), path: k, message: `${k} comes from the skaffold file: a pipeline with skaffold has no ${k} of its own` });
+  }
+  const profiles = Array.isArray(r.profiles) ? (r.profiles as unknown[]) : [];
+  profiles.forEach((p, i) => {
+    if (typeof p !== 'object' || p === null) return;
+    for (const k of ['build', 'deploy']) {
+      if ((p as Record<string, unknown>)[k] !== undefined) {
+        out.push({ file, ...position(lc, locate(doc, ['profiles', i, k]).key), path: dotted(['profiles', i, k]), message: `${k} comes from the skaffold file: use skaffold profiles (a skaffold profile named like this one is activated with it)` });
+      }
+    }
+  });
+  return out;
+}
+
 /** Parses and validates one file's text. A file may hold several YAML documents. */
 export function parsePipelines(text: string, file: string): LoadResult {
   const lc = new LineCounter();
@@ -126,8 +84,9 @@ export function parsePipelines(text: string, file: string): LoadResult {
     }
     if (doc.contents === null) continue; // an empty document, e.g. a trailing ---
     const templateErrs = templateIssues(file, doc, lc);
-    const parsed = Pipeline.safeParse(doc.toJS({ maxAliasCount: 100 }));
-    const docErrors = [...templateErrs];
+    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+    const parsed = Pipeline.safeParse(raw);
+    const docErrors = [...templateErrs, ...skaffoldExclusions(file, doc, lc, raw)];
     if (!parsed.success) for (const issue of parsed.error.issues) docErrors.push(...issueProblems(file, doc, lc, issue));
     if (docErrors.length) {
       errors.push(...docErrors);
@@ -137,10 +96,6 @@ export function parsePipelines(text: string, file: string): LoadResult {
   }
   if (pipelines.length === 0 && errors.length === 0) errors.push({ file, line: 1, column: 1, message: 'the file holds no pipeline' });
   return { pipelines, errors: sortProblems(errors) };
-}
-
-function sortProblems(problems: Problem[]): Problem[] {
-  return problems.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 /** Loads the given files; duplicate metadata.name across them is an error on the later one. */

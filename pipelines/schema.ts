@@ -125,6 +125,15 @@ export const Profile = z.strictObject({
 });
 export type Profile = z.infer<typeof Profile>;
 
+/** The repository's own skaffold.yaml, read at the commit being built (instead of build, test, deploy). */
+export const SkaffoldRef = z.strictObject({
+  path: z.string().min(1).default('skaffold.yaml'),
+  profiles: z.array(z.string().min(1)).default([]),
+  /** metadata.name of the configs to run; empty = all of the file. */
+  module: z.array(z.string().min(1)).default([]),
+});
+export type SkaffoldRef = z.infer<typeof SkaffoldRef>;
+
 export const Pipeline = z.strictObject({
   apiVersion: z.literal('slipway/v1'),
   kind: z.literal('Pipeline'),
@@ -138,6 +147,8 @@ export const Pipeline = z.strictObject({
   deploy: Deploy.default({}),
   environment: Environment.default({ namespace: '{{ .Pipeline }}-{{ .Branch }}', ttl: '72h', teardownOnBranchDelete: true }),
   profiles: z.array(Profile).default([]),
+  /** Exclusive with build, test and deploy (load.ts reports both written). */
+  skaffold: SkaffoldRef.optional(),
 });
 export type Pipeline = z.infer<typeof Pipeline>;
 /** A pipeline as loaded: the parsed file plus where it came from. */

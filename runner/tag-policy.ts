@@ -31,15 +31,19 @@ function parts(date: Date, timeZone: string): Record<string, string> {
   return out;
 }
 
-/** Formats `date` with a Go reference layout (2006-01-02 15:04:05, Mon, Jan, .000). */
+/** Formats `date` with a Go reference layout (2006-01-02 15:04:05, Mon, Jan, .000, .999, MST). */
 export function formatGoLayout(date: Date, layout: string, timeZone = 'UTC'): string {
   const p = parts(date, timeZone);
   const ms = String(date.getUTCMilliseconds()).padStart(3, '0');
   const month = Number(p.month);
   const monthName = new Intl.DateTimeFormat('en-US', { timeZone, month: 'short' }).format(date);
+  const zoneName = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(date).find((x) => x.type === 'timeZoneName')?.value ?? timeZone;
+  const trimmed = ms.replace(/0+$/, '');
   const tokens: [string, string][] = [
     ['2006', p.year!],
     ['.000', `.${ms}`],
+    ['.999', trimmed ? `.${trimmed}` : ''],
+    ['MST', zoneName],
     ['Jan', monthName],
     ['Mon', p.weekday!],
     ['01', p.month!],

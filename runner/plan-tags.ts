@@ -1,0 +1,65 @@
+// The tag of one artifact from a plan's tag policy: Skaffold's taggers (gitCommit variants,
+// sha256, dateTime, envTemplate, inputDigest, customTemplate) and Slipway's template. Git facts
+// come in through `git` (the runner asks the checkout), so this stays free of subprocesses.
+import { ValidationError } from '../core/errors.ts';
+import type { GitVariant, PlanTagPolicy } from '../pipelines/plan.ts';
+import { renderPlanTemplate, type PlanTemplateVars } from '../pipelines/plan-template.ts';
+import { formatGoLayout, inputDigest } from './tag-policy.ts';
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export interface PlanTagInput {
+  policy: PlanTagPolicy;
+  vars: PlanTemplateVars;
+  /** Absolute path of the artifact's context (inputDigest). */
+  context: string;
+  /**
+   * What git says of the commit for a variant: Tags = `git describe --tags --always`,
+   * CommitSha/AbbrevCommitSha = the commit, TreeSha/AbbrevTreeSha = the context's tree.
+   */
+  git: (variant: GitVariant) => Promise<string>;
+  /** The checkout has uncommitted changes (never in a fresh checkout; `slipway dev` may have them). */
+  dirty?: boolean;
+  now?: Date;
+}
+
+/** A Go date layout may make characters a tag cannot hold (`01/02_15:04:05`): they become '-'. */
+export function tagSafe(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[.-]+/, '');
+  return cleaned.slice(0, 128);
+}
+
+async function raw(input: PlanTagInput, policy: PlanTagPolicy): Promise<string> {
+  switch (policy.kind) {
+    case 'template':
+      return renderPlanTemplate(policy.template, input.vars);
+    case 'gitCommit': {
+      const value = await input.git(policy.variant);
+      const dirty = input.dirty && !policy.ignoreChanges ? '-dirty' : '';
+      return `${policy.prefix}${value}${dirty}`;
+    }
+    case 'sha256':
+      // Skaffold's sha256 tagger: the tag is `latest`, the image is referenced by its digest
+      return 'latest';
+    case 'dateTime': {
+      const zone = policy.timezone === 'Local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : policy.timezone;
+      return tagSafe(formatGoLayout(input.now ?? new Date(), policy.format, zone));
+    }
+    case 'inputDigest':
+      return (await inputDigest(input.context)).slice(0, 64);
+    case 'customTemplate': {
+      const values: Record<string, string> = {};
+      for (const [name, component] of Object.entries(policy.components)) {
+        // only the components the template names are computed (a GIT default needs no git repo otherwise)
+        if (new RegExp(`\\.${name}\\b`).test(policy.template)) values[name] = await raw(input, component);
+      }
+      return renderPlanTemplate(policy.template, { slipway: input.vars.slipway, values: { ...input.vars.values, ...values } });
+    }
+  }
+}
+
+export async function computePlanTag(input: PlanTagInput): Promise<string> {
+  const tag = await raw(input, input.policy);
+  if (!TAG.test(tag)) throw new ValidationError(`image tag ${JSON.stringify(tag)} from tagPolicy is not a valid tag (letters, digits, _ . -; at most 128)`);
+  return tag;
+}
