@@ -35,6 +35,34 @@ export function createMasker(secrets: readonly string[] = []): Masker {
 }
 
 /**
+ * The secrets of one build: every value known to it, masked in every line it writes. A stage
+ * that learns a secret (a test step's secretEnv) adds it here, before anything can print it.
+ */
+export interface Secrets {
+  /** Masks `value` from now on (values shorter than MIN_SECRET_LENGTH are ignored). */
+  add(value: string): void;
+  mask(text: string): string;
+  /** Every value added so far, for the exec door (which masks the command and its output). */
+  values(): readonly string[];
+}
+
+export function createSecrets(initial: readonly string[] = []): Secrets {
+  const known = new Set<string>();
+  let masker: Masker = (text) => text;
+  const add = (value: string) => {
+    if (value.length < MIN_SECRET_LENGTH || known.has(value)) return;
+    known.add(value);
+    masker = createMasker([...known]);
+  };
+  for (const v of initial) add(v);
+  return {
+    add,
+    mask: (text) => masker(text),
+    values: () => [...known],
+  };
+}
+
+/**
  * Splits a byte stream into masked lines. `push` takes chunks and emits complete lines;
  * `flush` emits what is left at the end. A line longer than `maxLine` is emitted in pieces
  * (a secret straddling such a cut can escape, which is why the cap is large).

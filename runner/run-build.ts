@@ -3,16 +3,18 @@
 // the queue worker (record in Redis, log to the stream) and by `slipway run` (printed here).
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import { nowIso } from '../core/ids.ts';
-import type { BuildRecord, BuildStatus, StageName, StageRecord } from '../core/records.ts';
+import type { BuildRecord, BuildStatus, ImageRecord, StageName, StageRecord } from '../core/records.ts';
 import { effectivePipeline } from '../pipelines/profiles.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
-import type { BuildContext, RunnerDeps } from './build-context.ts';
-import { createMasker, type Masker } from './mask.ts';
+import { hasDeployers } from './deployers/deployers-for.ts';
+import { createSecrets } from './mask.ts';
+import type { RunnerDeps } from './runner-deps.ts';
 import { buildStage } from './stages/build.ts';
 import { checkoutStage } from './stages/checkout.ts';
 import { deployStage } from './stages/deploy.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
+import type { BuildScope, Checkout } from './stages/types.ts';
 
 export interface BuildReporter {
   /** Saves a change to the record and returns the record as stored. */
@@ -52,104 +54,128 @@ function cancelReason(signal: AbortSignal): string {
 export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
   const { deps, reporter, signal } = input;
   const { pipeline, profile } = effectivePipeline(input.pipeline, input.record.branch);
-  const secrets = [...(deps.secrets ?? []), ...pipelineSecrets(pipeline, deps.env ?? process.env)];
-  let masker: Masker = createMasker(secrets);
-  let maskedCount = secrets.length;
-  const mask = (t: string) => {
-    if (secrets.length !== maskedCount) {
-      masker = createMasker(secrets);
-      maskedCount = secrets.length;
-    }
-    return masker(t);
+  const secrets = createSecrets([...(deps.secrets ?? []), ...pipelineSecrets(pipeline, deps.env ?? process.env)]);
+  const line = (text: string) => reporter.lines(text.split('\n').map((l) => secrets.mask(l)));
+
+  /** The record as last stored: the stages' updates, and a cancel asked meanwhile. */
+  let latest = input.record;
+  const save = async (change: (r: BuildRecord) => BuildRecord) => {
+    latest = await reporter.update(change);
   };
-
   const setStage = (name: StageName, patch: Partial<StageRecord>) =>
-    reporter.update((r) => ({ ...r, stages: r.stages.map((s) => (s.name === name ? { ...s, ...patch } : s)) }));
+    save((r) => ({ ...r, stages: r.stages.map((s) => (s.name === name ? { ...s, ...patch } : s)) }));
 
-  const ctx: BuildContext = {
+  await save((r) => {
+    const { reason: _reason, finishedAt: _finishedAt, ...rest } = r;
+    return { ...rest, status: 'running', startedAt: nowIso(), images: [], stages: STAGES.map((name) => ({ name, status: 'pending' })) };
+  });
+  const scope: BuildScope = {
     deps,
-    record: input.record,
+    build: latest,
     pipeline,
     ...(profile ? { profile } : {}),
-    sha: input.record.sha,
-    ...(input.record.branch !== undefined ? { branch: input.record.branch } : {}),
-    images: [],
     signal,
     secrets,
-    line: (text) => reporter.lines(text.split('\n').map(mask)),
+    line,
     run: (argv, options = {}) =>
       deps.exec(argv, {
         signal,
         ...options,
-        secrets: [...secrets, ...(options.secrets ?? [])],
+        secrets: [...secrets.values(), ...(options.secrets ?? [])],
         // a caller's own onLine replaces the log (e.g. helm's probes, which would only confuse it)
-        onLine: options.onLine ?? ((l) => reporter.lines([mask(l)])),
+        onLine: options.onLine ?? ((l) => reporter.lines([secrets.mask(l)])),
       }),
-    update: async (change) => {
-      ctx.record = await reporter.update(change);
-    },
+    update: save,
   };
 
-  ctx.record = await reporter.update((r) => {
-    const { reason: _reason, finishedAt: _finishedAt, ...rest } = r;
-    return { ...rest, status: 'running', startedAt: nowIso(), images: [], stages: STAGES.map((name) => ({ name, status: 'pending' })) };
-  });
-  ctx.line(`build ${ctx.record.id} of ${pipeline.metadata.name}${profile ? ` (profile ${profile})` : ''}`);
+  line(`build ${latest.id} of ${pipeline.metadata.name}${profile ? ` (profile ${profile})` : ''}`);
   // pending on the forge while it runs (not awaited: a slow forge never delays the build)
-  const pending = reportStage(ctx, 'running', 'running').catch(() => false);
+  const pending = reportStage(scope, { status: 'running', reason: 'running', sha: latest.sha }).catch(() => false);
 
   let status: BuildStatus = 'succeeded';
   let reason: string | undefined;
-  const work: [StageName, (c: BuildContext) => Promise<unknown>, () => boolean][] = [
-    ['checkout', checkoutStage, () => true],
-    ['build', buildStage, () => pipeline.build.artifacts.length > 0],
-    ['test', testStage, () => pipeline.test.length > 0],
-    ['deploy', deployStage, () => pipeline.deploy.helm !== undefined],
-  ];
-  try {
-    for (const [name, stage, applies] of work) {
-      if (status !== 'succeeded' || reason) {
-        await setStage(name, { status: 'skipped' });
-        continue;
-      }
-      const requested = ctx.record.cancelRequested;
-      if (signal.aborted || (requested && name !== 'checkout')) {
-        status = 'cancelled';
-        reason = signal.aborted ? cancelReason(signal) : requested;
-        await setStage(name, { status: 'skipped' });
-        continue;
-      }
-      if (!applies()) {
-        await setStage(name, { status: 'skipped' });
-        continue;
-      }
-      input.onStage?.(name);
-      ctx.line(`==> ${name}`);
-      await setStage(name, { status: 'running', startedAt: nowIso() });
-      try {
-        const out = (await stage(ctx)) as { skipReason?: string } | undefined;
-        await setStage(name, { status: 'succeeded', finishedAt: nowIso() });
-        if (out?.skipReason) reason = out.skipReason; // succeeded, the rest skipped
-      } catch (err) {
-        const cancelled = err instanceof CancelledError || (signal.aborted && name !== 'deploy');
-        const message = mask(errorMessage(err));
-        status = cancelled ? 'cancelled' : 'failed';
-        reason = cancelled ? cancelReason(signal) : `${name} failed: ${message.split('\n')[0]}`;
-        ctx.line(cancelled ? `${name} cancelled: ${reason}` : `${name} failed: ${message}`);
-        await setStage(name, { status: cancelled ? 'cancelled' : 'failed', finishedAt: nowIso(), error: message });
-        deps.log.info({ build: ctx.record.id, stage: name, status }, 'stage ended');
-      }
+
+  /** A cancel stops the build before the next stage; true when it did (the stage is skipped). */
+  const stopped = async (name: StageName): Promise<boolean> => {
+    const requested = latest.cancelRequested;
+    if (!signal.aborted && !(requested && name !== 'checkout')) return false;
+    status = 'cancelled';
+    reason = signal.aborted ? cancelReason(signal) : requested;
+    await setStage(name, { status: 'skipped' });
+    return true;
+  };
+
+  /** Runs one stage and records how it ended; undefined when the build stops here. */
+  const stage = async <T>(name: StageName, work: () => Promise<T>): Promise<T | undefined> => {
+    if (await stopped(name)) return undefined;
+    input.onStage?.(name);
+    line(`==> ${name}`);
+    await setStage(name, { status: 'running', startedAt: nowIso() });
+    try {
+      const out = await work();
+      await setStage(name, { status: 'succeeded', finishedAt: nowIso() });
+      return out;
+    } catch (err) {
+      const cancelled = err instanceof CancelledError || (signal.aborted && name !== 'deploy');
+      const message = secrets.mask(errorMessage(err));
+      status = cancelled ? 'cancelled' : 'failed';
+      reason = cancelled ? cancelReason(signal) : `${name} failed: ${message.split('\n')[0]}`;
+      line(cancelled ? `${name} cancelled: ${reason}` : `${name} failed: ${message}`);
+      await setStage(name, { status: cancelled ? 'cancelled' : 'failed', finishedAt: nowIso(), error: message });
+      deps.log.info({ build: latest.id, stage: name, status }, 'stage ended');
+      return undefined;
     }
-  } finally {
-    if (ctx.workspace && ctx.mirror) await deps.git.removeCheckout(ctx.mirror, ctx.workspace);
+  };
+
+  /** A stage this pipeline does not have: skipped, unless a cancel stops the build first. */
+  const absent = async (name: StageName): Promise<boolean> => {
+    if (await stopped(name)) return false;
+    await setStage(name, { status: 'skipped' });
+    return true;
+  };
+
+  /** The stages, each given what the earlier ones returned; returns at the first that stops the build. */
+  const stages = async (checkout: Checkout): Promise<void> => {
+    let images: ImageRecord[] = [];
+    if (pipeline.build.artifacts.length > 0) {
+      const built = await stage('build', () => buildStage(scope, { checkout }));
+      if (!built) return;
+      images = built.images;
+    } else if (!(await absent('build'))) return;
+
+    if (pipeline.test.length > 0) {
+      if (!(await stage('test', () => testStage(scope, { checkout, images })))) return;
+    } else if (!(await absent('test'))) return;
+
+    if (hasDeployers(pipeline.deploy)) {
+      if (!(await stage('deploy', () => deployStage(scope, { checkout, images })))) return;
+    } else if (!(await absent('deploy'))) return;
+  };
+
+  const checkedOut = await stage('checkout', () => checkoutStage(scope));
+  if (checkedOut?.kind === 'skip') reason = checkedOut.reason; // succeeded, the rest skipped
+  if (checkedOut?.kind === 'ready') {
+    try {
+      await stages(checkedOut);
+    } finally {
+      await deps.git.removeCheckout(checkedOut.mirror, checkedOut.workspace);
+    }
   }
+  // whatever did not run is skipped: a final record has no stage pending
+  await save((r) => ({
+    ...r,
+    stages: r.stages.map((s) => (s.name !== 'report' && s.status === 'pending' ? { ...s, status: 'skipped' } : s)),
+  }));
 
   await setStage('report', { status: 'running', startedAt: nowIso() });
   await pending; // the final status must not be overtaken by the pending one
-  const sent = await reportStage(ctx, status, reason).catch(() => false);
+  const envUrl = latest.environment?.url;
+  const sent = await reportStage(scope, { status, ...(reason ? { reason } : {}), sha: latest.sha, ...(envUrl ? { environmentUrl: envUrl } : {}) }).catch(
+    () => false,
+  );
   await setStage('report', { status: sent ? 'succeeded' : 'skipped', finishedAt: nowIso() });
 
-  ctx.line(`build ${status}${reason ? `: ${reason}` : ''}`);
-  await reporter.update((r) => ({ ...r, status, ...(reason ? { reason } : {}), finishedAt: nowIso() }));
+  line(`build ${status}${reason ? `: ${reason}` : ''}`);
+  await save((r) => ({ ...r, status, ...(reason ? { reason } : {}), finishedAt: nowIso() }));
   return reason ? { status, reason } : { status };
 }

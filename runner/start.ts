@@ -7,7 +7,8 @@ import type { Keys } from '../core/keys.ts';
 import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
-import type { HelmConfig, RunnerDeps } from './build-context.ts';
+import type { HelmOptions } from './deployers/helm.ts';
+import type { RunnerDeps } from './runner-deps.ts';
 import type { EnvironmentManager } from './environments/types.ts';
 import { exec as realExec, type Exec } from './exec.ts';
 import { createGit, type Git } from './git.ts';
@@ -25,7 +26,7 @@ export interface StartRunnerOptions {
   exec?: Exec;
   git?: Git;
   environments?: EnvironmentManager;
-  helm?: HelmConfig;
+  helm?: HelmOptions;
   /** Passed to the worker: stalled-job detection. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;

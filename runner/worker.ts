@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.ts';
 import { BUILD_QUEUE, type BuildJob } from '../core/queue.ts';
 import { isFinal, type BuildRecord, type BuildStatus, type StageName } from '../core/records.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
-import type { RunnerDeps } from './build-context.ts';
+import type { RunnerDeps } from './runner-deps.ts';
 import { createLogBatcher } from './log-batcher.ts';
 import { runBuild } from './run-build.ts';
 

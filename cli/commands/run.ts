@@ -14,7 +14,8 @@ import { createKeys } from '../../core/keys.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
-import type { RunnerDeps } from '../../runner/build-context.ts';
+import type { RunnerDeps } from '../../runner/runner-deps.ts';
+import { hasDeployers } from '../../runner/deployers/deployers-for.ts';
 import { cachedHelmMajor } from '../../runner/deployers/helm.ts';
 import type { KubeClients } from '../../runner/environments/kube.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
@@ -50,7 +51,7 @@ export const run: Command = {
       throw new ConfigError(`no pipeline named ${name} in ${config.pipelinesDir} (found: ${pipelines.map((p) => p.pipeline.metadata.name).join(', ') || 'none'})`);
     }
     const pipeline = values['no-deploy'] ? { ...loaded.pipeline, deploy: {} } : loaded.pipeline;
-    const needsRedis = pipeline.deploy.helm !== undefined;
+    const needsRedis = hasDeployers(pipeline.deploy);
     if (needsRedis && !config.redisUrl) {
       throw new ConfigError('a deploy needs SLIPWAY_REDIS_URL (the namespace lock and environment records live there); or pass --no-deploy');
     }

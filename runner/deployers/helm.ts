@@ -1,12 +1,27 @@
 // helm: version detection (helm 4 says --rollback-on-failure where helm 3 says --atomic), the
-// exact `helm upgrade --install` argv, and the repair of a release stuck in pending-*.
-import { DeployError } from '../../core/errors.ts';
-import type { ExecOptions, ExecResult } from '../exec.ts';
+// exact `helm upgrade --install` argv, the repair of a release stuck in pending-*, and the
+// Deployer that runs them for a pipeline's deploy.helm.
+import { DeployError, errorMessage } from '../../core/errors.ts';
+import type { Deploy } from '../../pipelines/schema.ts';
+import { render } from '../../pipelines/template.ts';
+import type { EnvironmentManager } from '../environments/types.ts';
+import { resolveInside } from '../workspace-path.ts';
+import type { Deployer, DeployTarget, Run } from './types.ts';
+
+export type { Run } from './types.ts';
 
 /** Probes (version, status, history) print JSON nobody wants in the build log. */
 const quiet = (): void => undefined;
 
-export type Run = (argv: string[], options?: ExecOptions) => Promise<ExecResult>;
+/** How this runner runs helm. */
+export interface HelmOptions {
+  /** The helm binary; default 'helm' on PATH. */
+  bin?: string;
+  /** Extra environment for helm (e.g. KUBECONFIG). */
+  env?: Record<string, string | undefined>;
+  /** How long an uninstall may take (teardown). Default 5 minutes. */
+  timeoutMs?: number;
+}
 
 export interface UpgradeInput {
   helm: string;
@@ -111,4 +126,57 @@ export async function repairRelease(
   }
   await run([helm, 'uninstall', release, '--namespace', namespace, '--wait', '--timeout', timeout]);
   return `release ${release} was stuck in ${state} and never deployed: uninstalled`;
+}
+
+/** The last line of helm's output that says what went wrong. */
+function helmReason(err: unknown): string {
+  const tail = (err as { tail?: string[] }).tail;
+  const lines = (tail ?? errorMessage(err).split('\n')).filter((l) => /error|failed|timed out|context deadline/i.test(l));
+  return (lines.at(-1) ?? errorMessage(err).split('\n')[0] ?? 'helm failed').replace(/^Error:\s*/, '');
+}
+
+/**
+ * The deploy.helm releases, in order: each repaired if stuck in pending-*, then `helm upgrade
+ * --install`. helm's version is asked as soon as the deployer is made (once per process), while
+ * the deploy lock is awaited.
+ */
+export function createHelmDeployer(
+  config: NonNullable<Deploy['helm']>,
+  target: DeployTarget,
+  deps: { helm?: HelmOptions; environments: EnvironmentManager },
+): Deployer {
+  const helm = deps.helm?.bin ?? 'helm';
+  const helmEnv = deps.helm?.env ?? {};
+  const { namespace, workspace, vars } = target;
+  const run: Run = (argv, options = {}) => target.run(argv, { ...options, env: { ...helmEnv, ...options.env } });
+  const majorP = cachedHelmMajor(run, helm, helmEnv);
+  majorP.catch(() => undefined); // awaited in deploy()
+  // helm keeps its releases in Secrets unless HELM_DRIVER says otherwise: then their status is
+  // read from the cluster, not by starting `helm status`
+  const driver = 'HELM_DRIVER' in helmEnv ? helmEnv.HELM_DRIVER : process.env.HELM_DRIVER;
+  const releaseStatus = !driver || /^secrets?$/i.test(driver) ? deps.environments.releaseStatus?.bind(deps.environments) : undefined;
+  const planned = config.releases.map((r) => ({
+    release: r.name,
+    chart: resolveInside(workspace, r.chartPath, `release ${r.name} chartPath`),
+    valuesFiles: r.valuesFiles.map((f) => resolveInside(workspace, render(f, vars), `release ${r.name} values file`)),
+    setValues: Object.fromEntries(Object.entries(r.setValues).map(([k, v]) => [k, render(v, vars)])),
+  }));
+  return {
+    kind: 'helm',
+    releases: planned.map((p) => p.release),
+    async deploy() {
+      try {
+        const major = await majorP;
+        for (const p of planned) {
+          const readStatus = releaseStatus ? () => releaseStatus(namespace, p.release) : undefined;
+          const repaired = await repairRelease(run, helm, p.release, namespace, config.timeout, readStatus);
+          if (repaired) target.line(repaired);
+          target.line(`deploying release ${p.release} into namespace ${namespace}`);
+          await run(upgradeArgv({ helm, major, namespace, timeout: config.timeout, atomic: config.atomic, ...p }));
+        }
+      } catch (err) {
+        throw new DeployError(`helm failed: ${helmReason(err)}`, { cause: err });
+      }
+    },
+  };
 }

@@ -7,12 +7,14 @@ import path from 'node:path';
 import { CancelledError, ChildProcessError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
 import type { Artifact } from '../../pipelines/schema.ts';
-import { templateVars, type BuildContext } from '../build-context.ts';
 import { builderFor } from '../builders/builder-for.ts';
-import { isLoopbackRegistry } from '../builders/types.ts';
+import { isLoopbackRegistry, type Builder, type BuildInput } from '../builders/types.ts';
+import type { ExecOptions } from '../exec.ts';
 import { ttlMs } from '../environments/ttl.ts';
 import { computeTag } from '../tag-policy.ts';
 import { resolveInside } from '../workspace-path.ts';
+import { templateVars } from './template-vars.ts';
+import type { BuildScope, BuildStageInput, BuildStageResult, Checkout } from './types.ts';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -46,62 +48,77 @@ export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) 
   return results;
 }
 
-async function buildArtifact(ctx: BuildContext, artifact: Artifact, scratch: string, index: number): Promise<ImageRecord> {
-  const workspace = ctx.workspace!;
-  const builder = builderFor(ctx.pipeline.build.builder);
-  const context = resolveInside(workspace, artifact.context, 'artifact context');
-  const dockerfile = resolveInside(context, artifact.docker.dockerfile, 'dockerfile');
-  const tag = await computeTag({ policy: ctx.pipeline.build.tagPolicy, vars: templateVars(ctx), sha: ctx.sha, context });
-  const ref = `${artifact.image}:${tag}`;
-  const input = {
-    context,
-    dockerfile,
-    ref,
-    buildArgs: artifact.docker.buildArgs,
-    ...(artifact.docker.target ? { target: artifact.docker.target } : {}),
-    digestFile: path.join(scratch, `digest-${index}`),
-    insecureRegistry: isLoopbackRegistry(artifact.image),
-  };
-  const timeoutMs = ttlMs(ctx.pipeline.build.timeout);
-  const opts = timeoutMs === undefined ? {} : { timeoutMs };
-
-  ctx.line(`building ${ref}`);
-  const built = await ctx.run(builder.buildArgv(input), opts);
-  const pushArgv = builder.pushArgv(input);
-  let output = built.stdout + built.stderr;
-  if (pushArgv) {
-    const attempts = ctx.deps.pushAttempts ?? 3;
-    let backoff = ctx.deps.pushBackoffMs ?? 1000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const pushed = await ctx.run(pushArgv, { ...opts, transient: true });
-        output = pushed.stdout + pushed.stderr;
-        break;
-      } catch (err) {
-        if (err instanceof CancelledError || !(err instanceof ChildProcessError) || attempt >= attempts || ctx.signal.aborted) throw err;
-        ctx.line(`push of ${ref} failed (attempt ${attempt} of ${attempts}), retrying`);
-        await sleep(backoff, ctx.signal);
-        backoff *= 2;
-      }
-    }
-  }
-  const digest = await builder.digest(input, output);
-  ctx.line(`pushed ${ref}@${digest}`);
-  return { name: artifact.image, ref: `${ref}@${digest}`, tag, digest };
+/** One artifact, ready to build: its builder's input and the tag it is pushed as. */
+export interface ArtifactPlan {
+  artifact: Artifact;
+  tag: string;
+  input: BuildInput;
 }
 
-export async function buildStage(ctx: BuildContext): Promise<void> {
-  const artifacts = ctx.pipeline.build.artifacts;
-  if (artifacts.length === 0) return;
+/** Where an artifact's context and Dockerfile are in the checkout, and the reference it gets. */
+export async function planArtifact(scope: BuildScope, checkout: Checkout, artifact: Artifact, digestFile: string): Promise<ArtifactPlan> {
+  const context = resolveInside(checkout.workspace, artifact.context, 'artifact context');
+  const dockerfile = resolveInside(context, artifact.docker.dockerfile, 'dockerfile');
+  const vars = templateVars(scope, { sha: checkout.sha });
+  const tag = await computeTag({ policy: scope.pipeline.build.tagPolicy, vars, sha: checkout.sha, context });
+  return {
+    artifact,
+    tag,
+    input: {
+      context,
+      dockerfile,
+      ref: `${artifact.image}:${tag}`,
+      buildArgs: artifact.docker.buildArgs,
+      ...(artifact.docker.target ? { target: artifact.docker.target } : {}),
+      digestFile,
+      insecureRegistry: isLoopbackRegistry(artifact.image),
+    },
+  };
+}
+
+/** Runs the push, retrying a failure (transient: a registry hiccup) with backoff. */
+async function push(scope: BuildScope, argv: string[], ref: string, timeout: ExecOptions): Promise<string> {
+  const attempts = scope.deps.pushAttempts ?? 3;
+  let backoff = scope.deps.pushBackoffMs ?? 1000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const pushed = await scope.run(argv, { ...timeout, transient: true });
+      return pushed.stdout + pushed.stderr;
+    } catch (err) {
+      if (err instanceof CancelledError || !(err instanceof ChildProcessError) || attempt >= attempts || scope.signal.aborted) throw err;
+      scope.line(`push of ${ref} failed (attempt ${attempt} of ${attempts}), retrying`);
+      await sleep(backoff, scope.signal);
+      backoff *= 2;
+    }
+  }
+}
+
+/** Builds and pushes one artifact with `builder`; resolves with the image as pushed (its digest). */
+export async function buildArtifact(scope: BuildScope, builder: Builder, plan: ArtifactPlan): Promise<ImageRecord> {
+  const { input, tag, artifact } = plan;
+  const timeoutMs = ttlMs(scope.pipeline.build.timeout);
+  const timeout: ExecOptions = timeoutMs === undefined ? {} : { timeoutMs };
+
+  scope.line(`building ${input.ref}`);
+  const built = await scope.run(builder.buildArgv(input), timeout);
+  const pushArgv = builder.pushArgv(input);
+  const output = pushArgv ? await push(scope, pushArgv, input.ref, timeout) : built.stdout + built.stderr;
+  const digest = await builder.digest(input, output);
+  scope.line(`pushed ${input.ref}@${digest}`);
+  return { name: artifact.image, ref: `${input.ref}@${digest}`, tag, digest };
+}
+
+export async function buildStage(scope: BuildScope, { checkout }: BuildStageInput): Promise<BuildStageResult> {
+  const { artifacts, builder, concurrency } = scope.pipeline.build;
+  if (artifacts.length === 0) return { images: [] };
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
   try {
-    const images = await inParallel(
-      artifacts.map((a, i) => ({ a, i })),
-      ctx.pipeline.build.concurrency,
-      ({ a, i }) => buildArtifact(ctx, a, scratch, i),
-    );
-    ctx.images = images;
-    await ctx.update((r) => ({ ...r, images }));
+    const images = await inParallel(artifacts.map((a, i) => ({ a, i })), concurrency, async ({ a, i }) => {
+      const plan = await planArtifact(scope, checkout, a, path.join(scratch, `digest-${i}`));
+      return buildArtifact(scope, builderFor(builder), plan);
+    });
+    await scope.update((r) => ({ ...r, images }));
+    return { images };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -5,13 +5,8 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { ValidationError } from '../../core/errors.ts';
 import { isZeroSha } from '../../core/git-sha.ts';
-import type { BuildContext } from '../build-context.ts';
 import { validateSha } from '../git.ts';
-
-export interface CheckoutResult {
-  /** Set when nothing under on.push.paths changed: the build ends here, succeeded. */
-  skipReason?: string;
-}
+import type { BuildScope, CheckoutResult } from './types.ts';
 
 export function pathsMatch(files: string[], paths: string[], ignorePaths: string[]): boolean {
   const include = paths.length ? picomatch(paths, { dot: true }) : () => true;
@@ -19,43 +14,42 @@ export function pathsMatch(files: string[], paths: string[], ignorePaths: string
   return files.some((f) => include(f) && !exclude(f));
 }
 
-export async function checkoutStage(ctx: BuildContext): Promise<CheckoutResult> {
-  const { git, workdir } = ctx.deps;
-  const source = ctx.pipeline.source;
-  ctx.line(`fetching ${ctx.record.repo}`);
-  const mirror = await git.mirror(ctx.record.repo, { allowLocal: source.allowLocal, signal: ctx.signal });
-  ctx.mirror = mirror;
+export async function checkoutStage(scope: BuildScope): Promise<CheckoutResult> {
+  const { git, workdir } = scope.deps;
+  const { build, pipeline } = scope;
+  scope.line(`fetching ${build.repo}`);
+  const mirror = await git.mirror(build.repo, { allowLocal: pipeline.source.allowLocal, signal: scope.signal });
 
-  if (!ctx.sha) {
-    if (ctx.branch === undefined) throw new ValidationError('the build has neither a commit nor a branch to build');
-    const sha = await git.resolveBranch(mirror, ctx.branch);
-    ctx.sha = sha;
-    await ctx.update((r) => ({ ...r, sha }));
-    ctx.line(`branch ${ctx.branch} is at ${sha}`);
+  let sha = build.sha;
+  if (!sha) {
+    if (build.branch === undefined) throw new ValidationError('the build has neither a commit nor a branch to build');
+    const head = await git.resolveBranch(mirror, build.branch);
+    sha = head;
+    await scope.update((r) => ({ ...r, sha: head }));
+    scope.line(`branch ${build.branch} is at ${head}`);
   } else {
-    validateSha(ctx.sha);
-    if (!(await git.hasCommit(mirror, ctx.sha))) throw new ValidationError(`commit ${ctx.sha} is not in ${ctx.record.repo}`);
+    validateSha(sha);
+    if (!(await git.hasCommit(mirror, sha))) throw new ValidationError(`commit ${sha} is not in ${build.repo}`);
   }
 
-  const push = ctx.pipeline.on.push;
-  if (ctx.record.pathsUndecided && (push.paths.length || push.ignorePaths.length)) {
-    const before = ctx.record.before;
+  const push = pipeline.on.push;
+  if (build.pathsUndecided && (push.paths.length || push.ignorePaths.length)) {
+    const before = build.before;
     if (before && /^[0-9a-f]{40}$/.test(before) && !isZeroSha(before) && (await git.hasCommit(mirror, before))) {
-      const files = await git.changedFiles(mirror, before, ctx.sha);
+      const files = await git.changedFiles(mirror, before, sha);
       if (!pathsMatch(files, push.paths, push.ignorePaths)) {
-        ctx.line(`no changed file matches on.push.paths (${files.length} files changed)`);
-        return { skipReason: 'no changes in paths' };
+        scope.line(`no changed file matches on.push.paths (${files.length} files changed)`);
+        return { kind: 'skip', sha, reason: 'no changes in paths' };
       }
     } else {
-      ctx.line('the previous commit is unknown: building without the path filter');
+      scope.line('the previous commit is unknown: building without the path filter');
     }
   }
 
-  const workspace = path.join(workdir, 'builds', ctx.record.id);
+  const workspace = path.join(workdir, 'builds', build.id);
   // a re-run after a crash finds the old worktree: start clean
   await git.removeCheckout(mirror, workspace);
-  await git.checkout(mirror, ctx.sha, workspace);
-  ctx.workspace = workspace;
-  ctx.line(`checked out ${ctx.sha}`);
-  return {};
+  await git.checkout(mirror, sha, workspace);
+  scope.line(`checked out ${sha}`);
+  return { kind: 'ready', sha, mirror, workspace };
 }

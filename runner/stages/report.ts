@@ -1,21 +1,23 @@
 // Report: the commit status back to the forge, when the pipeline asks for it. Never fails the
 // build: a forge that is down costs a log line, not a red build.
 import { commitStateFor, reportStatus } from '../../core/commit-status.ts';
-import type { BuildStatus } from '../../core/records.ts';
-import type { BuildContext } from '../build-context.ts';
+import type { BuildScope, ReportStageInput } from './types.ts';
 
-export async function reportStage(ctx: BuildContext, status: BuildStatus, reason?: string): Promise<boolean> {
-  if (!ctx.pipeline.source.status || !ctx.deps.publicUrl || !ctx.sha) return false;
+/** Sends the status; resolves with whether it was sent. */
+export async function reportStage(scope: BuildScope, input: ReportStageInput): Promise<boolean> {
+  const { deps, build, pipeline } = scope;
+  if (!pipeline.source.status || !deps.publicUrl || !input.sha) return false;
+  const state = commitStateFor(input.status);
   const res = await reportStatus({
-    pipeline: ctx.pipeline,
-    build: { id: ctx.record.id, sha: ctx.sha, number: ctx.record.number },
-    state: commitStateFor(status),
-    publicUrl: ctx.deps.publicUrl,
-    ...(ctx.record.environment?.url ? { environmentUrl: ctx.record.environment.url } : {}),
-    ...(reason ? { description: reason.slice(0, 140) } : {}),
-    log: ctx.deps.log,
-    ...(ctx.deps.env ? { env: ctx.deps.env } : {}),
+    pipeline,
+    build: { id: build.id, sha: input.sha, number: build.number },
+    state,
+    publicUrl: deps.publicUrl,
+    ...(input.environmentUrl ? { environmentUrl: input.environmentUrl } : {}),
+    ...(input.reason ? { description: input.reason.slice(0, 140) } : {}),
+    log: deps.log,
+    ...(deps.env ? { env: deps.env } : {}),
   });
-  ctx.line(res.sent ? `commit status ${commitStateFor(status)} sent` : `commit status not sent: ${res.reason}`);
+  scope.line(res.sent ? `commit status ${state} sent` : `commit status not sent: ${res.reason}`);
   return res.sent;
 }

@@ -2,28 +2,43 @@
 // checkout, env, timeout). Steps get a clean environment (PATH, HOME, their own env and
 // secretEnv), not the runner's. A failing step fails the build with its output tail.
 import { ConfigError } from '../../core/errors.ts';
-import type { BuildContext } from '../build-context.ts';
+import type { TestStep } from '../../pipelines/schema.ts';
 import { ttlMs } from '../environments/ttl.ts';
 import { resolveInside } from '../workspace-path.ts';
+import type { BuildScope, Checkout, TestStageInput, TestStageResult } from './types.ts';
 
-export async function testStage(ctx: BuildContext): Promise<void> {
-  const env = ctx.deps.env ?? process.env;
-  for (const step of ctx.pipeline.test) {
-    const cwd = resolveInside(ctx.workspace!, step.workdir, `test step ${step.name} workdir`);
-    const secretEnv: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(step.secretEnv ?? {})) {
-      const value = env[ref.env];
-      if (value === undefined) throw new ConfigError(`test step ${step.name}: environment variable ${ref.env} (for ${name}) is not set on the runner`);
-      secretEnv[name] = value;
-      ctx.secrets.push(value);
-    }
-    const timeoutMs = ttlMs(step.timeout);
-    ctx.line(`step ${step.name}: ${step.run.join(' ')}`);
-    await ctx.run(step.run, {
-      cwd,
-      cleanEnv: true,
-      env: { CI: 'true', SLIPWAY: 'true', ...step.env, ...secretEnv },
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
+/** The step's secretEnv, read from the runner's environment; each value is masked before the step starts. */
+function secretEnvOf(scope: BuildScope, step: TestStep): Record<string, string> {
+  const env = scope.deps.env ?? process.env;
+  const out: Record<string, string> = {};
+  for (const [name, ref] of Object.entries(step.secretEnv ?? {})) {
+    const value = env[ref.env];
+    if (value === undefined) throw new ConfigError(`test step ${step.name}: environment variable ${ref.env} (for ${name}) is not set on the runner`);
+    scope.secrets.add(value);
+    out[name] = value;
   }
+  return out;
+}
+
+/** Runs one step to its end; throws (a ChildProcessError with its output tail) when it fails. */
+export async function runStep(scope: BuildScope, checkout: Checkout, step: TestStep): Promise<void> {
+  const cwd = resolveInside(checkout.workspace, step.workdir, `test step ${step.name} workdir`);
+  const secretEnv = secretEnvOf(scope, step);
+  const timeoutMs = ttlMs(step.timeout);
+  scope.line(`step ${step.name}: ${step.run.join(' ')}`);
+  await scope.run(step.run, {
+    cwd,
+    cleanEnv: true,
+    env: { CI: 'true', SLIPWAY: 'true', ...step.env, ...secretEnv },
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+}
+
+export async function testStage(scope: BuildScope, { checkout }: TestStageInput): Promise<TestStageResult> {
+  const steps: string[] = [];
+  for (const step of scope.pipeline.test) {
+    await runStep(scope, checkout, step);
+    steps.push(step.name);
+  }
+  return { steps };
 }

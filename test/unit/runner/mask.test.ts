@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLineSplitter, createMasker, MASK, secretForms } from '../../../runner/mask.ts';
+import { createLineSplitter, createMasker, createSecrets, MASK, secretForms } from '../../../runner/mask.ts';
 
 const secret = 's3cr3t/va+lue=&x';
 
@@ -27,4 +27,15 @@ void test('a secret split across chunks is masked once the line is complete', ()
   split.push('line\r\nno newline at end');
   split.flush();
   assert.deepEqual(lines, [`before ${MASK} after`, 'second line', 'no newline at end']);
+});
+
+void test('a build\'s secrets: a value added later is masked from then on, with its encoded forms', () => {
+  const secrets = createSecrets(['api-token-1']);
+  assert.equal(secrets.mask('token api-token-1'), `token ${MASK}`);
+  assert.equal(secrets.mask(`step ${secret}`), `step ${secret}`);
+  secrets.add(secret);
+  secrets.add(secret); // twice is once
+  secrets.add('ab'); // too short to mask
+  assert.equal(secrets.mask(`step ${secret} ${Buffer.from(secret).toString('base64')} ab`), `step ${MASK} ${MASK} ab`);
+  assert.deepEqual(secrets.values(), ['api-token-1', secret]);
 });

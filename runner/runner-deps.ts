@@ -1,0 +1,30 @@
+// The long-lived collaborators of a runner, shared by every build it runs.
+import type { Redis } from 'ioredis';
+import type { Keys } from '../core/keys.ts';
+import type { Logger } from '../core/logger.ts';
+import type { HelmOptions } from './deployers/helm.ts';
+import type { EnvironmentManager } from './environments/types.ts';
+import type { Exec } from './exec.ts';
+import type { Git } from './git.ts';
+
+export interface RunnerDeps {
+  exec: Exec;
+  git: Git;
+  /** Workspaces live under <workdir>/builds/<build id>. */
+  workdir: string;
+  log: Logger;
+  /** Needed for deploys: the per-namespace lock lives in Redis. */
+  redis?: Redis;
+  keys?: Keys;
+  environments?: EnvironmentManager;
+  helm?: HelmOptions;
+  /** Values masked in every log line besides the pipeline's own secrets (e.g. the API token). */
+  secrets?: string[];
+  /** Where commit statuses link to; reporting is skipped without it. */
+  publicUrl?: string;
+  /** Attempts of a push before giving up (transient failures only). Default 3. */
+  pushAttempts?: number;
+  /** First backoff between push attempts; doubles each time. Default 1 s. */
+  pushBackoffMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
