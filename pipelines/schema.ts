@@ -2,6 +2,7 @@
 // `slipway schema`'s JSON Schema. Vocabulary borrowed from Skaffold (artifacts, tagPolicy, helm
 // releases, profiles).
 import { z } from 'zod';
+import { DURATION, DURATION_HINT } from './duration.ts';
 
 /** DNS-1123 label: pipeline names become parts of build ids, namespaces and release names. */
 const Label = z
@@ -12,7 +13,7 @@ const Label = z
 
 const Glob = z.string().min(1);
 const Duration = z
-  .union([z.string().regex(/^(\d+(ms|s|m|h|d))+$|^0$/, 'must be a duration such as 30s, 5m, 72h or 0'), z.literal(0)])
+  .union([z.string().regex(DURATION, DURATION_HINT), z.literal(0)])
   .transform((v) => String(v));
 
 export const SecretRef = z.strictObject({

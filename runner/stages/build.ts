@@ -10,7 +10,7 @@ import type { Artifact } from '../../pipelines/schema.ts';
 import { builderFor } from '../builders/builder-for.ts';
 import { isLoopbackRegistry, type Builder, type BuildInput } from '../builders/types.ts';
 import type { ExecOptions } from '../exec.ts';
-import { ttlMs } from '../environments/ttl.ts';
+import { durationMs } from '../../pipelines/duration.ts';
 import { computeTag } from '../tag-policy.ts';
 import { resolveInside } from '../workspace-path.ts';
 import { templateVars } from './template-vars.ts';
@@ -96,7 +96,7 @@ async function push(scope: BuildScope, argv: string[], ref: string, timeout: Exe
 /** Builds and pushes one artifact with `builder`; resolves with the image as pushed (its digest). */
 export async function buildArtifact(scope: BuildScope, builder: Builder, plan: ArtifactPlan): Promise<ImageRecord> {
   const { input, tag, artifact } = plan;
-  const timeoutMs = ttlMs(scope.pipeline.build.timeout);
+  const timeoutMs = durationMs(scope.pipeline.build.timeout);
   const timeout: ExecOptions = timeoutMs === undefined ? {} : { timeoutMs };
 
   scope.line(`building ${input.ref}`);

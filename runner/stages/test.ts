@@ -3,7 +3,7 @@
 // secretEnv), not the runner's. A failing step fails the build with its output tail.
 import { ConfigError } from '../../core/errors.ts';
 import type { TestStep } from '../../pipelines/schema.ts';
-import { ttlMs } from '../environments/ttl.ts';
+import { durationMs } from '../../pipelines/duration.ts';
 import { resolveInside } from '../workspace-path.ts';
 import type { BuildScope, Checkout, TestStageInput, TestStageResult } from './types.ts';
 
@@ -24,7 +24,7 @@ function secretEnvOf(scope: BuildScope, step: TestStep): Record<string, string> 
 export async function runStep(scope: BuildScope, checkout: Checkout, step: TestStep): Promise<void> {
   const cwd = resolveInside(checkout.workspace, step.workdir, `test step ${step.name} workdir`);
   const secretEnv = secretEnvOf(scope, step);
-  const timeoutMs = ttlMs(step.timeout);
+  const timeoutMs = durationMs(step.timeout);
   scope.line(`step ${step.name}: ${step.run.join(' ')}`);
   await scope.run(step.run, {
     cwd,
