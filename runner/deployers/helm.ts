@@ -1,7 +1,8 @@
-// helm: version detection (helm 4 says --rollback-on-failure where helm 3 says --atomic), the
-// exact `helm upgrade --install` argv, the repair of a release stuck in pending-*, and the
-// Deployer that runs them for a pipeline's deploy.helm.
-import { DeployError, errorMessage } from '../../core/errors.ts';
+// helm, the one module that knows its commands: version detection (helm 4 says
+// --rollback-on-failure where helm 3 says --atomic), the exact `helm upgrade --install`,
+// rollback and uninstall argv, the repair of a release stuck in pending-*, the uninstall of a
+// teardown, and the Deployer that runs them for a pipeline's deploy.helm.
+import { ChildProcessError, DeployError, errorMessage } from '../../core/errors.ts';
 import type { Deploy } from '../../pipelines/schema.ts';
 import { render } from '../../pipelines/template.ts';
 import type { EnvironmentManager } from '../environments/types.ts';
@@ -54,6 +55,37 @@ export function upgradeArgv(i: UpgradeInput): string[] {
     ...i.valuesFiles.flatMap((f) => ['--values', f]),
     ...Object.entries(i.setValues).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
   ];
+}
+
+/** `helm uninstall` of one release, waiting for its resources to go. */
+export function uninstallArgv(helm: string, release: string, namespace: string, timeout: string): string[] {
+  return [helm, 'uninstall', release, '--namespace', namespace, '--wait', '--timeout', timeout];
+}
+
+/** `helm rollback` of a release to `revision`. */
+export function rollbackArgv(helm: string, release: string, revision: number, namespace: string, timeout: string): string[] {
+  return [helm, 'rollback', release, String(revision), '--namespace', namespace, '--wait', '--timeout', timeout];
+}
+
+function notFound(err: unknown): boolean {
+  if (!(err instanceof ChildProcessError)) return false;
+  return /not found/i.test([...err.tail, err.message].join('\n'));
+}
+
+/**
+ * Uninstalls a release (teardown); resolves false when helm says there is no such release.
+ * `options.timeoutMs` bounds helm's wait (default 5 minutes); the command gets 30 s more.
+ */
+export async function uninstallRelease(run: Run, options: HelmOptions, release: string, namespace: string): Promise<boolean> {
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const argv = uninstallArgv(options.bin ?? 'helm', release, namespace, `${Math.ceil(timeoutMs / 1000)}s`);
+  try {
+    await run(argv, { env: options.env ?? {}, timeoutMs: timeoutMs + 30_000 });
+    return true;
+  } catch (err) {
+    if (notFound(err)) return false;
+    throw err;
+  }
 }
 
 /** The major version of the helm binary (3 or 4). */
@@ -121,10 +153,10 @@ export async function repairRelease(
   const entries = (JSON.parse(hist.stdout) as HistoryEntry[]).sort((a, b) => b.revision - a.revision);
   const good = entries.find((e) => e.status === 'deployed') ?? entries.find((e) => e.status === 'superseded');
   if (good) {
-    await run([helm, 'rollback', release, String(good.revision), '--namespace', namespace, '--wait', '--timeout', timeout]);
+    await run(rollbackArgv(helm, release, good.revision, namespace, timeout));
     return `release ${release} was stuck in ${state}: rolled back to revision ${good.revision}`;
   }
-  await run([helm, 'uninstall', release, '--namespace', namespace, '--wait', '--timeout', timeout]);
+  await run(uninstallArgv(helm, release, namespace, timeout));
   return `release ${release} was stuck in ${state} and never deployed: uninstalled`;
 }
 

@@ -5,21 +5,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
 import { EnvStore } from '../../core/env-store.ts';
-import { ChildProcessError, errorMessage } from '../../core/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { EnvironmentRecord } from '../../core/records.ts';
+import { uninstallRelease, type HelmOptions } from '../deployers/helm.ts';
 import { exec as realExec, type Exec } from '../exec.ts';
 import { withNamespaceLock, type LockOptions } from '../lock.ts';
 import { deleteNamespace, isSlipwayNamespace, kubeClients, readNamespace, waitNamespaceGone, type KubeClients, type WaitOptions } from './kube.ts';
-
-export interface HelmOptions {
-  /** The helm binary; default 'helm' on PATH. */
-  bin?: string;
-  /** Extra environment for helm (e.g. KUBECONFIG). */
-  env?: Record<string, string | undefined>;
-  timeoutMs?: number;
-}
 
 export interface TeardownDeps {
   redis: Redis;
@@ -39,25 +32,6 @@ export interface TeardownRequest {
   reason: string;
   /** Only if still expired once the lock is held (a deploy that waited ahead of us renews it). */
   onlyIfExpired?: boolean;
-}
-
-function notFound(err: unknown): boolean {
-  if (!(err instanceof ChildProcessError)) return false;
-  return /not found/i.test([...err.tail, err.message].join('\n'));
-}
-
-async function uninstall(deps: TeardownDeps, release: string, namespace: string): Promise<boolean> {
-  const exec = deps.exec ?? realExec;
-  const helm = deps.helm ?? {};
-  const timeoutMs = helm.timeoutMs ?? 5 * 60_000;
-  const argv = [helm.bin ?? 'helm', 'uninstall', release, '--namespace', namespace, '--wait', '--timeout', `${Math.ceil(timeoutMs / 1000)}s`];
-  try {
-    await exec(argv, { env: helm.env ?? {}, timeoutMs: timeoutMs + 30_000 });
-    return true;
-  } catch (err) {
-    if (notFound(err)) return false;
-    throw err;
-  }
 }
 
 /**
@@ -96,7 +70,7 @@ export async function teardownEnvironment(deps: TeardownDeps, req: TeardownReque
       log.info({ namespace, releases: rec.releases, reason: req.reason }, 'teardown started');
       try {
         for (const release of rec.releases) {
-          const removed = await uninstall(deps, release, namespace);
+          const removed = await uninstallRelease(deps.exec ?? realExec, deps.helm ?? {}, release, namespace);
           log.info({ namespace, release, removed }, removed ? 'release uninstalled' : 'release already gone');
         }
         const ns = await readNamespace(k, namespace);
