@@ -20,7 +20,7 @@ export function createLogBatcher(write: (lines: string[]) => Promise<void>, log:
     pending = [];
     if (batch.length) {
       chain = chain.then(() => write(batch)).catch((err: unknown) => {
-        log.warn({ err: err instanceof Error ? err.message : String(err), lines: batch.length }, 'build log lines lost');
+        log.warn({ err, lines: batch.length }, 'build log lines lost');
       });
     }
     return chain;

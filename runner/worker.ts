@@ -60,7 +60,7 @@ export function createBuildWorker(opts: BuildWorkerOptions): BuildWorker {
     await logs.end(id, status);
   };
 
-  const process = async (job: Job<BuildJob>): Promise<BuildStatus | 'skipped'> => {
+  const processJob = async (job: Job<BuildJob>): Promise<BuildStatus | 'skipped'> => {
     const id = job.data.buildId;
     const record = await store.get(id);
     if (!record) {
@@ -109,7 +109,7 @@ export function createBuildWorker(opts: BuildWorkerOptions): BuildWorker {
     } catch (err) {
       // Not a stage failure (those end in runBuild) but Redis or a bug: the build must not stay running.
       await batcher.flush();
-      log.error({ build: id, err: errorMessage(err) }, 'build crashed');
+      log.error({ build: id, err }, 'build crashed');
       await finish(id, 'failed', `runner error: ${errorMessage(err)}`).catch(() => undefined);
       return 'failed';
     } finally {
@@ -117,7 +117,7 @@ export function createBuildWorker(opts: BuildWorkerOptions): BuildWorker {
     }
   };
 
-  const worker = new Worker<BuildJob>(BUILD_QUEUE, process, {
+  const worker = new Worker<BuildJob>(BUILD_QUEUE, processJob, {
     connection: opts.connection,
     prefix: opts.bullPrefix,
     concurrency: opts.concurrency,
@@ -128,13 +128,13 @@ export function createBuildWorker(opts: BuildWorkerOptions): BuildWorker {
   worker.on('failed', (job, err) => {
     // Past maxStalledCount BullMQ fails the job without running us: the record says why.
     if (!job) return;
-    log.warn({ build: job.data.buildId, err: err.message }, 'build job failed');
+    log.warn({ build: job.data.buildId, err }, 'build job failed');
     void store
       .get(job.data.buildId)
       .then((r) => (r && !isFinal(r.status) ? finish(r.id, 'failed', RUNNER_LOST) : undefined))
       .catch(() => undefined);
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'build worker error'));
+  worker.on('error', (err) => log.error({ err }, 'build worker error'));
 
   return {
     worker,

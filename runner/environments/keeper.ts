@@ -1,7 +1,6 @@
 // The environment keeper the runner's start composes: the teardown worker, plus the sweeper and
 // reconcile run once at start and then every interval (never two rounds at once).
 import type { Queue, ConnectionOptions } from 'bullmq';
-import { errorMessage } from '../../core/errors.ts';
 import { createTeardownQueue, queueTeardown, type TeardownJob } from '../../core/queue.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import { reconcileEnvironments, type BranchLister } from './reconcile.ts';
@@ -49,7 +48,7 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
     return running;
   };
   const tick = (): void => {
-    round().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'environment keeper round failed'));
+    round().catch((err: unknown) => log.warn({ err }, 'environment keeper round failed'));
   };
   tick();
   const timer = setInterval(tick, intervalMs ?? 5 * 60_000);

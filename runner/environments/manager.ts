@@ -81,7 +81,7 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
         urls = await releaseUrls(k, input.namespace, input.releases);
       } catch (err) {
         // The deploy succeeded; missing URLs must not fail it.
-        log.warn({ pipeline, namespace: input.namespace, err: (err as Error).message }, 'could not read ingress hosts');
+        log.warn({ pipeline, namespace: input.namespace, err }, 'could not read ingress hosts');
       }
       const at = now();
       const rec = await store.upsert(pipeline, input.branch, (cur) => {

@@ -2,7 +2,6 @@
 // delete webhook was missed or never sent. A repository that cannot be listed (or lists no
 // branch at all) is left alone: an outage must never look like every branch was deleted.
 import { EnvStore } from '../../core/env-store.ts';
-import { errorMessage } from '../../core/errors.ts';
 import type { EnvironmentRecord } from '../../core/records.ts';
 import { effectivePipeline } from '../../pipelines/profiles.ts';
 import { needsKeeping } from './live.ts';
@@ -40,7 +39,7 @@ export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string
       const heads = await deps.git.lsRemoteBranches(pipeline.source.repo, { allowLocal: pipeline.source.allowLocal });
       branches = new Set(heads.map((h) => h.branch));
     } catch (err) {
-      deps.log.warn({ pipeline: name, err: errorMessage(err) }, 'reconcile skipped: cannot list branches');
+      deps.log.warn({ pipeline: name, err }, 'reconcile skipped: cannot list branches');
       continue;
     }
     if (branches.size === 0) {
@@ -58,7 +57,7 @@ export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string
         await deps.teardown({ pipeline: name, branch: rec.branch, reason: 'branch deleted (found by reconcile)' });
         gone.push(rec.id);
       } catch (err) {
-        deps.log.warn({ env: rec.id, err: errorMessage(err) }, 'reconcile teardown failed');
+        deps.log.warn({ env: rec.id, err }, 'reconcile teardown failed');
       }
     }
   }

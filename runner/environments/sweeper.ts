@@ -34,7 +34,7 @@ export async function sweepExpired(deps: SweepDeps): Promise<string[]> {
       await deps.teardown({ pipeline: rec.pipeline, branch: rec.branch, reason: `expired at ${rec.expiresAt}`, onlyIfExpired: true });
       swept.push(rec.id);
     } catch (err) {
-      deps.log.warn({ env: rec.id, err: (err as Error).message }, 'sweep teardown failed');
+      deps.log.warn({ env: rec.id, err }, 'sweep teardown failed');
     }
   }
   return swept;

@@ -25,8 +25,8 @@ export function createTeardownWorker(opts: TeardownWorkerOptions): Worker<Teardo
     { connection, prefix: prefix ?? 'slipway-bull', concurrency: concurrency ?? 2 },
   );
   worker.on('failed', (job, err) => {
-    deps.log.warn({ job: job?.id, pipeline: job?.data.pipeline, branch: job?.data.branch, attempts: job?.attemptsMade, err: err.message }, 'teardown job failed');
+    deps.log.warn({ job: job?.id, pipeline: job?.data.pipeline, branch: job?.data.branch, attempts: job?.attemptsMade, err }, 'teardown job failed');
   });
-  worker.on('error', (err) => deps.log.error({ err: err.message }, 'teardown worker error'));
+  worker.on('error', (err) => deps.log.error({ err }, 'teardown worker error'));
   return worker;
 }

@@ -85,7 +85,7 @@ export async function teardownEnvironment(deps: TeardownDeps, req: TeardownReque
         }
       } catch (err) {
         await store.upsert(req.pipeline, req.branch, (cur) => (cur ? { ...cur, error: errorMessage(err), updatedAt: now().toISOString() } : undefined));
-        log.warn({ namespace, err: errorMessage(err) }, 'teardown failed');
+        log.warn({ namespace, err }, 'teardown failed');
         throw err;
       }
       const at = now().toISOString();
