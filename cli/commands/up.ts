@@ -14,7 +14,7 @@ import { connectRedis, redisAnswers } from '../../core/redis.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { exec } from '../../runner/exec.ts';
-import { createLocalGit } from '../../runner/git.ts';
+import { createLocalGit } from '../up/local-git.ts';
 import type { Command, CliContext } from '../context.ts';
 import { ensureDemo, type Demo } from '../up/demo.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../up/embedded-redis.ts';

@@ -8,7 +8,7 @@ import { chmod, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import { stringify } from 'yaml';
 
-/** The git operations the demo needs (runner/git.ts provides them). */
+/** The git operations the demo needs (local-git.ts provides them). */
 export interface DemoGit {
   initBare(dir: string, branch: string): Promise<void>;
   clone(url: string, dest: string): Promise<void>;

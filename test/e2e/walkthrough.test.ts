@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
 import { exec, type ExecResult } from '../../runner/exec.ts';
-import { createLocalGit } from '../../runner/git.ts';
+import { createLocalGit } from '../../cli/up/local-git.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ROOT, testenv, uniqueName } from '../helpers/testenv.ts';
 
