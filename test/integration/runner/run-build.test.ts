@@ -1,0 +1,110 @@
+// runBuild without a queue, as `slipway run` uses it: real git and real step processes, the
+// record kept in memory. What the stages hand each other (the checkout, the secrets a step
+// adds) and what the final record says about every stage.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { buildId, nowIso } from '../../../core/ids.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import type { BuildRecord } from '../../../core/records.ts';
+import { Pipeline } from '../../../pipelines/schema.ts';
+import { exec } from '../../../runner/exec.ts';
+import { createGit } from '../../../runner/git.ts';
+import { runBuild } from '../../../runner/run-build.ts';
+import { fixtureRepo, type FixtureRepo } from '../../helpers/fixture-repo.ts';
+
+async function run(repo: FixtureRepo, pipeline: Record<string, unknown>, record: Partial<BuildRecord> = {}, env: NodeJS.ProcessEnv = {}) {
+  const workdir = await mkdtemp(path.join(tmpdir(), 'slipway-runbuild-'));
+  const p = Pipeline.parse({ apiVersion: 'slipway/v1', kind: 'Pipeline', metadata: { name: 'rb' }, source: { repo: repo.url, allowLocal: true }, ...pipeline });
+  let stored: BuildRecord = {
+    id: buildId('rb', 1),
+    pipeline: 'rb',
+    number: 1,
+    status: 'queued',
+    trigger: { type: 'manual' },
+    repo: repo.url,
+    branch: 'main',
+    sha: await repo.head(),
+    createdAt: nowIso(),
+    stages: [],
+    images: [],
+    ...record,
+  };
+  const lines: string[] = [];
+  try {
+    const result = await runBuild({
+      record: stored,
+      pipeline: p,
+      signal: new AbortController().signal,
+      deps: { exec, git: createGit({ workdir }), workdir, log: silentLogger(), env: { PATH: process.env.PATH, ...env } },
+      reporter: {
+        update: async (change) => (stored = change(stored)),
+        lines: (l) => lines.push(...l),
+      },
+    });
+    return { result, record: stored, log: lines.join('\n'), workdir };
+  } finally {
+    await rm(workdir, { recursive: true, force: true });
+  }
+}
+
+void test('a secret a test step reads is masked in the log from that step on, in its encoded forms too', async () => {
+  const repo = await fixtureRepo({ 'app/README.md': 'hi\n' });
+  try {
+    const secret = 'step-secret-value-42';
+    const { result, record, log } = await run(
+      repo,
+      {
+        test: [
+          { name: 'first', run: ['sh', '-c', 'pwd; echo first ran'], workdir: 'app' },
+          { name: 'leaky', run: ['sh', '-c', 'echo "plain=$TOKEN"; printf %s "$TOKEN" | base64'], secretEnv: { TOKEN: { env: 'RB_TOKEN' } } },
+        ],
+      },
+      {},
+      { RB_TOKEN: secret },
+    );
+    assert.equal(result.status, 'succeeded', log);
+    assert.ok(!log.includes(secret), log);
+    assert.ok(!log.includes(Buffer.from(secret).toString('base64')), log);
+    assert.match(log, /plain=\*\*\*/);
+    // the first step ran in the checkout's workdir
+    assert.match(log, new RegExp(`builds/${record.id}/app\\n`));
+    assert.deepEqual(
+      record.stages.map((s) => [s.name, s.status]),
+      [['checkout', 'succeeded'], ['build', 'skipped'], ['test', 'succeeded'], ['deploy', 'skipped'], ['report', 'skipped']],
+    );
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+void test('a build that fails at checkout ends with no stage pending or running', async () => {
+  const repo = await fixtureRepo();
+  try {
+    const { result, record } = await run(repo, { test: [{ name: 'never', run: ['true'] }] }, { sha: 'f'.repeat(40) });
+    assert.equal(result.status, 'failed');
+    assert.match(result.reason!, /checkout failed: commit f+ is not in/);
+    assert.deepEqual(
+      record.stages.map((s) => [s.name, s.status]),
+      [['checkout', 'failed'], ['build', 'skipped'], ['test', 'skipped'], ['deploy', 'skipped'], ['report', 'skipped']],
+    );
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+void test('a branch-only build records the head checkout resolved, and its steps see that commit', async () => {
+  const repo = await fixtureRepo();
+  try {
+    const head = await repo.head();
+    const { result, record, log } = await run(repo, { test: [{ name: 'rev', run: ['git', 'rev-parse', 'HEAD'] }] }, { sha: '' });
+    assert.equal(result.status, 'succeeded', log);
+    assert.equal(record.sha, head);
+    assert.match(log, new RegExp(`branch main is at ${head}`));
+    assert.match(log, new RegExp(`^${head}$`, 'm'));
+  } finally {
+    await repo.cleanup();
+  }
+});
