@@ -5,7 +5,7 @@
 // no functions, no pipelines beyond default, never a shell. A variable without a value is an
 // error naming it (Go would print "<no value>" into a tag or a value).
 import { ValidationError } from '../core/errors.ts';
-import { TEMPLATE_VARIABLES, type ImageVars, type TemplateVars } from './template.ts';
+import { TEMPLATE_VARIABLES, type ImageVars, type ScalarTemplateVar, type TemplateVars } from './template.ts';
 
 export interface PlanTemplateVars {
   slipway: TemplateVars;
@@ -54,8 +54,8 @@ function lookup(e: Expr, vars: PlanTemplateVars): string | undefined {
     if (e.name !== 'Images') return undefined;
     return vars.slipway.Images?.[e.image]?.[e.field!];
   }
-  if ((TEMPLATE_VARIABLES as readonly string[]).includes(e.name) && e.name !== 'Images') {
-    const v = vars.slipway[e.name as Exclude<keyof TemplateVars, 'Images'>];
+  if ((TEMPLATE_VARIABLES as readonly string[]).includes(e.name) && e.name !== 'Images' && e.name !== 'Params') {
+    const v = vars.slipway[e.name as ScalarTemplateVar];
     if (v !== undefined) return v;
   }
   return vars.values[e.name];

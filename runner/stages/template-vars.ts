@@ -26,5 +26,34 @@ export function templateVars(scope: BuildScope, known: KnownSoFar): TemplateVars
     Pipeline: scope.pipeline.metadata.name,
     ...(known.namespace !== undefined ? { Namespace: known.namespace } : {}),
     Images: images,
+    Params: { ...build.params },
   };
+}
+
+/** `bulletin-board` → `BULLETIN_BOARD`: an image's short name as part of an environment variable name. */
+function envName(image: string): string {
+  return image.split('/').pop()!.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/**
+ * What a step knows of its build, as Jenkins' steps do: BUILD_NUMBER, BUILD_ID, GIT_COMMIT,
+ * GIT_BRANCH (GIT_TAG for a tag), IMAGE_<NAME> (each built image's name:tag@digest, by its short
+ * name upper-cased), and a manual trigger's params under their own names (those that are valid
+ * variable names and not one of these or PATH/HOME).
+ */
+export function buildEnv(scope: BuildScope, known: KnownSoFar): Record<string, string> {
+  const { build } = scope;
+  const own: Record<string, string> = {
+    BUILD_NUMBER: String(build.number),
+    BUILD_ID: build.id,
+    GIT_COMMIT: known.sha,
+    ...(build.branch !== undefined ? { GIT_BRANCH: build.branch } : {}),
+    ...(build.tag !== undefined ? { GIT_TAG: build.tag } : {}),
+  };
+  for (const img of known.images ?? []) own[`IMAGE_${envName(img.name)}`] = img.ref;
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(build.params ?? {})) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !(name in own) && name !== 'PATH' && name !== 'HOME') params[name] = value;
+  }
+  return { ...params, ...own };
 }

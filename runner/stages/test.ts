@@ -1,10 +1,11 @@
 // Test: the pipeline's steps, in order, in the checked-out workspace (argv, workdir inside the
-// checkout, env, timeout). Steps get a clean environment (PATH, HOME, their own env and
-// secretEnv), not the runner's. A failing step fails the build with its output tail.
+// checkout, env, timeout). Steps get a clean environment (PATH, HOME, the build's variables,
+// their own env and secretEnv), not the runner's. A failing step fails the build with its output tail.
 import { ConfigError } from '../../core/errors.ts';
 import type { TestStep } from '../../pipelines/schema.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { resolveInside } from '../workspace-path.ts';
+import { buildEnv } from './template-vars.ts';
 import type { BuildScope, Checkout, TestStageInput, TestStageResult } from './types.ts';
 
 /** The step's secretEnv, read from the runner's environment; each value is masked before the step starts. */
@@ -21,7 +22,7 @@ function secretEnvOf(scope: BuildScope, step: TestStep): Record<string, string> 
 }
 
 /** Runs one step to its end; throws (a ChildProcessError with its output tail) when it fails. */
-export async function runStep(scope: BuildScope, checkout: Checkout, step: TestStep): Promise<void> {
+export async function runStep(scope: BuildScope, checkout: Checkout, step: TestStep, buildVars: Record<string, string>): Promise<void> {
   const cwd = resolveInside(checkout.workspace, step.workdir, `test step ${step.name} workdir`);
   const secretEnv = secretEnvOf(scope, step);
   const timeoutMs = durationMs(step.timeout);
@@ -29,15 +30,16 @@ export async function runStep(scope: BuildScope, checkout: Checkout, step: TestS
   await scope.run(step.run, {
     cwd,
     cleanEnv: true,
-    env: { CI: 'true', SLIPWAY: 'true', ...step.env, ...secretEnv },
+    env: { CI: 'true', SLIPWAY: 'true', ...buildVars, ...step.env, ...secretEnv },
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
 }
 
-export async function testStage(scope: BuildScope, { checkout }: TestStageInput): Promise<TestStageResult> {
+export async function testStage(scope: BuildScope, { checkout, images }: TestStageInput): Promise<TestStageResult> {
+  const buildVars = buildEnv(scope, { sha: checkout.sha, images });
   const steps: string[] = [];
   for (const step of scope.pipeline.test) {
-    await runStep(scope, checkout, step);
+    await runStep(scope, checkout, step, buildVars);
     steps.push(step.name);
   }
   return { steps };

@@ -108,3 +108,27 @@ void test('a branch-only build records the head checkout resolved, and its steps
     await repo.cleanup();
   }
 });
+
+void test('steps know their build: number, id, commit, branch and a manual trigger\'s params, which templates see too', async () => {
+  const repo = await fixtureRepo();
+  try {
+    const head = await repo.head();
+    const { result, log } = await run(
+      repo,
+      {
+        test: [
+          {
+            name: 'who',
+            run: ['sh', '-c', 'echo "n=$BUILD_NUMBER id=$BUILD_ID c=$GIT_COMMIT b=$GIT_BRANCH t=$target p=${PATH:+set} own=$own"'],
+            env: { own: 'mine', target: 'overridden by the step' },
+          },
+        ],
+      },
+      { number: 7, id: 'rb-7', params: { target: 'staging', own: 'param', PATH: '/nowhere', 'not a name': 'x' } },
+    );
+    assert.equal(result.status, 'succeeded', log);
+    assert.match(log, new RegExp(`n=7 id=rb-7 c=${head} b=main t=overridden by the step p=set own=mine`));
+  } finally {
+    await repo.cleanup();
+  }
+});
