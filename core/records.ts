@@ -17,6 +17,18 @@ export interface StageRecord {
   error?: string;
 }
 
+/**
+ * The stages of a build that has just ended with `status`: none is left pending (skipped) or
+ * running (it ended as the build did: cancelled, else failed). A final record shows no stage at work.
+ */
+export function closeStages(stages: StageRecord[], status: BuildStatus, at: string): StageRecord[] {
+  return stages.map((s) => {
+    if (s.status === 'pending') return { ...s, status: 'skipped' };
+    if (s.status === 'running') return { ...s, status: status === 'cancelled' ? 'cancelled' : 'failed', finishedAt: at };
+    return s;
+  });
+}
+
 export interface ImageRecord {
   /** The artifact's image name without tag, e.g. 127.0.0.1:5000/kiamol/bulletin-board */
   name: string;

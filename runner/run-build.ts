@@ -3,7 +3,7 @@
 // the queue worker (record in Redis, log to the stream) and by `slipway run` (printed here).
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import { nowIso } from '../core/ids.ts';
-import type { BuildRecord, BuildStatus, ImageRecord, StageName, StageRecord } from '../core/records.ts';
+import { closeStages, type BuildRecord, type BuildStatus, type ImageRecord, type StageName, type StageRecord } from '../core/records.ts';
 import { effectivePipeline } from '../pipelines/profiles.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
 import { hasDeployers } from './deployers/deployers-for.ts';
@@ -161,12 +161,6 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
       await deps.git.removeCheckout(checkedOut.mirror, checkedOut.workspace);
     }
   }
-  // whatever did not run is skipped: a final record has no stage pending
-  await save((r) => ({
-    ...r,
-    stages: r.stages.map((s) => (s.name !== 'report' && s.status === 'pending' ? { ...s, status: 'skipped' } : s)),
-  }));
-
   await setStage('report', { status: 'running', startedAt: nowIso() });
   await pending; // the final status must not be overtaken by the pending one
   const envUrl = latest.environment?.url;
@@ -176,6 +170,8 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
   await setStage('report', { status: sent ? 'succeeded' : 'skipped', finishedAt: nowIso() });
 
   line(`build ${status}${reason ? `: ${reason}` : ''}`);
-  await save((r) => ({ ...r, status, ...(reason ? { reason } : {}), finishedAt: nowIso() }));
+  const at = nowIso();
+  // whatever did not run is skipped: a final record shows no stage pending
+  await save((r) => ({ ...r, status, ...(reason ? { reason } : {}), finishedAt: at, stages: closeStages(r.stages, status, at) }));
   return reason ? { status, reason } : { status };
 }

@@ -10,7 +10,7 @@ import { nowIso } from '../core/ids.ts';
 import type { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
 import { BUILD_QUEUE, type BuildJob } from '../core/queue.ts';
-import { isFinal, type BuildRecord, type BuildStatus, type StageName } from '../core/records.ts';
+import { closeStages, isFinal, type BuildRecord, type BuildStatus, type StageName } from '../core/records.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 import { createLogBatcher } from './log-batcher.ts';
@@ -55,7 +55,11 @@ export function createBuildWorker(opts: BuildWorkerOptions): BuildWorker {
   const active = new Map<string, ActiveBuild>();
 
   const finish = async (id: string, status: BuildStatus, reason: string) => {
-    await store.update(id, (r) => (isFinal(r.status) ? undefined : { ...r, status, reason, finishedAt: nowIso() }));
+    await store.update(id, (r) => {
+      if (isFinal(r.status)) return undefined;
+      const at = nowIso();
+      return { ...r, status, reason, finishedAt: at, stages: closeStages(r.stages, status, at) };
+    });
     await logs.append(id, [`build ${status}: ${reason}`]);
     await logs.end(id, status);
   };

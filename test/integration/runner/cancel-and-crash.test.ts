@@ -120,6 +120,41 @@ void test('a runner SIGKILLed mid-build past the re-run limit: the build fails w
     assert.equal(done.status, 'failed');
     assert.equal(done.reason, RUNNER_LOST);
     assert.equal((await h.logs.read(crash.build.id)).at(-1)?.status, 'failed');
+    // the step that was running when the runner died ended with the build (issue 12 item 8)
+    assert.deepEqual(done.stages.filter((st) => st.status === 'pending' || st.status === 'running'), []);
+    assert.equal(done.stages.find((st) => st.name === 'test')?.status, 'failed');
+  } finally {
+    await h.cleanup();
+  }
+});
+
+void test('a build whose runner died mid-checkout and which was then superseded ends with no stage pending or running', async () => {
+  const h = await runnerHarness();
+  try {
+    const pipeline = longStep(h);
+    const build = await h.store.create({ pipeline: pipeline.metadata.name, trigger: { type: 'push' }, repo: pipeline.source.repo, branch: 'main', sha: await h.repo.head() });
+    // what a runner killed mid-checkout leaves, after a newer push asked it to stop
+    await h.store.update(build.id, (r) => ({
+      ...r,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      cancelRequested: `superseded by ${pipeline.metadata.name}-99`,
+      stages: [
+        { name: 'checkout', status: 'running', startedAt: new Date().toISOString() },
+        { name: 'build', status: 'pending' },
+        { name: 'test', status: 'pending' },
+        { name: 'deploy', status: 'pending' },
+        { name: 'report', status: 'pending' },
+      ],
+    }));
+    await h.queues.builds.add('build', { buildId: build.id }, { jobId: build.id });
+    await h.runner([pipeline]);
+    const done = await h.waitFinal(build.id);
+    assert.equal(done.status, 'cancelled');
+    assert.deepEqual(
+      done.stages.map((st) => [st.name, st.status]),
+      [['checkout', 'cancelled'], ['build', 'skipped'], ['test', 'skipped'], ['deploy', 'skipped'], ['report', 'skipped']],
+    );
   } finally {
     await h.cleanup();
   }
