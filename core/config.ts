@@ -53,15 +53,3 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     duplicatePushSeconds: integer(env, 'SLIPWAY_DUPLICATE_PUSH_SECONDS', 3600, 0, 30 * 24 * 3600),
   };
 }
-
-/** A Redis URL with its password removed, fit for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    if (u.username && u.password === '') u.username = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable url>';
-  }
-}

@@ -1,7 +1,7 @@
 // Redis connections. BullMQ needs maxRetriesPerRequest: null on its connections; ours keep
 // retrying too, so an unreachable Redis delays work instead of crashing the process.
 import { Redis, type RedisOptions } from 'ioredis';
-import { redactUrl } from './config.ts';
+import { redactCredentials } from './repo-url.ts';
 import type { Logger } from './logger.ts';
 
 export type { Redis };
@@ -17,10 +17,10 @@ export function connectRedis(url: string, log?: Logger, extra: RedisOptions = {}
   redis.on('error', (err: Error) => {
     if (warned) return;
     warned = true;
-    log?.error({ redis: redactUrl(url), err: err.message }, 'redis unreachable, retrying');
+    log?.error({ redis: redactCredentials(url), err }, 'redis unreachable, retrying');
   });
   redis.on('ready', () => {
-    if (warned) log?.info({ redis: redactUrl(url) }, 'redis reachable again');
+    if (warned) log?.info({ redis: redactCredentials(url) }, 'redis reachable again');
     warned = false;
   });
   return redis;

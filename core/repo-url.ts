@@ -20,6 +20,8 @@ export function normalizeRepoUrl(raw: string): string {
   return `${scheme}//${host}${port}${pathname}`;
 }
 
+// The one place that knows where a URL keeps its credentials (repository and Redis URLs alike).
+
 /** The URL with any user and password removed, for records and messages. */
 export function stripCredentials(raw: string): string {
   if (!raw.includes('@')) return raw; // no user info (the webhook hot path: parsing a URL is dear)
@@ -30,5 +32,32 @@ export function stripCredentials(raw: string): string {
     return url.toString();
   } catch {
     return raw;
+  }
+}
+
+/**
+ * The URL with its password (or, without one, its user: a token used as user name) replaced by ***,
+ * for messages and logs. A URL that does not parse but may hold credentials is not shown at all.
+ */
+export function redactCredentials(raw: string): string {
+  if (!raw.includes('@')) return raw;
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    else if (url.username) url.username = '***';
+    return url.toString();
+  } catch {
+    return raw.includes('://') ? '<unparseable url>' : raw; // scp-like git@host:path holds no secret
+  }
+}
+
+/** The secrets a URL carries (its password, or a user name standing alone as a token), decoded: what masking must hide. */
+export function urlCredentials(raw: string): string[] {
+  if (!raw.includes('@')) return [];
+  try {
+    const url = new URL(raw);
+    return [url.password, url.password ? '' : url.username].filter((s) => s.length > 0).map(decodeURIComponent);
+  } catch {
+    return [];
   }
 }

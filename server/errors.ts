@@ -28,7 +28,7 @@ export function errorResponse(err: unknown, log?: Logger): { status: number; bod
   if (err instanceof SlipwayError && err.type !== 'internal') {
     return { status: STATUS[err.type], body: { error: err.toJSON() } };
   }
-  log?.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed');
+  log?.error({ err }, 'request failed');
   return { status: 500, body: { error: { type: 'internal', message: 'internal error' } } };
 }
 

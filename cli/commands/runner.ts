@@ -1,7 +1,7 @@
 // slipway runner: a build runner (and the environment keeper) against SLIPWAY_REDIS_URL.
 // SIGTERM stops taking jobs and lets running builds finish (SLIPWAY_STOP_GRACE_MS, default 10 min).
 import { parseArgs } from 'node:util';
-import { redactUrl } from '../../core/config.ts';
+import { redactCredentials } from '../../core/repo-url.ts';
 import type { Command } from '../context.ts';
 import { openSeparateProcess, untilSignal } from '../up/separate-process.ts';
 import { startRunnerPart } from '../up/stack.ts';
@@ -12,7 +12,7 @@ export const runner: Command = {
     parseArgs({ args, options: {} });
     const stack = await openSeparateProcess(ctx, 'slipway-runner');
     const part = await startRunnerPart(stack);
-    stack.log.info({ redis: redactUrl(stack.redisUrl), concurrency: stack.config.concurrency }, 'runner listening for builds');
+    stack.log.info({ redis: redactCredentials(stack.redisUrl), concurrency: stack.config.concurrency }, 'runner listening for builds');
     await untilSignal();
     stack.log.info({}, 'runner stopping');
     await part.close(Number(ctx.env.SLIPWAY_STOP_GRACE_MS ?? 600_000));

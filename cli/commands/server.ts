@@ -1,6 +1,6 @@
 // slipway server: the HTTP edge (webhooks, REST, dashboard, metrics) against SLIPWAY_REDIS_URL.
 import { parseArgs } from 'node:util';
-import { redactUrl } from '../../core/config.ts';
+import { redactCredentials } from '../../core/repo-url.ts';
 import type { Command } from '../context.ts';
 import { openSeparateProcess, untilSignal } from '../up/separate-process.ts';
 import { startServerPart } from '../up/stack.ts';
@@ -13,7 +13,7 @@ export const server: Command = {
     const { config, log } = stack;
     if (!config.apiToken) log.warn({}, 'SLIPWAY_API_TOKEN is not set: REST writes are refused');
     const part = await startServerPart({ ...stack, port: config.port });
-    log.info({ url: part.url, redis: redactUrl(stack.redisUrl), pipelines: stack.pipelines().map((p) => p.pipeline.metadata.name) }, 'server listening');
+    log.info({ url: part.url, redis: redactCredentials(stack.redisUrl), pipelines: stack.pipelines().map((p) => p.pipeline.metadata.name) }, 'server listening');
     await untilSignal();
     log.info({}, 'server stopping');
     await part.close();

@@ -6,7 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readConfig, redactUrl, type Config } from '../../core/config.ts';
+import { readConfig, type Config } from '../../core/config.ts';
+import { redactCredentials } from '../../core/repo-url.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { createKeys } from '../../core/keys.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -36,7 +37,7 @@ const ROOT = findRoot();
 async function reachRedis(url: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   while (!(await redisAnswers(url, 2000))) {
-    if (Date.now() > deadline) throw new ConfigError(`cannot reach Redis at ${redactUrl(url)} (SLIPWAY_REDIS_URL); is it running?`);
+    if (Date.now() > deadline) throw new ConfigError(`cannot reach Redis at ${redactCredentials(url)} (SLIPWAY_REDIS_URL); is it running?`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -58,7 +59,7 @@ function summary(o: { config: Config; url: string; token: string; tokenFile?: st
     `  dashboard and API   ${o.url}/  (REST under ${o.url}/api)`,
     `  webhooks            ${o.url}/hooks/github  ${o.url}/hooks/gitea  ${o.url}/hooks/gogs`,
     `  API token           ${o.token}${o.tokenFile ? `  (saved in ${o.tokenFile})` : ''}`,
-    `  redis               ${redactUrl(o.redisUrl)}`,
+    `  redis               ${redactCredentials(o.redisUrl)}`,
     `  data folder         ${o.config.dataDir}`,
     `  pipelines           ${o.pipelines.map((p) => p.pipeline.metadata.name).join(', ') || '(none)'}`,
   ];

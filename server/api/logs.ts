@@ -81,7 +81,7 @@ export function logsRouter(deps: ApiDeps): Router {
       const status = await logs.follow(id, after, (e) => writeEntry(res, e), abort.signal);
       if (status) ended = true;
     } catch (err) {
-      deps.log.warn({ build: id, err: err instanceof Error ? err.message : String(err) }, 'log follow failed');
+      deps.log.warn({ build: id, err }, 'log follow failed');
     } finally {
       clearInterval(beat);
       req.off('close', stop);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { normalizeRepoUrl, stripCredentials } from '../../../core/repo-url.ts';
+import { normalizeRepoUrl, redactCredentials, stripCredentials, urlCredentials } from '../../../core/repo-url.ts';
 
 void test('repository URLs compare equal across case, credentials, default port, trailing slash and .git', () => {
   const same = [
@@ -21,4 +21,16 @@ void test('repository URLs compare equal across case, credentials, default port,
 void test('credentials are stripped from URLs kept in records', () => {
   assert.equal(stripCredentials('https://bot:tok3n@example.com/a/b.git'), 'https://example.com/a/b.git');
   assert.equal(stripCredentials('not a url'), 'not a url');
+});
+
+void test('credentials are redacted from URLs in messages, and named for masking', () => {
+  assert.equal(redactCredentials('http://ci:PASSWORD@127.0.0.1:3000/team/app.git'), 'http://ci:***@127.0.0.1:3000/team/app.git');
+  assert.equal(redactCredentials('https://ghp_token@github.com/a/b.git'), 'https://***@github.com/a/b.git');
+  assert.equal(redactCredentials('redis://:s3cret@10.0.0.5:6379/0'), 'redis://:***@10.0.0.5:6379/0');
+  assert.equal(redactCredentials('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379');
+  assert.equal(redactCredentials('git@github.com:a/b.git'), 'git@github.com:a/b.git');
+  assert.equal(redactCredentials('http://a:b@[bad'), '<unparseable url>');
+  assert.deepEqual(urlCredentials('http://ci:p%40ss@h/x'), ['p@ss']);
+  assert.deepEqual(urlCredentials('https://ghp_token@github.com/a/b.git'), ['ghp_token']);
+  assert.deepEqual(urlCredentials('http://h/x'), []);
 });
