@@ -25,7 +25,8 @@ if (path.relative(ROOT, outdir).startsWith('..')) throw new Error(`${outdir} is 
 await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
-  entryPoints: { 'cli/bin': 'cli/bin.ts' },
+  // helm runs the post-renderer as its own process (runner/deployers/post-renderer.ts finds it)
+  entryPoints: { 'cli/bin': 'cli/bin.ts', 'runner/post-render': 'runner/deployers/post-render.ts' },
   outdir,
   chunkNames: 'cli/chunks/[name]-[hash]',
   bundle: true,

@@ -35,6 +35,8 @@ export interface UpgradeInput {
   atomic: boolean;
   valuesFiles: string[];
   setValues: Record<string, string>;
+  /** Further flags (e.g. --set-file, --post-renderer), after the values. */
+  extraFlags?: string[];
 }
 
 export function upgradeArgv(i: UpgradeInput): string[] {
@@ -54,6 +56,7 @@ export function upgradeArgv(i: UpgradeInput): string[] {
     i.timeout,
     ...i.valuesFiles.flatMap((f) => ['--values', f]),
     ...Object.entries(i.setValues).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
+    ...(i.extraFlags ?? []),
   ];
 }
 

@@ -1,0 +1,152 @@
+// kubectl deploys, atomic like helm's: apply server-side, wait for the workloads to roll out
+// within the status-check deadline, and on failure put back the last good deploy's manifests
+// and delete what the failed one added (nothing is left of a first deploy that failed). On
+// success, what earlier deploys applied and this one no longer has is pruned, and this deploy
+// becomes the last good one (kubectl-state.ts). The build log says what was rolled back and why.
+import { DeployError, errorMessage } from '../../core/errors.ts';
+import type { KubectlFlags, PlanStatusCheck } from '../../pipelines/plan.ts';
+import type { Run } from './helm.ts';
+import { manifestStream, type ManifestObject } from './manifests.ts';
+import { readLastGood, stateSecret, type LastGood, type ObjectRef } from './kubectl-state.ts';
+
+const quiet = (): void => undefined;
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+export interface KubectlDeployInput {
+  /** The exec door, without the build's cancel signal: a started deploy finishes. */
+  run: Run;
+  kubectl: string;
+  namespace: string;
+  pipeline: string;
+  /** The build deploying (recorded with the last good state). */
+  build: string;
+  /** Prepared objects (manifests.ts: namespace, labels, images). */
+  objects: readonly ManifestObject[];
+  flags: KubectlFlags;
+  statusCheck: PlanStatusCheck;
+  line(text: string): void;
+}
+
+export interface KubectlDeployResult {
+  applied: ObjectRef[];
+  pruned: ObjectRef[];
+}
+
+export function refOf(o: Record<string, unknown>): ObjectRef {
+  return { apiVersion: String(o.apiVersion), kind: String(o.kind), name: String((o.metadata as { name?: unknown }).name) };
+}
+
+/** kubectl's resource/name: Kind.group/name (the group keeps kinds of two APIs apart). */
+export function resourceArg(r: ObjectRef): string {
+  const slash = r.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : r.apiVersion.slice(0, slash);
+  return `${r.kind}${group ? `.${group}` : ''}/${r.name}`;
+}
+
+const same = (a: ObjectRef, b: ObjectRef) => resourceArg(a) === resourceArg(b);
+
+export function applyArgv(i: Pick<KubectlDeployInput, 'kubectl' | 'namespace' | 'flags'>): string[] {
+  return [i.kubectl, ...i.flags.global, 'apply', '--server-side', '--force-conflicts', '--field-manager', 'slipway', '--namespace', i.namespace, ...i.flags.apply, '--filename', '-'];
+}
+
+export function deleteArgv(i: Pick<KubectlDeployInput, 'kubectl' | 'namespace' | 'flags'>, refs: readonly ObjectRef[]): string[] {
+  return [i.kubectl, ...i.flags.global, 'delete', ...refs.map(resourceArg), '--namespace', i.namespace, '--ignore-not-found', '--wait=false', ...i.flags.delete];
+}
+
+export function waitArgv(i: Pick<KubectlDeployInput, 'kubectl' | 'namespace' | 'flags'>, r: ObjectRef, seconds: number): string[] {
+  const timeout = `--timeout=${Math.max(1, Math.ceil(seconds))}s`;
+  if (r.kind === 'Job') return [i.kubectl, ...i.flags.global, 'wait', '--for=condition=complete', resourceArg(r), '--namespace', i.namespace, timeout];
+  return [i.kubectl, ...i.flags.global, 'rollout', 'status', resourceArg(r), '--namespace', i.namespace, '--watch', timeout];
+}
+
+interface PodStatus {
+  metadata: { name: string };
+  status?: {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: { name: string; ready: boolean; state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+}
+
+/** Why a workload's pods are not ready: the first failing pod condition or container state. */
+async function podReason(i: KubectlDeployInput, o: Record<string, unknown>): Promise<string | undefined> {
+  const selector = ((o.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? {};
+  const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  if (!labels) return undefined;
+  const res = await i.run([i.kubectl, ...i.flags.global, 'get', 'pods', '--namespace', i.namespace, '--selector', labels, '--output', 'json'], { onLine: quiet, allowFailure: true });
+  if (res.exitCode !== 0) return undefined;
+  const pods = (JSON.parse(res.stdout) as { items: PodStatus[] }).items;
+  for (const pod of pods) {
+    const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason);
+    if (waiting) return `pod ${pod.metadata.name}: container ${waiting.name} ${waiting.state!.waiting!.reason}${waiting.state!.waiting!.message ? `: ${waiting.state!.waiting!.message}` : ''}`;
+    const cond = pod.status?.conditions?.find((c) => c.status === 'False' && (c.reason || c.message));
+    if (cond) return `pod ${pod.metadata.name}: ${cond.type} ${cond.reason ?? 'False'}${cond.message ? `: ${cond.message}` : ''}`;
+  }
+  return undefined;
+}
+
+async function waitAll(i: KubectlDeployInput): Promise<string[]> {
+  if (!i.statusCheck.enabled) return [];
+  const started = Date.now();
+  const waited = i.objects.filter((o) => WORKLOADS.has(String(o.object.kind)) || o.object.kind === 'Job');
+  const failures = await Promise.all(
+    waited.map(async (o) => {
+      const ref = refOf(o.object);
+      const left = i.statusCheck.deadlineSeconds - (Date.now() - started) / 1000;
+      try {
+        await i.run(waitArgv(i, ref, left), { onLine: quiet });
+        return undefined;
+      } catch (err) {
+        const why = (await podReason(i, o.object).catch(() => undefined)) ?? lastLine(err);
+        return `${ref.kind} ${ref.name} did not become ready within ${i.statusCheck.deadlineSeconds}s: ${why}`;
+      }
+    }),
+  );
+  return failures.filter((f): f is string => f !== undefined);
+}
+
+function lastLine(err: unknown): string {
+  const tail = (err as { tail?: string[] }).tail ?? errorMessage(err).split('\n');
+  return (tail.filter((l) => l.trim()).at(-1) ?? 'failed').replace(/^error:\s*/i, '');
+}
+
+async function rollBack(i: KubectlDeployInput, last: LastGood | undefined, applied: ObjectRef[], why: string): Promise<void> {
+  if (last) {
+    await i.run(applyArgv(i), { input: last.manifests, onLine: quiet });
+    const added = applied.filter((a) => !last.objects.some((b) => same(a, b)));
+    if (added.length) await i.run(deleteArgv(i, added));
+    i.line(`rolled back to the manifests of build ${last.build}${added.length ? `, deleted ${added.map(resourceArg).join(', ')}` : ''}: ${why}`);
+  } else {
+    if (applied.length) await i.run(deleteArgv(i, applied));
+    i.line(`rolled back: there was no earlier deploy, deleted ${applied.map(resourceArg).join(', ')}: ${why}`);
+  }
+}
+
+export async function kubectlDeploy(i: KubectlDeployInput): Promise<KubectlDeployResult> {
+  const last = await readLastGood(i.run, i.kubectl, i.flags.global, i.namespace, i.pipeline);
+  const applied = i.objects.map((o) => refOf(o.object));
+  const stream = manifestStream(i.objects);
+  i.line(`applying ${applied.length} objects into namespace ${i.namespace}: ${applied.map(resourceArg).join(', ')}`);
+  let failures: string[];
+  try {
+    await i.run(applyArgv(i), { input: stream });
+    failures = await waitAll(i);
+  } catch (err) {
+    failures = [`kubectl apply failed: ${lastLine(err)}`];
+  }
+  if (failures.length) {
+    const why = failures.join('; ');
+    try {
+      await rollBack(i, last, applied, why);
+    } catch (err) {
+      throw new DeployError(`${why}; and the rollback failed: ${lastLine(err)}`, { cause: err });
+    }
+    throw new DeployError(why);
+  }
+  const pruned = (last?.objects ?? []).filter((b) => !applied.some((a) => same(a, b)));
+  if (pruned.length) {
+    await i.run(deleteArgv(i, pruned));
+    i.line(`pruned what this deploy no longer has: ${pruned.map(resourceArg).join(', ')}`);
+  }
+  await i.run(applyArgv({ ...i, flags: { ...i.flags, apply: [] } }), { input: stateSecret(i.namespace, i.pipeline, { build: i.build, manifests: stream, objects: applied }), onLine: quiet });
+  return { applied, pruned };
+}

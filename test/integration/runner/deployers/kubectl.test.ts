@@ -1,0 +1,117 @@
+// kubectl deploys against the test cluster: the exact argv at the exec door, and what the
+// cluster holds after a good deploy, a deploy that cannot become ready (rolled back, nothing of
+// it left) and a deploy that drops an object (pruned).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { exec, recordingExec } from '../../../../runner/exec.ts';
+import { kubectlDeploy, type KubectlDeployInput } from '../../../../runner/deployers/kubectl.ts';
+import { parseManifests, prepareManifests } from '../../../../runner/deployers/manifests.ts';
+import { testenvChildEnv, uniqueName } from '../../../helpers/testenv.ts';
+
+const env = testenvChildEnv();
+const ns = uniqueName('kubectl-deploy');
+const kubectl = (...args: string[]) => exec(['kubectl', ...args], { env, allowFailure: true, timeoutMs: 60_000 });
+
+function deployment(extraSpec = ''): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+${extraSpec}      containers:
+        - { name: web, image: "web:dev" }
+`;
+}
+const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { k: v }\n`;
+
+function input(text: string, build: string, lines: string[], run: KubectlDeployInput['run']): KubectlDeployInput {
+  const objects = prepareManifests(parseManifests(text, 'k8s/app.yaml'), {
+    namespace: ns,
+    images: [{ name: 'web', ref: `127.0.0.1:5000/web:1@sha256:${'a'.repeat(64)}` }],
+    labels: { 'slipway.dev/pipeline': 'shop', 'slipway.dev/environment': ns },
+  });
+  return {
+    run: (argv, options = {}) => run(argv, { ...options, env: { ...env, ...options.env } }),
+    kubectl: 'kubectl',
+    namespace: ns,
+    pipeline: 'shop',
+    build,
+    objects,
+    flags: { global: [], apply: [], delete: [] },
+    statusCheck: { enabled: true, deadlineSeconds: 8, tolerateFailuresUntilDeadline: false },
+    line: (l) => lines.push(l),
+  };
+}
+
+const names = async (kind: string) => (await kubectl('get', kind, '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}')).stdout.trim().split(/\s+/).filter(Boolean).sort();
+
+before(async () => {
+  assert.equal((await kubectl('create', 'namespace', ns)).exitCode, 0);
+});
+after(async () => {
+  await kubectl('delete', 'namespace', ns, '--wait=false');
+});
+
+void test('a kubectl deploy applies server-side, waits for the rollout, rolls back what cannot become ready, prunes what is gone', async () => {
+  // 1. a good deploy
+  const rec = recordingExec(exec);
+  const lines: string[] = [];
+  const first = await kubectlDeploy(input(`${deployment()}---\n${configMap('settings')}`, 'shop-1', lines, rec.exec));
+  assert.deepEqual(first.applied.map((r) => `${r.kind}/${r.name}`), ['Deployment/web', 'ConfigMap/settings']);
+  assert.deepEqual(rec.calls.map((c) => c.argv), [
+    ['kubectl', 'get', 'secret', 'slipway-kubectl-shop', '--namespace', ns, '--ignore-not-found', '--output', 'json'],
+    ['kubectl', 'apply', '--server-side', '--force-conflicts', '--field-manager', 'slipway', '--namespace', ns, '--filename', '-'],
+    ['kubectl', 'rollout', 'status', 'Deployment.apps/web', '--namespace', ns, '--watch', '--timeout=8s'],
+    ['kubectl', 'apply', '--server-side', '--force-conflicts', '--field-manager', 'slipway', '--namespace', ns, '--filename', '-'],
+  ]);
+  assert.match(rec.calls[1]!.options.input!, /image: 127\.0\.0\.1:5000\/web:1@sha256:a{64}/);
+  const image = await kubectl('get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.status.readyReplicas} {.metadata.labels.slipway\\.dev/pipeline}');
+  assert.equal(image.stdout, `127.0.0.1:5000/web:1@sha256:${'a'.repeat(64)} 2 shop`);
+
+  // 2. a deploy no node can run (nodeSelector nothing matches), adding a ConfigMap: rolled back
+  const rec2 = recordingExec(exec);
+  const lines2: string[] = [];
+  const bad = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}---\n${configMap('settings')}---\n${configMap('extra')}`, 'shop-2', lines2, rec2.exec);
+  await assert.rejects(kubectlDeploy(bad), /Deployment web did not become ready within 8s: pod web-[a-z0-9-]+: PodScheduled Unschedulable: 0\/1 nodes are available/);
+  const argvs = rec2.calls.map((c) => c.argv.slice(0, 3).join(' '));
+  assert.deepEqual(argvs, [
+    'kubectl get secret',
+    'kubectl apply --server-side',
+    'kubectl rollout status',
+    'kubectl get pods',
+    'kubectl apply --server-side',
+    'kubectl delete ConfigMap/extra',
+  ]);
+  assert.deepEqual(rec2.calls[5]!.argv, ['kubectl', 'delete', 'ConfigMap/extra', '--namespace', ns, '--ignore-not-found', '--wait=false']);
+  assert.match(lines2.at(-1)!, /^rolled back to the manifests of build shop-1, deleted ConfigMap\/extra: Deployment web did not become ready/);
+  assert.deepEqual(await names('configmap').then((n) => n.filter((x) => x !== 'kube-root-ca.crt')), ['settings']);
+  const selector = await kubectl('get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.nodeSelector}');
+  assert.equal(selector.stdout, '', 'the failed spec is gone: the last good one is back');
+
+  // 3. a good deploy without the ConfigMap: pruned
+  const lines3: string[] = [];
+  const third = await kubectlDeploy(input(deployment(), 'shop-3', lines3, exec));
+  assert.deepEqual(third.pruned.map((r) => `${r.kind}/${r.name}`), ['ConfigMap/settings']);
+  assert.ok(lines3.includes('pruned what this deploy no longer has: ConfigMap/settings'));
+  assert.deepEqual(await names('configmap').then((n) => n.filter((x) => x !== 'kube-root-ca.crt')), []);
+});
+
+void test('a first deploy that fails leaves nothing of itself behind', async () => {
+  const other = uniqueName('kubectl-first');
+  assert.equal((await kubectl('create', 'namespace', other)).exitCode, 0);
+  try {
+    const lines: string[] = [];
+    const i = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}---\n${configMap('only')}`, 'shop-1', lines, exec);
+    const objects = prepareManifests(i.objects, { namespace: other, images: [], labels: {} });
+    await assert.rejects(kubectlDeploy({ ...i, namespace: other, objects, statusCheck: { ...i.statusCheck, deadlineSeconds: 4 } }), /did not become ready within 4s/);
+    assert.match(lines.at(-1)!, /^rolled back: there was no earlier deploy, deleted Deployment.apps\/web, ConfigMap\/only/);
+    const left = await kubectl('get', 'deploy,configmap,secret', '-n', other, '-o', 'name');
+    assert.deepEqual(left.stdout.trim().split('\n').filter((l) => l && !l.includes('kube-root-ca')), []);
+  } finally {
+    await kubectl('delete', 'namespace', other, '--wait=false');
+  }
+});
