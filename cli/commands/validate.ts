@@ -1,10 +1,13 @@
 // slipway validate [files]: checks pipeline files (default: every file in SLIPWAY_PIPELINES) and
-// prints every problem with file:line:column. Exit 1 when there is any.
+// skaffold.yaml files given by name, and prints every problem with file:line:column (skaffold
+// fields Slipway does not run as warnings). Exit 1 when there is any error.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../../core/config.ts';
-import { formatProblem } from '../../core/errors.ts';
+import { formatProblem, type Problem } from '../../core/errors.ts';
 import { loadPipelineFiles, pipelineFiles } from '../../pipelines/load.ts';
+import { looksLikeSkaffold, validateSkaffoldFile } from '../../pipelines/skaffold/validate.ts';
 import type { Command } from '../context.ts';
 
 export const validate: Command = {
@@ -25,13 +28,27 @@ export const validate: Command = {
         return 1;
       }
     }
-    const { pipelines, errors } = await loadPipelineFiles(files);
-    for (const p of errors) ctx.stderr(`${formatProblem({ ...p, ...(p.file ? { file: path.relative(ctx.cwd, p.file) || p.file } : {}) })}\n`);
+    const skaffoldFiles: string[] = [];
+    for (const f of positionals.length ? files : []) {
+      const text = await readFile(f, 'utf8').catch(() => '');
+      if (looksLikeSkaffold(text)) skaffoldFiles.push(f);
+    }
+    const shown = (p: Problem) => formatProblem({ ...p, ...(p.file ? { file: path.relative(ctx.cwd, p.file) || p.file } : {}) });
+    const loaded = await loadPipelineFiles(files.filter((f) => !skaffoldFiles.includes(f)));
+    const { pipelines } = loaded;
+    const errors = [...loaded.errors];
+    for (const f of skaffoldFiles) {
+      const res = await validateSkaffoldFile(f);
+      errors.push(...res.errors);
+      for (const w of res.warnings) ctx.stderr(`warning: ${shown(w)}\n`);
+    }
+    for (const p of errors) ctx.stderr(`${shown(p)}\n`);
     if (errors.length) {
       ctx.stderr(`${errors.length} problem${errors.length === 1 ? '' : 's'}\n`);
       return 1;
     }
-    ctx.stdout(`${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => p.pipeline.metadata.name).join(', ')}\n`);
+    if (pipelines.length || skaffoldFiles.length === 0) ctx.stdout(`${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => p.pipeline.metadata.name).join(', ')}\n`);
+    for (const f of skaffoldFiles) ctx.stdout(`${path.relative(ctx.cwd, f) || f}: skaffold config valid\n`);
     return 0;
   },
 };

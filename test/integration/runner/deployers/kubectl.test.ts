@@ -28,16 +28,16 @@ ${extraSpec}      containers:
 }
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { k: v }\n`;
 
-function input(text: string, build: string, lines: string[], run: KubectlDeployInput['run']): KubectlDeployInput {
+function input(text: string, build: string, lines: string[], run: KubectlDeployInput['run'], namespace = ns): KubectlDeployInput {
   const objects = prepareManifests(parseManifests(text, 'k8s/app.yaml'), {
-    namespace: ns,
+    namespace,
     images: [{ name: 'web', ref: `127.0.0.1:5000/web:1@sha256:${'a'.repeat(64)}` }],
-    labels: { 'slipway.dev/pipeline': 'shop', 'slipway.dev/environment': ns },
+    labels: { 'slipway.dev/pipeline': 'shop', 'slipway.dev/environment': namespace },
   });
   return {
     run: (argv, options = {}) => run(argv, { ...options, env: { ...env, ...options.env } }),
     kubectl: 'kubectl',
-    namespace: ns,
+    namespace,
     pipeline: 'shop',
     build,
     objects,
@@ -70,7 +70,7 @@ void test('a kubectl deploy applies server-side, waits for the rollout, rolls ba
   ]);
   assert.match(rec.calls[1]!.options.input!, /image: 127\.0\.0\.1:5000\/web:1@sha256:a{64}/);
   const image = await kubectl('get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.status.readyReplicas} {.metadata.labels.slipway\\.dev/pipeline}');
-  assert.equal(image.stdout, `127.0.0.1:5000/web:1@sha256:${'a'.repeat(64)} 2 shop`);
+  assert.equal(image.stdout.trim(), `127.0.0.1:5000/web:1@sha256:${'a'.repeat(64)} 2 shop`);
 
   // 2. a deploy no node can run (nodeSelector nothing matches), adding a ConfigMap: rolled back
   const rec2 = recordingExec(exec);
@@ -90,7 +90,7 @@ void test('a kubectl deploy applies server-side, waits for the rollout, rolls ba
   assert.match(lines2.at(-1)!, /^rolled back to the manifests of build shop-1, deleted ConfigMap\/extra: Deployment web did not become ready/);
   assert.deepEqual(await names('configmap').then((n) => n.filter((x) => x !== 'kube-root-ca.crt')), ['settings']);
   const selector = await kubectl('get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.nodeSelector}');
-  assert.equal(selector.stdout, '', 'the failed spec is gone: the last good one is back');
+  assert.equal(selector.stdout.trim(), '', 'the failed spec is gone: the last good one is back');
 
   // 3. a good deploy without the ConfigMap: pruned
   const lines3: string[] = [];
@@ -105,9 +105,8 @@ void test('a first deploy that fails leaves nothing of itself behind', async () 
   assert.equal((await kubectl('create', 'namespace', other)).exitCode, 0);
   try {
     const lines: string[] = [];
-    const i = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}---\n${configMap('only')}`, 'shop-1', lines, exec);
-    const objects = prepareManifests(i.objects, { namespace: other, images: [], labels: {} });
-    await assert.rejects(kubectlDeploy({ ...i, namespace: other, objects, statusCheck: { ...i.statusCheck, deadlineSeconds: 4 } }), /did not become ready within 4s/);
+    const i = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}---\n${configMap('only')}`, 'shop-1', lines, exec, other);
+    await assert.rejects(kubectlDeploy({ ...i, statusCheck: { ...i.statusCheck, deadlineSeconds: 4 } }), /did not become ready within 4s/);
     assert.match(lines.at(-1)!, /^rolled back: there was no earlier deploy, deleted Deployment.apps\/web, ConfigMap\/only/);
     const left = await kubectl('get', 'deploy,configmap,secret', '-n', other, '-o', 'name');
     assert.deepEqual(left.stdout.trim().split('\n').filter((l) => l && !l.includes('kube-root-ca')), []);

@@ -1,0 +1,33 @@
+// `slipway validate skaffold.yaml`: the file and the configs it requires, as they load with no
+// profile and with each of its profiles in turn (a patch path that does not exist shows only
+// when its profile applies). Errors and warnings each once, with file:line:column.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatProblem, type Problem } from '../../core/errors.ts';
+import { loadSkaffold } from './load.ts';
+import { parseSkaffold } from './parse.ts';
+
+/** A file is a skaffold config when a document of it says `apiVersion: skaffold/...`. */
+export function looksLikeSkaffold(text: string): boolean {
+  return /^apiVersion:\s*["']?skaffold\//m.test(text);
+}
+
+export async function validateSkaffoldFile(file: string): Promise<{ errors: Problem[]; warnings: Problem[] }> {
+  const root = path.dirname(file);
+  const rel = path.basename(file);
+  const activation = { env: {}, kubeContext: '', command: 'run' };
+  const base = await loadSkaffold({ root, source: { path: rel, profiles: [], module: [] }, activation });
+  const errors = [...base.errors];
+  const warnings = [...base.warnings];
+  if (base.errors.length === 0) {
+    const parsed = parseSkaffold(await readFile(file, 'utf8'), rel);
+    const names = new Set(parsed.configs.flatMap((c) => (c.config.profiles ?? []).map((p) => p.name)));
+    for (const name of names) {
+      const res = await loadSkaffold({ root, source: { path: rel, profiles: [name], module: [] }, activation });
+      errors.push(...res.errors);
+    }
+  }
+  const once = (list: Problem[]) => [...new Map(list.map((p) => [formatProblem(p), p])).values()];
+  const inRoot = (p: Problem): Problem => (p.file ? { ...p, file: path.join(root, p.file) } : p);
+  return { errors: once(errors).map(inRoot), warnings: once(warnings).map(inRoot) };
+}
