@@ -39,10 +39,10 @@ export interface ServerDeps {
   config: Pick<Config, 'apiToken' | 'publicUrl'> & Partial<Pick<Config, 'duplicatePushSeconds'>>;
   /**
    * The webhook spool's file (core/spool.ts; `slipway server` and `up` put it in SLIPWAY_WORKDIR).
-   * Without one, a webhook Redis does not answer in time is answered 503.
+   * Without one, a webhook waits for Redis however long it takes.
    */
   spoolFile?: string;
-  /** How long a webhook waits for Redis before it is spooled (default 600 ms). */
+  /** How long a webhook waits for Redis before it is spooled (default 750 ms). */
   webhookDeadlineMs?: number;
   /** How often queued builds without a job are looked for (default 30 s). */
   repairIntervalMs?: number;

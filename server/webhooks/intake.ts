@@ -22,7 +22,7 @@ import type { Forge, ForgeAdapter } from './types.ts';
 /** 5 MiB: far above a normal push payload, low enough that a flood cannot exhaust memory. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** How long the intake waits for Redis before it spools the delivery: the answer stays under 1 s. */
-export const DEFAULT_DEADLINE_MS = 600;
+export const DEFAULT_DEADLINE_MS = 750;
 
 export const ADAPTERS: Record<Forge, ForgeAdapter> = { github, gogs, gitea };
 
@@ -31,7 +31,7 @@ export interface IntakeDeps {
   accept: (delivery: PlannedDelivery) => Promise<AcceptedDelivery>;
   /** Called with what accept did, after the answer (superseding). */
   accepted: (outcome: AcceptedDelivery) => void;
-  /** Where deliveries go when Redis does not answer within deadlineMs; without one, 503. */
+  /** Where deliveries go when Redis does not answer within deadlineMs; without one the intake waits for Redis. */
   spool?: Spool;
   deadlineMs?: number;
   index: () => PipelineIndex;
@@ -127,14 +127,15 @@ export function createWebhookHandler(deps: IntakeDeps): (req: IncomingMessage, r
     if (planned.builds.length === 0 && planned.teardowns.length === 0) return sendJson(res, 200, { ignored: planned.ignored.join('; ') });
     const delivery: PlannedDelivery = { forge, deliveryId, builds: planned.builds, teardowns: planned.teardowns };
     const work = deps.accept(delivery);
-    const outcome = await withinDeadline(work, deps.deadlineMs ?? DEFAULT_DEADLINE_MS);
+    // Without a spool there is nowhere to put the delivery: wait for Redis as long as it takes.
+    const spool = deps.spool;
+    const outcome = spool ? await withinDeadline(work, deps.deadlineMs ?? DEFAULT_DEADLINE_MS) : await work;
     if (outcome === undefined) {
       // Redis did not answer in time. The attempt goes on (and supersedes when it ends); the spool
       // makes the delivery durable meanwhile, and its replay finds a duplicate if the attempt won.
       work.then(deps.accepted, (err: unknown) => deps.log.warn({ forge, delivery: deliveryId, err }, 'late webhook attempt failed: the spool replays it'));
-      if (!deps.spool) throw new UnavailableError('redis is not answering; try again later');
       try {
-        await deps.spool.add(delivery);
+        await spool!.add(delivery); // only withinDeadline gives undefined
       } catch (err) {
         deps.log.error({ forge, delivery: deliveryId, err }, 'webhook spool write failed');
         throw new UnavailableError('redis is not answering and the spool cannot be written; try again later');
