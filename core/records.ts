@@ -92,6 +92,8 @@ export interface EnvironmentRecord {
   profile?: string;
   releases: string[];
   lastBuild?: string;
+  /** The number of lastBuild: a build with a lower one never deploys over it unless a person asked. */
+  lastBuildNumber?: number;
   lastSha?: string;
   createdAt: string;
   updatedAt: string;

@@ -148,8 +148,12 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
     } else if (!(await absent('test'))) return;
 
     if (hasDeployers(pipeline.deploy)) {
-      if (!(await stage('deploy', () => deployStage(scope, { checkout, images })))) return;
-    } else if (!(await absent('deploy'))) return;
+      const deployed = await stage('deploy', () => deployStage(scope, { checkout, images }));
+      if (deployed?.kind === 'superseded') {
+        reason = `superseded by ${deployed.by}`; // succeeded: built and tested, not deployed
+        await setStage('deploy', { status: 'skipped' });
+      }
+    } else await absent('deploy');
   };
 
   const checkedOut = await stage('checkout', () => checkoutStage(scope));

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { EnvStore } from '../../core/env-store.ts';
 import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { EnvironmentRecord } from '../../core/records.ts';
+import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
 import { ensureNamespace, helmReleaseStatus, kubeClients, releaseUrls, type KubeClients, type WaitOptions } from './kube.ts';
 import { environmentId, environmentNamespace, toLabelValue } from './namespace.ts';
 import { expiryFrom } from './ttl.ts';
@@ -25,6 +25,24 @@ function union(a: string[], b: string[]): string[] {
   return [...new Set([...a, ...b])];
 }
 
+/** The number of the build last deployed to `rec` (older records name only its id). */
+function deployedNumber(rec: EnvironmentRecord): number | undefined {
+  if (rec.lastBuildNumber !== undefined) return rec.lastBuildNumber;
+  const m = rec.lastBuild ? /-(\d+)$/.exec(rec.lastBuild) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The newer build deployed to `rec`, if this one must not go over it: an environment goes back
+ * to an older build only when a person asks (a re-run or a manual trigger).
+ */
+export function newerDeploy(rec: EnvironmentRecord | undefined, build: BuildRecord): string | undefined {
+  if (!rec || rec.status === 'deleted' || !rec.lastBuild) return undefined;
+  if (build.trigger.type === 'rerun' || build.trigger.type === 'manual') return undefined;
+  const deployed = deployedNumber(rec);
+  return deployed !== undefined && deployed > build.number ? rec.lastBuild : undefined;
+}
+
 function plannedReleases(input: PrepareInput): string[] {
   return (input.pipeline.deploy.helm?.releases ?? []).map((r) => r.name);
 }
@@ -40,6 +58,8 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
       const pipeline = input.pipeline.metadata.name;
       const namespace = environmentNamespace(input.pipeline, input.branch);
       const id = environmentId(pipeline, namespace);
+      const newer = newerDeploy(await store.get(pipeline, input.branch), input.build);
+      if (newer) return { id, namespace, supersededBy: newer };
       const ns = await ensureNamespace(k, namespace, { pipeline, environment: toLabelValue(id), branch: input.branch }, opts.namespaceWait);
       if (ns.created) log.info({ pipeline, branch: input.branch, namespace }, 'environment namespace created');
       else if (!ns.owned) log.info({ pipeline, branch: input.branch, namespace }, 'using existing namespace not owned by slipway');
@@ -102,6 +122,7 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
           namespace: input.namespace,
           releases: union(base.releases, input.releases),
           lastBuild: input.build.id,
+          lastBuildNumber: input.build.number,
           lastSha: input.build.sha,
           updatedAt: at.toISOString(),
           expiresAt: expiryFrom(at, input.pipeline.environment.ttl),

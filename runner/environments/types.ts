@@ -13,10 +13,18 @@ export interface PrepareInput {
 export interface PreparedEnvironment {
   id: string;
   namespace: string;
+  /**
+   * Set when a newer build (a higher number) has deployed here and this build was not asked for
+   * by a person (re-run, manual trigger): its deploy is skipped, the environment left untouched.
+   */
+  supersededBy?: string;
 }
 
 export interface EnvironmentManager {
-  /** Before helm: computes the namespace, creates it with Slipway's labels when missing, writes the record. */
+  /**
+   * Before helm: computes the namespace, creates it with Slipway's labels when missing, writes the
+   * record; or, when a newer build has deployed there, says so (supersededBy) and changes nothing.
+   */
   prepare(input: PrepareInput): Promise<PreparedEnvironment>;
   /** After helm succeeded: releases, last build and sha, ttl renewed, URLs from the release's Ingress hosts. */
   recordDeploy(input: PrepareInput & { namespace: string; releases: string[] }): Promise<EnvironmentRecord>;

@@ -1,7 +1,8 @@
 // Deploy: the pipeline's deployers (deployers/), under the namespace's deploy lock, into the
 // branch's environment. Not cancellable once started (deployers run without the build's cancel
 // signal): a deploy that has begun finishes, and helm's --atomic leaves the release at its last
-// good revision on failure.
+// good revision on failure. An older build never deploys over a newer one unless a person
+// asked for it (the environment manager compares build numbers under the lock).
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import { deployersFor } from '../deployers/deployers-for.ts';
 import type { DeployTarget } from '../deployers/types.ts';
@@ -38,6 +39,7 @@ export async function deployStage(scope: BuildScope, { checkout, images }: Deplo
     namespace,
     async () => {
       const env = await environments.prepare(input);
+      if (env.supersededBy) return { supersededBy: env.supersededBy };
       await scope.update((r) => ({ ...r, environment: { id: env.id, namespace: env.namespace, releases } }));
       try {
         for (const d of deployers) await d.deploy();
@@ -49,9 +51,13 @@ export async function deployStage(scope: BuildScope, { checkout, images }: Deplo
     },
     { onWait: () => scope.line(`waiting for the deploy lock of namespace ${namespace}`) },
   );
+  if ('supersededBy' in record) {
+    scope.line(`deploy skipped: ${namespace} already runs the newer build ${record.supersededBy}`);
+    return { kind: 'superseded', by: record.supersededBy };
+  }
   const url = record.urls[0];
   const environment = { id: record.id, namespace: record.namespace, releases, ...(url ? { url } : {}) };
   await scope.update((r) => ({ ...r, environment }));
   scope.line(`deployed to namespace ${namespace}`);
-  return { environment };
+  return { kind: 'deployed', environment };
 }

@@ -63,9 +63,10 @@ export interface DeployStageInput {
   images: ImageRecord[];
 }
 
-export interface DeployStageResult {
-  environment: BuildEnvironmentRef;
-}
+export type DeployStageResult =
+  | { kind: 'deployed'; environment: BuildEnvironmentRef }
+  /** A newer build has deployed there (this one was not asked for by a person): nothing done. */
+  | { kind: 'superseded'; by: string };
 
 export interface ReportStageInput {
   status: BuildStatus;
