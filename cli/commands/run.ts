@@ -6,7 +6,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { readConfig } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { buildId, nowIso } from '../../core/ids.ts';
@@ -17,7 +16,6 @@ import { loadPipelines } from '../../pipelines/load.ts';
 import type { RunnerDeps } from '../../runner/runner-deps.ts';
 import { hasDeployers } from '../../runner/deployers/deployers-for.ts';
 import { cachedHelmMajor } from '../../runner/deployers/helm.ts';
-import type { KubeClients } from '../../runner/environments/kube.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import { exec } from '../../runner/exec.ts';
 import { createGit } from '../../runner/git.ts';
@@ -75,27 +73,18 @@ export const run: Command = {
       images: [],
     };
     let environments: RunnerDeps['environments'];
-    // The environment manager is loaded while buildah runs (the build stage starts it; the deploy
-    // waits for it). It talks to the cluster through kube-http.ts's small client; only a
-    // kubeconfig that needs more (exec plugins, proxies, ...) loads @kubernetes/client-node,
-    // a second of CPU.
+    // The environment manager and @kubernetes/client-node (~0.6 s of CPU) are loaded while
+    // buildah runs (the build stage starts it; the deploy waits for it), not before checkout.
     let loading: Promise<EnvironmentManager> | undefined;
     const load = (): Promise<EnvironmentManager> => {
       if (!redis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
       loading ??= (async () => {
-        const [{ createEnvironmentManager }, { defaultKubeTarget, kubeHttpClients }] = await Promise.all([
+        const [{ createEnvironmentManager }, { KubeConfig }] = await Promise.all([
           import('../../runner/environments/manager.ts'),
-          import('../../runner/environments/kube-http.ts'),
+          import('@kubernetes/client-node'),
         ]);
-        const target = defaultKubeTarget(ctx.env);
-        let kube: KubeClients | KubeConfig;
-        if (target) {
-          kube = kubeHttpClients(target);
-        } else {
-          const { KubeConfig } = await import('@kubernetes/client-node');
-          kube = new KubeConfig();
-          kube.loadFromDefault();
-        }
+        const kube = new KubeConfig();
+        kube.loadFromDefault();
         return createEnvironmentManager({ redis, keys, kube, log });
       })();
       return loading;

@@ -1,7 +1,6 @@
 // The Kubernetes calls environments need: namespaces with Slipway's ownership labels, the
-// Ingress hosts of a namespace's releases, and the state helm recorded for a release. Made through
-// @kubernetes/client-node (server, runner) or the small client of kube-http.ts (`slipway run`,
-// which then never loads client-node): both give the few methods of KubeClients.
+// Ingress hosts of a namespace's releases, and the state helm recorded for a release, through
+// @kubernetes/client-node (loaded on first use: `slipway run` starts it while the image builds).
 import type { CoreV1Api, KubeConfig, NetworkingV1Api, V1Namespace } from '@kubernetes/client-node';
 import { UnavailableError } from '../../core/errors.ts';
 

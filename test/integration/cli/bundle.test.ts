@@ -1,14 +1,15 @@
 // The bundled CLI (npm run build, what the container image runs) as a process: every command's
 // chunk loads, and `slipway run` goes through all its stages into the test cluster (namespace
-// and release status through kube-http.ts, helm's version asked while the image builds).
+// and release status through @kubernetes/client-node, loaded while the image builds, as is helm's
+// version).
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { exec } from '../../../runner/exec.ts';
-import { defaultKubeTarget, kubeHttpClients } from '../../../runner/environments/kube-http.ts';
-import { deleteNamespace, MANAGED_BY_LABEL, readNamespace } from '../../../runner/environments/kube.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { deleteNamespace, kubeClients, MANAGED_BY_LABEL, readNamespace } from '../../../runner/environments/kube.ts';
 import { runnerAppPipeline } from '../../helpers/runner-app-pipeline.ts';
 import { ROOT, testenv, testenvChildEnv, uniqueName } from '../../helpers/testenv.ts';
 
@@ -16,7 +17,11 @@ const name = uniqueName('bundle');
 const outdir = path.join('.slipway', `test-dist-${name}`);
 let dir: string;
 let env: Record<string, string>;
-const kube = () => kubeHttpClients(defaultKubeTarget({ KUBECONFIG: testenv().kubeconfig })!);
+const kube = () => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(testenv().kubeconfig);
+  return kubeClients(kc);
+};
 
 before(async () => {
   await exec(['node', '--import', 'tsx', 'scripts/build.ts', outdir], { cwd: ROOT, timeoutMs: 120_000 });
