@@ -87,3 +87,22 @@ void test('a build goes through every stage: pushed image, deployed release, exa
   // the workspace is gone afterwards
   await assert.rejects(import('node:fs/promises').then((fs) => fs.stat(workspace)));
 });
+
+void test('a step sees each built image as IMAGE_<NAME> (name:tag@digest), with its build number and commit', async () => {
+  const own = await runnerHarness(); // its own runner: the one above knows this pipeline's name too
+  try {
+    const pipeline = own.pipeline({
+      deploy: {},
+      test: [{ name: 'who', run: ['sh', '-c', `echo "image=$IMAGE_${own.name.toUpperCase().replace(/-/g, '_')} n=$BUILD_NUMBER c=$GIT_COMMIT"`] }],
+    });
+    await own.runner([pipeline]);
+    const done = await own.waitFinal((await own.enqueue(pipeline)).id);
+    const log = await own.logs.text(done.id);
+    assert.equal(done.status, 'succeeded', log);
+    const image = done.images[0]!;
+    assert.match(image.ref, /@sha256:[0-9a-f]{64}$/);
+    assert.ok(log.includes(`image=${image.ref} n=${done.number} c=${done.sha}`), log);
+  } finally {
+    await own.cleanup();
+  }
+});
