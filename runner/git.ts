@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, ChildProcessError, ValidationError } from '../core/errors.ts';
+import { redactCredentials, urlCredentials } from '../core/repo-url.ts';
 import { exec as realExec, type Exec } from './exec.ts';
 import { createMasker, type Masker } from './mask.ts';
 
@@ -81,27 +82,6 @@ export function validateRepoUrl(url: string, allowLocal = false): string {
   throw new ValidationError(`repository URL scheme ${scheme}:// is not allowed (http, https, ssh, git)`);
 }
 
-/** A URL's user and password replaced by *** for messages. */
-export function redactRepoUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    else if (u.username) u.username = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
-function urlSecrets(url: string): string[] {
-  try {
-    const u = new URL(url);
-    return [u.password, u.password ? '' : u.username].filter((s) => s.length > 0).map(decodeURIComponent);
-  } catch {
-    return [];
-  }
-}
-
 export interface GitOptions {
   /** Mirrors live under <workdir>/mirrors. */
   workdir: string;
@@ -171,7 +151,7 @@ export function createGit(options: GitOptions): Git {
     async mirror(url, opts = {}) {
       validateRepoUrl(url, opts.allowLocal);
       const allowLocal = opts.allowLocal ?? false;
-      const secrets = urlSecrets(url);
+      const secrets = urlCredentials(url);
       const signal = opts.signal;
       const dir = path.join(mirrorsDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
       return serial(dir, async () => {
@@ -179,7 +159,7 @@ export function createGit(options: GitOptions): Git {
         if (!exists) {
           await mkdir(mirrorsDir, { recursive: true });
           await rm(dir, { recursive: true, force: true });
-          const shown = ['git', 'clone', '--mirror', '--', redactRepoUrl(url), dir];
+          const shown = ['git', 'clone', '--mirror', '--', redactCredentials(url), dir];
           await git(mirrorsDir, ['clone', '--mirror', '--', url, dir], { shown, allowLocal, secrets, ...(signal ? { signal } : {}) });
         } else {
           // the mirror's directory is keyed by its URL, so origin is always this URL
@@ -242,9 +222,9 @@ export function createGit(options: GitOptions): Git {
       validateRepoUrl(url, opts.allowLocal);
       await mkdir(options.workdir, { recursive: true });
       const out = await git(options.workdir, ['ls-remote', '--heads', '--', url], {
-        shown: ['git', 'ls-remote', '--heads', '--', redactRepoUrl(url)],
+        shown: ['git', 'ls-remote', '--heads', '--', redactCredentials(url)],
         allowLocal: opts.allowLocal ?? false,
-        secrets: urlSecrets(url),
+        secrets: urlCredentials(url),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       return out
