@@ -5,7 +5,7 @@ import { UsageError, type CliContext } from './context.ts';
 
 async function usage(ctx: CliContext, to: 'stdout' | 'stderr'): Promise<void> {
   const lines = await Promise.all(Object.entries(COMMANDS).map(async ([, load]) => `  slipway ${(await load()).summary}`));
-  ctx[to](`usage: slipway <command> [options]\n\n${lines.join('\n')}\n\nclient commands take --server URL and --token (or SLIPWAY_API_TOKEN), and --json\n`);
+  ctx[to](`usage: slipway <command> [options]\n\n${lines.join('\n')}\n\nclient commands take --server URL, --token (or SLIPWAY_API_TOKEN) and -o json\n`);
 }
 
 export async function main(argv: string[], ctx: CliContext): Promise<number> {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { BuildRecord } from '../../core/records.ts';
 import { ApiClient } from '../client.ts';
-import { CLIENT_OPTIONS, clientTarget, UsageError, type Command } from '../context.ts';
+import { CLIENT_OPTIONS, clientTarget, UsageError, wantsJson, type Command } from '../context.ts';
 import { short, table } from '../format.ts';
 
 export const builds: Command = {
@@ -19,7 +19,7 @@ export const builds: Command = {
     const [pipeline] = positionals;
     if (pipeline === undefined) {
       const res = await api.get<{ pipelines: { name: string; repo: string; lastBuild: BuildRecord | null }[] }>('/api/pipelines');
-      if (values.json) return ctx.stdout(`${JSON.stringify(res.pipelines, null, 2)}\n`), 0;
+      if (wantsJson(values)) return ctx.stdout(`${JSON.stringify(res.pipelines, null, 2)}\n`), 0;
       const rows = res.pipelines.map((p) => [p.name, p.lastBuild?.id ?? '-', p.lastBuild?.status ?? '-', p.lastBuild?.branch ?? p.lastBuild?.tag ?? '-', p.repo]);
       ctx.stdout(table(['PIPELINE', 'LAST BUILD', 'STATUS', 'REF', 'REPO'], rows));
       return 0;
@@ -30,7 +30,7 @@ export const builds: Command = {
     if (values.limit) q.set('limit', values.limit);
     const qs = q.size ? `?${q.toString()}` : '';
     const res = await api.get<{ builds: BuildRecord[] }>(`/api/pipelines/${encodeURIComponent(pipeline)}/builds${qs}`);
-    if (values.json) return ctx.stdout(`${JSON.stringify(res.builds, null, 2)}\n`), 0;
+    if (wantsJson(values)) return ctx.stdout(`${JSON.stringify(res.builds, null, 2)}\n`), 0;
     const rows = res.builds.map((b) => [b.id, b.status, b.branch ?? (b.tag ? `tag ${b.tag}` : '-'), short(b.sha), b.trigger.type, b.createdAt, b.reason ?? '']);
     ctx.stdout(table(['BUILD', 'STATUS', 'REF', 'SHA', 'TRIGGER', 'CREATED', 'REASON'], rows));
     return 0;

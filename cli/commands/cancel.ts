@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { BuildRecord } from '../../core/records.ts';
 import { ApiClient } from '../client.ts';
-import { CLIENT_OPTIONS, clientTarget, UsageError, type Command } from '../context.ts';
+import { CLIENT_OPTIONS, clientTarget, UsageError, wantsJson, type Command } from '../context.ts';
 
 export const cancel: Command = {
   summary: 'cancel <build>   cancel a queued build, or ask a running one to stop',
@@ -12,7 +12,7 @@ export const cancel: Command = {
     const api = new ApiClient(clientTarget(values, ctx));
     const id = positionals[0]!;
     const res = await api.post<{ outcome: string; build: BuildRecord }>(`/api/builds/${encodeURIComponent(id)}/cancel`);
-    if (values.json) ctx.stdout(`${JSON.stringify(res, null, 2)}\n`);
+    if (wantsJson(values)) ctx.stdout(`${JSON.stringify(res, null, 2)}\n`);
     else ctx.stdout(res.outcome === 'cancelled' ? `${id} cancelled\n` : `${id} asked to stop (a deploy that has started finishes first)\n`);
     return 0;
   },

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { EnvironmentRecord } from '../../core/records.ts';
 import { ApiClient } from '../client.ts';
-import { CLIENT_OPTIONS, clientTarget, UsageError, type Command } from '../context.ts';
+import { CLIENT_OPTIONS, clientTarget, UsageError, wantsJson, type Command } from '../context.ts';
 import { table } from '../format.ts';
 
 export const env: Command = {
@@ -14,7 +14,7 @@ export const env: Command = {
     if (sub === 'ls' || sub === 'list') {
       if (rest.length) throw new UsageError('env ls takes no arguments');
       const res = await api.get<{ environments: EnvironmentRecord[] }>('/api/environments');
-      if (values.json) return ctx.stdout(`${JSON.stringify(res.environments, null, 2)}\n`), 0;
+      if (wantsJson(values)) return ctx.stdout(`${JSON.stringify(res.environments, null, 2)}\n`), 0;
       const rows = res.environments.map((e) => [e.id, e.status, e.namespace, e.branch, e.lastBuild ?? '-', e.expiresAt ?? 'never', e.urls.join(' ')]);
       ctx.stdout(table(['ID', 'STATUS', 'NAMESPACE', 'BRANCH', 'LAST BUILD', 'EXPIRES', 'URLS'], rows));
       return 0;

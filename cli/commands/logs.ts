@@ -8,6 +8,7 @@ import { followLog } from '../sse.ts';
 
 /** Prints the log of `id` as it grows, until the build ends; returns the exit code. */
 export async function followBuild(api: ApiClient, id: string, ctx: CliContext): Promise<number> {
+  await api.ensureReachable();
   const status = await followLog(api.url(`/api/builds/${encodeURIComponent(id)}/log`), {
     headers: api.headers(false),
     onLine: (line) => ctx.stdout(`${line}\n`),

@@ -2,7 +2,7 @@
 // and (with --local-cluster) the local registry and Kubernetes control plane. Ctrl-C stops all of
 // it; a second `up` reuses the data folder and loses no build history.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -164,7 +164,14 @@ export const up: Command = {
       const runnerPart = await startRunnerPart(stack);
       cleanups.push(() => runnerPart.close(Number(ctx.env.SLIPWAY_STOP_GRACE_MS ?? 30_000)));
 
-      await writeFile(path.join(config.dataDir, 'up.json'), `${JSON.stringify({ url: server.url, pid: process.pid }, null, 2)}\n`);
+      // Client commands (slipway builds, logs, ...) find this server through up.json; it goes when
+      // this process stops, unless another `up` has written its own meanwhile.
+      const upJson = path.join(config.dataDir, 'up.json');
+      await writeFile(upJson, `${JSON.stringify({ url: server.url, pid: process.pid }, null, 2)}\n`);
+      cleanups.push(async () => {
+        const now = JSON.parse(await readFile(upJson, 'utf8').catch(() => '{}')) as { pid?: number };
+        if (now.pid === process.pid) await rm(upJson, { force: true });
+      });
       ctx.stdout(summary({ config, url: server.url, token, ...(tokenFile ? { tokenFile } : {}), redisUrl, ...(cluster ? { cluster } : {}), ...(demo ? { demo } : {}), pipelines }));
 
       if (!interrupted.signal.aborted) {

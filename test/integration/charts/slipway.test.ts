@@ -20,7 +20,7 @@ void test('charts/slipway lints and installs: server, runner and Redis come up',
   try {
     assert.equal((await kubectl('create', 'namespace', ns)).exitCode, 0);
     await kubectl('-n', ns, 'create', 'secret', 'generic', 'slipway-api-token', '--from-literal=token=t0ken');
-    await kubectl('-n', ns, 'create', 'configmap', 'slipway-pipelines', `--from-file=${path.join(ROOT, 'pipelines/hello.yaml')}`);
+    await kubectl('-n', ns, 'create', 'configmap', 'slipway-pipelines', `--from-file=${path.join(ROOT, 'examples/pipelines/hello.yaml')}`);
     const install = await helm('upgrade', '--install', 'sw', chart, '--namespace', ns, '--set', 'redis.persistence=false', '--wait', '--timeout', '120s');
     assert.equal(install.exitCode, 0, install.stdout + install.stderr);
     const deploys = await kubectl('-n', ns, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}{"\\n"}{end}');

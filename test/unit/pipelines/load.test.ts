@@ -56,7 +56,7 @@ void test('a missing required section points at its parent', () => {
 });
 
 void test('the example pipelines load, with defaults applied', async () => {
-  const { pipelines, errors } = await loadPipelines(path.join(ROOT, 'pipelines'));
+  const { pipelines, errors } = await loadPipelines(path.join(ROOT, 'examples/pipelines'));
   assert.deepEqual(errors, []);
   const names = pipelines.map((p) => p.pipeline.metadata.name);
   assert.ok(names.includes('bulletin-board'));
