@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NotFoundError } from './errors.ts';
+import { publishChange } from './events.ts';
 import { buildId } from './ids.ts';
 import type { Keys } from './keys.ts';
 import type { BuildRecord, BuildStatus } from './records.ts';
@@ -67,6 +68,8 @@ export interface ListFilter {
   branch?: string;
   status?: BuildStatus;
   limit?: number;
+  /** Only builds numbered below this (paging: the last number of the page before). */
+  before?: number;
 }
 
 /** The record of a new build numbered `number` (queued unless `input.status` says otherwise). */
@@ -118,8 +121,10 @@ export class BuildStore {
    */
   async insert(record: BuildRecord, opts: { unqueued?: boolean } = {}): Promise<{ created: boolean; firstOnBranch: boolean }> {
     const unqueued = opts.unqueued ?? record.status === 'queued';
-    const args = [JSON.stringify(record), String(record.number), record.pipeline, record.branch !== undefined ? '1' : '0', unqueued ? '1' : '0', String(Date.parse(record.createdAt))];
+    const json = JSON.stringify(record);
+    const args = [json, String(record.number), record.pipeline, record.branch !== undefined ? '1' : '0', unqueued ? '1' : '0', String(Date.parse(record.createdAt))];
     const reply = Number(await evalScript(this.redis, INSERT, this.insertKeys(record), args));
+    if (reply > 0) publishChange(this.redis, this.keys, 'build', json);
     return { created: reply > 0, firstOnBranch: reply === 3 };
   }
 
@@ -168,8 +173,12 @@ export class BuildStore {
       if (!raw) throw new NotFoundError(`no build ${id}`);
       const next = change(JSON.parse(raw) as BuildRecord);
       if (!next) return JSON.parse(raw) as BuildRecord;
-      const ok = await evalScript(this.redis, CAS, [key], [raw, JSON.stringify(next)]);
-      if (ok === 1) return next;
+      const json = JSON.stringify(next);
+      const ok = await evalScript(this.redis, CAS, [key], [raw, json]);
+      if (ok === 1) {
+        publishChange(this.redis, this.keys, 'build', json);
+        return next;
+      }
       raw = undefined;
     }
   }
@@ -181,7 +190,10 @@ export class BuildStore {
     let offset = 0;
     // Page through newest first until the filter is satisfied.
     while (out.length < limit) {
-      const ids = await this.redis.zrevrange(set, offset, offset + 199);
+      const ids =
+        filter.before === undefined
+          ? await this.redis.zrevrange(set, offset, offset + 199)
+          : await this.redis.zrevrangebyscore(set, `(${filter.before}`, '-inf', 'LIMIT', offset, 200);
       if (ids.length === 0) break;
       offset += ids.length;
       const raws = await this.redis.mget(ids.map((i) => this.keys.build(i)));

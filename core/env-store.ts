@@ -1,6 +1,7 @@
 // Environment records: one per (pipeline, branch) under env:<pipeline>:<branch>, indexed by id in
 // the `envs` hash (id → pipeline/branch key) so the API can find one by id.
 import type { Redis } from 'ioredis';
+import { publishChange } from './events.ts';
 import type { Keys } from './keys.ts';
 import type { EnvironmentRecord } from './records.ts';
 
@@ -44,9 +45,11 @@ export class EnvStore {
       const raw = await this.redis.get(key);
       const next = change(raw ? (JSON.parse(raw) as EnvironmentRecord) : undefined);
       if (!next) return raw ? (JSON.parse(raw) as EnvironmentRecord) : undefined;
-      const ok = await this.redis.eval(CAS, 1, key, raw ?? '', JSON.stringify(next));
+      const json = JSON.stringify(next);
+      const ok = await this.redis.eval(CAS, 1, key, raw ?? '', json);
       if (ok === 1) {
         await this.redis.hset(this.keys.envs(), next.id, key);
+        publishChange(this.redis, this.keys, 'environment', json);
         return next;
       }
     }

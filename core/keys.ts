@@ -21,6 +21,8 @@ export interface Keys {
   /** Pub/sub channel on which cancel requests reach runners. */
   cancelChannel(): string;
   pipelines(): string;
+  /** Pub/sub channel of build and environment changes (what GET /api/events streams). */
+  events(): string;
 }
 
 export function createKeys(prefix = DEFAULT_PREFIX): Keys {
@@ -39,5 +41,6 @@ export function createKeys(prefix = DEFAULT_PREFIX): Keys {
     envLock: (ns) => `${prefix}lock:env:${ns}`,
     cancelChannel: () => `${prefix}cancel`,
     pipelines: () => `${prefix}pipelines`,
+    events: () => `${prefix}events`,
   };
 }

@@ -46,6 +46,12 @@ export interface BuildTrigger {
   forge?: 'github' | 'gogs' | 'gitea';
 }
 
+/** The pushed head commit as the webhook payload told it (shown by the dashboard). */
+export interface CommitInfo {
+  message: string;
+  author?: string;
+}
+
 export interface BuildEnvironmentRef {
   id: string;
   namespace: string;
@@ -64,6 +70,7 @@ export interface BuildRecord {
   branch?: string;
   tag?: string;
   sha: string;
+  commit?: CommitInfo;
   /** The commit before the push, when known: the runner diffs against it for path filters. */
   before?: string;
   /** True when the webhook's file list could not decide the path filter; the runner decides. */

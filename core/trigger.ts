@@ -62,6 +62,7 @@ export async function rerunBuild(deps: TriggerDeps, id: string, by?: string): Pr
   };
   if (old.branch !== undefined) input.branch = old.branch;
   if (old.tag !== undefined) input.tag = old.tag;
+  if (old.commit !== undefined) input.commit = old.commit;
   if (old.before !== undefined) input.before = old.before;
   if (old.pathsUndecided !== undefined) input.pathsUndecided = old.pathsUndecided;
   if (old.params !== undefined) input.params = old.params;

@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isZeroSha } from '../../core/git-sha.ts';
 import { stripCredentials } from '../../core/repo-url.ts';
-import { changedFiles, header, obj, optStr, repoUrls, splitRef, str } from './payload.ts';
+import { changedFiles, header, headCommit, obj, optStr, repoUrls, splitRef, str } from './payload.ts';
 import type { ForgeAdapter, ForgeEvent } from './types.ts';
 
 /** GitHub lists at most this many commits in a push; a list that long may be cut. */
@@ -28,6 +28,7 @@ export function normaliseGithub(headers: IncomingHttpHeaders, payload: unknown, 
   const created = body.created === true || isZeroSha(before);
   const { files, listed } = changedFiles(body.commits);
   const commits = Array.isArray(body.commits) ? body.commits.length : 0;
+  const commit = headCommit(body, after);
   const pusher = typeof body.pusher === 'object' && body.pusher !== null ? optStr((body.pusher as Record<string, unknown>).name) : undefined;
   return {
     kind: 'push',
@@ -42,6 +43,7 @@ export function normaliseGithub(headers: IncomingHttpHeaders, payload: unknown, 
       after,
       deleted,
       ...(pusher ? { pusher } : {}),
+      ...(commit ? { commit } : {}),
       changedFiles: files,
       // A new branch or a forced push lists commits that do not describe the diff.
       filesComplete: listed && commits > 0 && commits < COMMIT_LIMIT && !created && body.forced !== true,

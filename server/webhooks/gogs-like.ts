@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isZeroSha, ZERO_SHA } from '../../core/git-sha.ts';
 import { stripCredentials } from '../../core/repo-url.ts';
-import { changedFiles, header, obj, optStr, repoUrls, splitRef, str, type Json } from './payload.ts';
+import { changedFiles, header, headCommit, obj, optStr, repoUrls, splitRef, str, type Json } from './payload.ts';
 import type { Forge, ForgeAdapter, ForgeEvent } from './types.ts';
 
 function username(u: unknown): string | undefined {
@@ -59,6 +59,7 @@ export function gogsLikeAdapter(forge: Extract<Forge, 'gogs' | 'gitea'>): ForgeA
       // Gitea cuts the commit list and says how many there were in total_commits.
       const total = typeof body.total_commits === 'number' ? body.total_commits : commits;
       const pusher = username(body.pusher) ?? username(body.sender);
+      const commit = headCommit(body, after);
       return {
         kind: 'push',
         push: {
@@ -73,6 +74,7 @@ export function gogsLikeAdapter(forge: Extract<Forge, 'gogs' | 'gitea'>): ForgeA
           // Gitea's and Gogs' "Test Delivery" sends before and after both zero: not a deletion (the plan ignores it).
           deleted: !isZeroSha(before) && isZeroSha(after),
           ...(pusher ? { pusher } : {}),
+          ...(commit ? { commit } : {}),
           changedFiles: files,
           filesComplete: listed && commits > 0 && commits >= total && !isZeroSha(before),
         },

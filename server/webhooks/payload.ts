@@ -1,5 +1,6 @@
 // Small readers for untrusted JSON payloads: a wrong shape is a 400 with the field named.
 import { WebhookError } from '../../core/errors.ts';
+import type { CommitInfo } from '../../core/records.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -40,6 +41,23 @@ export function changedFiles(commits: unknown): { files: string[]; listed: boole
     if (!any) listed = false;
   }
   return { files: [...files], listed };
+}
+
+const MAX_MESSAGE = 4000;
+
+/**
+ * The pushed head commit's message and author: GitHub's `head_commit`, else the entry of `commits`
+ * whose id is `after` (Gogs, Gitea), else the last one. Undefined when the payload has neither.
+ */
+export function headCommit(body: Json, after: string): CommitInfo | undefined {
+  const list = Array.isArray(body.commits) ? (body.commits as unknown[]) : [];
+  const candidates = [body.head_commit, list.find((c) => (c as Json | null)?.id === after), list[list.length - 1]];
+  const found = candidates.find((c): c is Json => typeof c === 'object' && c !== null && typeof (c as Json).message === 'string');
+  if (!found) return undefined;
+  const message = (found.message as string).slice(0, MAX_MESSAGE);
+  const who = typeof found.author === 'object' && found.author !== null ? (found.author as Json) : {};
+  const author = optStr(who.name) ?? optStr(who.username);
+  return { message, ...(author ? { author } : {}) };
 }
 
 /** Branch or tag from a full ref. */

@@ -45,6 +45,7 @@ export function plan(pipelines: LoadedPipeline[], push: PushEvent, filters: (p: 
       ...(push.branch !== undefined ? { branch: push.branch } : {}),
       ...(push.tag !== undefined ? { tag: push.tag } : {}),
       sha: push.after,
+      ...(push.commit ? { commit: push.commit } : {}),
       before: push.before,
       ...(decision.pathsUndecided ? { pathsUndecided: true } : {}),
     });

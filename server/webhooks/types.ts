@@ -1,6 +1,7 @@
 // What every forge adapter turns a webhook into: one normalised push event (or a ping, or
 // something Slipway does not act on).
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CommitInfo } from '../../core/records.ts';
 
 export type Forge = 'github' | 'gogs' | 'gitea';
 
@@ -19,6 +20,8 @@ export interface PushEvent {
   after: string;
   deleted: boolean;
   pusher?: string;
+  /** The head commit's message and author, when the payload carries them. */
+  commit?: CommitInfo;
   /** Paths added, removed or modified by the pushed commits. */
   changedFiles: string[];
   /** False when the payload cannot tell every changed file: the runner's git diff decides. */

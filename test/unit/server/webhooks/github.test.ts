@@ -48,3 +48,15 @@ void test('a payload of the wrong shape is a webhook error naming the field', ()
   assert.throws(() => github.normalise(headers('push'), { ref: 1, repository: {} }, 'd'), (e: unknown) => e instanceof WebhookError && /repository\.clone_url|ref/.test(e.message));
   assert.throws(() => github.normalise(headers('push'), [], 'd'), WebhookError);
 });
+
+void test('a GitHub push keeps head_commit\'s message and author', () => {
+  const payload = structuredClone(pushes.find((e) => e.ref === 'refs/heads/master' && e.deleted === false)!);
+  payload.head_commit = { id: payload.after, message: 'Fix <b>the</b> build\n\nlong body', author: { name: 'Mona Lisa', username: 'octocat' } };
+  const ev = github.normalise(headers('push'), payload, 'd');
+  assert.ok(ev.kind === 'push');
+  assert.deepEqual(ev.push.commit, { message: 'Fix <b>the</b> build\n\nlong body', author: 'Mona Lisa' });
+  payload.head_commit = { id: payload.after, message: 'x'.repeat(10_000), author: {} };
+  const long = github.normalise(headers('push'), payload, 'd');
+  assert.ok(long.kind === 'push');
+  assert.deepEqual(long.push.commit, { message: 'x'.repeat(4000) }, 'a message is cut at 4000 characters; no author, none kept');
+});

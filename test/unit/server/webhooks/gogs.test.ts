@@ -24,3 +24,12 @@ void test('a Gogs delete event is a deleted branch', () => {
   assert.ok(ev.kind === 'push');
   assert.deepEqual([ev.push.deleted, ev.push.branch, ev.push.ref], [true, 'feature/login', 'refs/heads/feature/login']);
 });
+
+void test('a Gogs push keeps the head commit\'s message and author; a payload without commits has none', () => {
+  const ev = gogs.normalise({ 'x-gogs-event': 'push' }, fixture('gogs-push.json'), 'g-2');
+  assert.ok(ev.kind === 'push');
+  assert.deepEqual(ev.push.commit, { message: "Change the bulletin board's title\n", author: 'Elton' });
+  const bare = gogs.normalise({ 'x-gogs-event': 'push' }, { ...fixture('gogs-push.json'), commits: [] }, 'g-3');
+  assert.ok(bare.kind === 'push');
+  assert.equal(bare.push.commit, undefined);
+});
