@@ -19,9 +19,12 @@ import { createSpool, type Spool } from '../core/spool.ts';
 import { createSuperseder, type Superseder } from '../core/supersede.ts';
 import { repairUnqueued, REPAIR_GRACE_MS } from '../core/trigger.ts';
 import type { LoadedPipeline } from '../pipelines/schema.ts';
+import { requireToken } from './auth.ts';
+import { badgeRouter } from './api/badge.ts';
 import { buildsRouter } from './api/builds.ts';
 import type { ApiDeps } from './api/deps.ts';
 import { environmentsRouter } from './api/environments.ts';
+import { eventsRouter } from './api/events.ts';
 import { healthRouter } from './api/health.ts';
 import { logsRouter } from './api/logs.ts';
 import { pipelinesRouter } from './api/pipelines.ts';
@@ -176,6 +179,9 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   app.use(buildsRouter(apiDeps));
   app.use(logsRouter(apiDeps));
   app.use(environmentsRouter(apiDeps));
+  app.use(eventsRouter(apiDeps, deps.redis, deps.keys));
+  app.use(badgeRouter(apiDeps));
+  app.get('/api/token', requireToken(apiDeps.apiToken), (_req, res) => void res.json({ valid: true }));
   deps.extend?.(app, apiDeps);
   app.use((req: Request) => {
     throw new NotFoundError(`no route ${req.method} ${req.path}`);

@@ -8,8 +8,11 @@ import type { ApiDeps } from './deps.ts';
 export function environmentsRouter(deps: ApiDeps): Router {
   const r = Router();
 
-  r.get('/api/environments', async (_req, res) => {
-    res.json({ environments: await deps.envs.list() });
+  // Torn-down environments are kept as records (deletedAt, deletedReason) but listed only on request.
+  r.get('/api/environments', async (req, res) => {
+    const all = await deps.envs.list();
+    const withDeleted = req.query.include === 'deleted';
+    res.json({ environments: withDeleted ? all : all.filter((e) => e.status !== 'deleted') });
   });
 
   r.delete('/api/environments/:id', requireToken(deps.apiToken), async (req, res) => {

@@ -14,7 +14,12 @@ const ListQuery = z.strictObject({
   branch: z.string().min(1).optional(),
   status: z.enum(BUILD_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
+  /** Paging: builds numbered below this. */
+  before: z.coerce.number().int().min(1).optional(),
 });
+
+/** Recent builds read to find each branch's latest for GET /api/pipelines. */
+const BRANCH_SCAN = 200;
 
 export const ManualTrigger = z.strictObject({
   branch: z.string().min(1).max(255).optional(),
@@ -42,11 +47,21 @@ export function pipelinesRouter(deps: ApiDeps): Router {
 
   r.get('/api/pipelines', async (_req, res) => {
     const out = await Promise.all(
-      deps.pipelines().map(async ({ pipeline }) => ({
-        name: pipeline.metadata.name,
-        repo: stripCredentials(pipeline.source.repo),
-        lastBuild: await builds.latest(pipeline.metadata.name).then((b) => (b ? presentBuild(b) : null)),
-      })),
+      deps.pipelines().map(async ({ pipeline }) => {
+        const recent = await builds.list(pipeline.metadata.name, { limit: BRANCH_SCAN });
+        // each branch's (or tag's) latest build among the recent ones, newest first
+        const refs = new Map<string, BuildRecord>();
+        for (const b of recent) {
+          const ref = b.branch ?? (b.tag !== undefined ? `tag ${b.tag}` : undefined);
+          if (ref !== undefined && !refs.has(ref)) refs.set(ref, b);
+        }
+        return {
+          name: pipeline.metadata.name,
+          repo: stripCredentials(pipeline.source.repo),
+          lastBuild: recent[0] ? presentBuild(recent[0]) : null,
+          branches: [...refs].map(([ref, b]) => ({ ref, lastBuild: presentBuild(b) })),
+        };
+      }),
     );
     res.json({ pipelines: out });
   });

@@ -84,7 +84,7 @@ async function finishedBuild(up: Up, branch: string): Promise<BuildRecord> {
 }
 
 async function environments(up: Up): Promise<EnvironmentRecord[]> {
-  const res = await fetch(`${up.url}/api/environments`);
+  const res = await fetch(`${up.url}/api/environments?include=deleted`);
   return ((await res.json()) as { environments: EnvironmentRecord[] }).environments;
 }
 
