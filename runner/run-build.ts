@@ -12,6 +12,7 @@ import type { RunnerDeps } from './runner-deps.ts';
 import { buildStage } from './stages/build.ts';
 import { checkoutStage } from './stages/checkout.ts';
 import { deployStage } from './stages/deploy.ts';
+import { loadPlan, planBuildStage, planTestStage } from './stages/plan.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
 import type { BuildScope, Checkout } from './stages/types.ts';
@@ -136,6 +137,7 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
 
   /** The stages, each given what the earlier ones returned; returns at the first that stops the build. */
   const stages = async (checkout: Checkout): Promise<void> => {
+    if (pipeline.skaffold) return planStages(checkout);
     let images: ImageRecord[] = [];
     if (pipeline.build.artifacts.length > 0) {
       const built = await stage('build', () => buildStage(scope, { checkout }));
@@ -154,6 +156,22 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
         await setStage('deploy', { status: 'skipped' });
       }
     } else await absent('deploy');
+  };
+
+  /** A skaffold pipeline: its plan is read from the checkout in the build stage, then tested and deployed. */
+  const planStages = async (checkout: Checkout): Promise<void> => {
+    const built = await stage('build', async () => {
+      const plan = await loadPlan(scope, checkout);
+      return { plan, ...(await planBuildStage(scope, checkout, plan)) };
+    });
+    if (!built) return;
+    const { plan, images } = built;
+    if (plan.tests.length > 0) {
+      if (!(await stage('test', () => planTestStage(scope, checkout, plan, images)))) return;
+    } else if (!(await absent('test'))) return;
+    if (plan.deploys.length > 0) {
+      if (!(await stage('deploy', () => deployStage(scope, { checkout, images, plan })))) return;
+    } else if (!(await absent('deploy'))) return;
   };
 
   const checkedOut = await stage('checkout', () => checkoutStage(scope));

@@ -48,8 +48,10 @@ export const run: Command = {
       for (const p of errors) ctx.stderr(`${formatProblem(p)}\n`);
       throw new ConfigError(`no pipeline named ${name} in ${config.pipelinesDir} (found: ${pipelines.map((p) => p.pipeline.metadata.name).join(', ') || 'none'})`);
     }
+    if (values['no-deploy'] && loaded.pipeline.skaffold) throw new UsageError('--no-deploy is not supported for skaffold pipelines yet (their deploys come from the skaffold file)');
     const pipeline = values['no-deploy'] ? { ...loaded.pipeline, deploy: {} } : loaded.pipeline;
-    const needsRedis = hasDeployers(pipeline.deploy);
+    // a skaffold pipeline's deploys are known once its file is read at the commit: assume it deploys
+    const needsRedis = hasDeployers(pipeline.deploy) || (pipeline.skaffold !== undefined && !values['no-deploy']);
     if (needsRedis && !config.redisUrl) {
       throw new ConfigError('a deploy needs SLIPWAY_REDIS_URL (the namespace lock and environment records live there); or pass --no-deploy');
     }

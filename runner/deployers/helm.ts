@@ -164,7 +164,7 @@ export async function repairRelease(
 }
 
 /** The last line of helm's output that says what went wrong. */
-function helmReason(err: unknown): string {
+export function helmReason(err: unknown): string {
   const tail = (err as { tail?: string[] }).tail;
   const lines = (tail ?? errorMessage(err).split('\n')).filter((l) => /error|failed|timed out|context deadline/i.test(l));
   return (lines.at(-1) ?? errorMessage(err).split('\n')[0] ?? 'helm failed').replace(/^Error:\s*/, '');

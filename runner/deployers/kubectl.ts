@@ -4,9 +4,10 @@
 // success, what earlier deploys applied and this one no longer has is pruned, and this deploy
 // becomes the last good one (kubectl-state.ts). The build log says what was rolled back and why.
 import { DeployError, errorMessage } from '../../core/errors.ts';
-import type { KubectlFlags, PlanStatusCheck } from '../../pipelines/plan.ts';
-import type { Run } from './helm.ts';
-import { manifestStream, type ManifestObject } from './manifests.ts';
+import type { KubectlFlags, PlanDeploy, PlanStatusCheck } from '../../pipelines/plan.ts';
+import { LABEL_ENVIRONMENT, LABEL_PIPELINE, manifestStream, prepareManifests, type BuiltImage, type ManifestObject } from './manifests.ts';
+import { renderSources } from './render.ts';
+import type { Deployer, DeployTarget, Run } from './types.ts';
 import { readLastGood, stateSecret, type LastGood, type ObjectRef } from './kubectl-state.ts';
 
 const quiet = (): void => undefined;
@@ -149,4 +150,32 @@ export async function kubectlDeploy(i: KubectlDeployInput): Promise<KubectlDeplo
   }
   await i.run(applyArgv({ ...i, flags: { ...i.flags, apply: [] } }), { input: stateSecret(i.namespace, i.pipeline, { build: i.build, manifests: stream, objects: applied }), onLine: quiet });
   return { applied, pruned };
+}
+
+export interface KubectlDeployerDeps {
+  /** kubectl's binary and extra environment (KUBECONFIG); default 'kubectl' on PATH. */
+  kubectl?: { bin?: string; env?: Record<string, string | undefined> };
+  pipeline: string;
+  build: string;
+  images: readonly BuiltImage[];
+  statusCheck: PlanStatusCheck;
+}
+
+/** A plan's kubectl deploy as a Deployer: render the sources, prepare the objects, deploy atomically. */
+export function createKubectlDeployer(config: Extract<PlanDeploy, { kind: 'kubectl' }>, target: DeployTarget, deps: KubectlDeployerDeps): Deployer {
+  const kubectl = deps.kubectl?.bin ?? 'kubectl';
+  const run: Run = (argv, options = {}) => target.run(argv, { ...options, env: { ...deps.kubectl?.env, ...options.env } });
+  return {
+    kind: 'kubectl',
+    releases: [],
+    async deploy() {
+      const rendered = await renderSources({ root: target.workspace, sources: config.sources, run, kubectl });
+      const objects = prepareManifests(rendered, {
+        namespace: target.namespace,
+        images: deps.images,
+        labels: { [LABEL_PIPELINE]: deps.pipeline, [LABEL_ENVIRONMENT]: target.namespace },
+      });
+      await kubectlDeploy({ run, kubectl, namespace: target.namespace, pipeline: deps.pipeline, build: deps.build, objects, flags: config.flags, statusCheck: deps.statusCheck, line: target.line });
+    },
+  };
 }

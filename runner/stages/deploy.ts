@@ -5,13 +5,15 @@
 // asked for it (the environment manager compares build numbers under the lock).
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import { deployersFor } from '../deployers/deployers-for.ts';
+import { planDeployersFor } from '../deployers/plan-deployers.ts';
 import type { DeployTarget } from '../deployers/types.ts';
 import { environmentNamespace } from '../environments/namespace.ts';
 import { withNamespaceLock } from '../lock.ts';
+import { planVars } from './plan.ts';
 import { templateVars } from './template-vars.ts';
 import type { BuildScope, DeployStageInput, DeployStageResult } from './types.ts';
 
-export async function deployStage(scope: BuildScope, { checkout, images }: DeployStageInput): Promise<DeployStageResult> {
+export async function deployStage(scope: BuildScope, { checkout, images, plan }: DeployStageInput): Promise<DeployStageResult> {
   const { environments, redis, keys } = scope.deps;
   if (!environments || !redis || !keys) throw new ConfigError('this runner has no Kubernetes environment manager: it cannot deploy');
   const branch = scope.build.branch;
@@ -29,7 +31,10 @@ export async function deployStage(scope: BuildScope, { checkout, images }: Deplo
     run: (argv, options = {}) => scope.run(argv, { ...options, signal: new AbortController().signal }),
     line: (text) => scope.line(text),
   };
-  const deployers = deployersFor(scope.pipeline.deploy, target, { environments, ...(scope.deps.helm ? { helm: scope.deps.helm } : {}) });
+  const helm = scope.deps.helm ? { helm: scope.deps.helm } : {};
+  const deployers = plan
+    ? planDeployersFor(plan, target, { environments, ...helm, pipeline: scope.pipeline.metadata.name, build: scope.build.id, images, vars: planVars(scope, checkout, images) })
+    : deployersFor(scope.pipeline.deploy, target, { environments, ...helm });
   const releases = deployers.flatMap((d) => d.releases);
   const input = { pipeline: scope.pipeline, ...(scope.profile ? { profile: scope.profile } : {}), branch, build: { ...scope.build, sha: checkout.sha, images } };
 

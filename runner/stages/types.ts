@@ -2,6 +2,7 @@
 // result into the next ones' input: checkout → build → test → deploy → report. A stage writes
 // nothing shared; what it learns it returns (or records through `update`, for the API to show).
 import type { BuildEnvironmentRef, BuildRecord, BuildStatus, ImageRecord } from '../../core/records.ts';
+import type { Plan } from '../../pipelines/plan.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import type { ExecOptions, ExecResult } from '../exec.ts';
 import type { Secrets } from '../mask.ts';
@@ -61,6 +62,8 @@ export interface TestStageResult {
 export interface DeployStageInput {
   checkout: Checkout;
   images: ImageRecord[];
+  /** A plan's deploys (a skaffold pipeline): its deployers instead of the pipeline's deploy section. */
+  plan?: Plan;
 }
 
 export type DeployStageResult =

@@ -1,0 +1,78 @@
+// A plan's helm releases (from a skaffold.yaml): `helm upgrade --install --atomic` as for native
+// pipelines (argv from helm.ts, pending-* repaired first), with Skaffold's value semantics —
+// setValues and rendered setValueTemplates as --set (typed, as Skaffold passes them), setFiles
+// as --set-file — and the post-renderer replacing the artifacts' images in the rendered chart.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DeployError } from '../../core/errors.ts';
+import type { PlanDeploy, PlanHelmRelease } from '../../pipelines/plan.ts';
+import { renderPlanTemplate, type PlanTemplateVars } from '../../pipelines/plan-template.ts';
+import type { EnvironmentManager } from '../environments/types.ts';
+import { resolveInside } from '../workspace-path.ts';
+import { cachedHelmMajor, helmReason, repairRelease, upgradeArgv, type HelmOptions } from './helm.ts';
+import type { BuiltImage } from './manifests.ts';
+import { postRendererFlags } from './post-renderer.ts';
+import type { Deployer, DeployTarget, Run } from './types.ts';
+
+export interface PlanHelmDeps {
+  helm?: HelmOptions;
+  environments: EnvironmentManager;
+  /** What setValueTemplates see: IMAGE_REPO_x ..., BUILD_NUMBER, the environment. */
+  vars: PlanTemplateVars;
+  images: readonly BuiltImage[];
+}
+
+function releaseFlags(r: PlanHelmRelease, workspace: string, vars: PlanTemplateVars): string[] {
+  const set = (k: string, v: string) => ['--set', `${k}=${v}`];
+  return [
+    ...Object.entries(r.setValues).flatMap(([k, v]) => set(k, v)),
+    ...Object.entries(r.setValueTemplates).flatMap(([k, v]) => set(k, renderPlanTemplate(v, vars))),
+    ...Object.entries(r.setFiles).flatMap(([k, f]) => ['--set-file', `${k}=${resolveInside(workspace, f, `release ${r.name} setFiles`)}`]),
+  ];
+}
+
+export function createPlanHelmDeployer(config: Extract<PlanDeploy, { kind: 'helm' }>, target: DeployTarget, deps: PlanHelmDeps): Deployer {
+  const helm = deps.helm?.bin ?? 'helm';
+  const helmEnv = deps.helm?.env ?? {};
+  const { namespace, workspace } = target;
+  const run: Run = (argv, options = {}) => target.run(argv, { ...options, env: { ...helmEnv, ...options.env } });
+  const majorP = cachedHelmMajor(run, helm, helmEnv);
+  majorP.catch(() => undefined); // awaited in deploy()
+  const releaseStatus = deps.environments.releaseStatus?.bind(deps.environments);
+  const planned = config.releases.map((r) => {
+    if (r.namespace && r.namespace.value !== namespace) {
+      throw new DeployError(`${r.namespace.where}: release ${r.name} names namespace ${r.namespace.value}: everything deploys into the environment namespace ${namespace}`);
+    }
+    return {
+      r,
+      chart: resolveInside(workspace, r.chartPath, `release ${r.name} chartPath`),
+      valuesFiles: r.valuesFiles.map((f) => resolveInside(workspace, renderPlanTemplate(f, deps.vars), `release ${r.name} values file`)),
+      flags: releaseFlags(r, workspace, deps.vars),
+    };
+  });
+  return {
+    kind: 'helm',
+    releases: planned.map((p) => p.r.name),
+    async deploy() {
+      const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-helm-'));
+      try {
+        const major = await majorP;
+        for (const [i, p] of planned.entries()) {
+          const readStatus = releaseStatus ? () => releaseStatus(namespace, p.r.name) : undefined;
+          const repaired = await repairRelease(run, helm, p.r.name, namespace, config.timeout, readStatus);
+          if (repaired) target.line(repaired);
+          const post = p.r.replaceImages ? await postRendererFlags(path.join(scratch, `images-${i}.json`), { images: deps.images, namespace }) : [];
+          target.line(`deploying release ${p.r.name} into namespace ${namespace}`);
+          await run(
+            upgradeArgv({ helm, major, namespace, timeout: config.timeout, atomic: config.atomic, release: p.r.name, chart: p.chart, valuesFiles: p.valuesFiles, setValues: {}, extraFlags: [...p.flags, ...post] }),
+          );
+        }
+      } catch (err) {
+        throw new DeployError(`helm failed: ${helmReason(err)}`, { cause: err });
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// The deployers of a plan's deploys, in order: helm (helm-plan.ts) and kubectl (kubectl.ts, for
+// rawYaml and kustomize). A deployer this runner does not have fails the deploy, naming it.
+import { DeployError } from '../../core/errors.ts';
+import type { ImageRecord } from '../../core/records.ts';
+import type { Plan } from '../../pipelines/plan.ts';
+import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
+import type { EnvironmentManager } from '../environments/types.ts';
+import type { HelmOptions } from './helm.ts';
+import { createPlanHelmDeployer } from './helm-plan.ts';
+import { createKubectlDeployer } from './kubectl.ts';
+import type { BuiltImage } from './manifests.ts';
+import type { Deployer, DeployTarget } from './types.ts';
+
+export interface PlanDeployerDeps {
+  helm?: HelmOptions;
+  environments: EnvironmentManager;
+  pipeline: string;
+  build: string;
+  images: readonly ImageRecord[];
+  vars: PlanTemplateVars;
+}
+
+/** What manifests get for each artifact: repo:tag@digest when pushed, repo:tag when kept local. */
+export function builtImages(images: readonly ImageRecord[]): BuiltImage[] {
+  return images.map((i) => ({ name: i.name, ref: i.digest ? i.ref : `${i.name}:${i.tag}` }));
+}
+
+export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDeployerDeps): Deployer[] {
+  const images = builtImages(deps.images);
+  return plan.deploys.map((d): Deployer => {
+    switch (d.kind) {
+      case 'helm':
+        return createPlanHelmDeployer(d, target, { ...(deps.helm ? { helm: deps.helm } : {}), environments: deps.environments, vars: deps.vars, images });
+      case 'kubectl':
+        return createKubectlDeployer(d, target, {
+          kubectl: { ...(deps.helm?.env ? { env: deps.helm.env } : {}) },
+          pipeline: deps.pipeline,
+          build: deps.build,
+          images,
+          statusCheck: plan.statusCheck,
+        });
+      case 'unsupported':
+        throw new DeployError(`the ${d.deployer} deployer${d.where ? ` (${d.where})` : ''} is not supported by this runner`);
+    }
+  });
+}

@@ -1,0 +1,174 @@
+// The stages of a pipeline whose build, test and deploy come from the repository's skaffold.yaml:
+// the file is read from the checkout into a Plan (pipelines/skaffold/), then its artifacts are
+// built (required ones first, independent ones in parallel; Dockerfile builds through the
+// runner's builder, custom builds as Skaffold runs them), its tests run, and its deploys go
+// through the deploy stage with the plan's deployers.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, formatProblem } from '../../core/errors.ts';
+import type { ImageRecord } from '../../core/records.ts';
+import type { GitVariant, Plan, PlanArtifact } from '../../pipelines/plan.ts';
+import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
+import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
+import { loadSkaffold } from '../../pipelines/skaffold/load.ts';
+import { builderFor } from '../builders/builder-for.ts';
+import { buildWithRequires } from '../builders/requires.ts';
+import { DIGEST, isLoopbackRegistry } from '../builders/types.ts';
+import { imageTemplateValues } from '../deployers/image-values.ts';
+import { computePlanTag } from '../plan-tags.ts';
+import { resolveInside } from '../workspace-path.ts';
+import { buildArtifact } from './build.ts';
+import { runStep } from './test.ts';
+import { buildEnv, templateVars } from './template-vars.ts';
+import type { BuildScope, Checkout } from './types.ts';
+
+/** Runner variables a skaffold template must not see (they could end up in tags, build args, values). */
+const HIDDEN = /^SLIPWAY_|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|API_?KEY|AUTH/i;
+
+/** What plan templates see: Slipway's variables, the runner's environment (minus secrets), the build's and the images'. */
+export function planVars(scope: BuildScope, checkout: Checkout, images: readonly ImageRecord[] = []): PlanTemplateVars {
+  const env = scope.deps.env ?? process.env;
+  const values: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) if (!HIDDEN.test(k)) values[k] = v;
+  return {
+    slipway: templateVars(scope, { sha: checkout.sha, images: [...images] }),
+    values: { ...values, ...buildEnv(scope, { sha: checkout.sha, images: [...images] }), ...imageTemplateValues(images) },
+  };
+}
+
+export async function loadPlan(scope: BuildScope, checkout: Checkout): Promise<Plan> {
+  const ref = scope.pipeline.skaffold;
+  if (!ref) throw new ConfigError('this pipeline has no skaffold file');
+  const env = scope.deps.env ?? process.env;
+  const res = await loadSkaffold({
+    root: checkout.workspace,
+    source: ref,
+    activation: { env, kubeContext: '', command: 'run' },
+    ...(scope.profile ? { branchProfile: scope.profile } : {}),
+  });
+  for (const w of res.warnings) scope.line(`warning: ${formatProblem(w)}`);
+  if (!res.plan) throw new ConfigError(`${ref.path} at ${checkout.sha.slice(0, 7)} cannot run`, res.errors);
+  const plan = res.plan;
+  const unsupported = plan.deploys.find((d) => d.kind === 'unsupported');
+  if (unsupported?.kind === 'unsupported') throw new ConfigError(`the ${unsupported.deployer} deployer${unsupported.where ? ` (${unsupported.where})` : ''} is not supported by this runner`);
+  scope.line(
+    `${ref.path}: ${plan.build.artifacts.length} artifacts, ${plan.tests.length} tests, deploys: ${plan.deploys.map((d) => d.kind).join(', ') || 'none'}${plan.profiles.length ? ` (profiles ${plan.profiles.join(', ')})` : ''}`,
+  );
+  return plan;
+}
+
+async function gitFact(scope: BuildScope, checkout: Checkout, context: string, variant: GitVariant): Promise<string> {
+  const git = (...args: string[]) => scope.run(['git', '-C', checkout.workspace, ...args], { onLine: () => undefined }).then((r) => r.stdout.trim());
+  const rel = path.relative(checkout.workspace, context).split(path.sep).join('/');
+  switch (variant) {
+    case 'Tags':
+      return git('describe', '--tags', '--always');
+    case 'CommitSha':
+      return checkout.sha;
+    case 'AbbrevCommitSha':
+      return checkout.sha.slice(0, 7);
+    case 'TreeSha':
+      return git('rev-parse', `HEAD:${rel}`);
+    case 'AbbrevTreeSha':
+      return (await git('rev-parse', `HEAD:${rel}`)).slice(0, 7);
+  }
+}
+
+/** The pushed digest of `ref`, read from the registry (a custom build pushes by itself). */
+async function registryDigest(scope: BuildScope, ref: string): Promise<string> {
+  const res = await scope.run(['skopeo', 'inspect', ...(isLoopbackRegistry(ref) ? ['--tls-verify=false'] : []), '--format', '{{.Digest}}', `docker://${ref}`], { onLine: () => undefined });
+  const digest = DIGEST.exec(res.stdout)?.[0];
+  if (!digest) throw new ConfigError(`cannot read the digest of ${ref} from its registry`);
+  return digest;
+}
+
+async function buildOne(scope: BuildScope, checkout: Checkout, plan: Plan, a: PlanArtifact, required: ReadonlyMap<string, ImageRecord>, digestFile: string): Promise<ImageRecord> {
+  if (a.builder.kind === 'unsupported') throw new ConfigError(`artifact ${a.image}${a.where ? ` (${a.where})` : ''}: the ${a.builder.builder} builder is not supported by this runner`);
+  const context = resolveInside(checkout.workspace, a.context, `artifact ${a.image} context`);
+  const vars = planVars(scope, checkout, [...required.values()]);
+  const tag = await computePlanTag({ policy: plan.build.tagPolicy, vars, context, git: (v) => gitFact(scope, checkout, context, v) });
+  const ref = `${a.image}:${tag}`;
+  const requiredRef = (img: ImageRecord) => (img.digest ? img.ref : `${img.name}:${img.tag}`);
+  const { push } = plan.build;
+
+  if (a.builder.kind === 'custom') {
+    const b = a.builder;
+    scope.line(`building ${ref} with: ${b.buildCommand}`);
+    await scope.run(['sh', '-c', b.buildCommand], {
+      cwd: context,
+      cleanEnv: true,
+      env: {
+        ...buildEnv(scope, { sha: checkout.sha, images: [...required.values()] }),
+        IMAGE: ref,
+        PUSH_IMAGE: String(push),
+        BUILD_CONTEXT: context,
+        PLATFORMS: a.platforms.join(','),
+        SKIP_TEST: 'false',
+        ...Object.fromEntries(a.requires.filter((r) => r.alias).map((r) => [r.alias!, requiredRef(required.get(r.image)!)])),
+      },
+    });
+    const digest = push ? await registryDigest(scope, ref) : '';
+    if (push) scope.line(`pushed ${ref}@${digest}`);
+    return { name: a.image, ref: push ? `${ref}@${digest}` : ref, tag, digest };
+  }
+
+  const d = a.builder;
+  const buildArgs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.buildArgs)) {
+    // Skaffold: a build arg without a value takes the environment variable of its name
+    const value = v === null ? vars.values[k] : renderPlanTemplate(v, vars);
+    if (value !== undefined) buildArgs[k] = value;
+  }
+  for (const r of a.requires) if (r.alias) buildArgs[r.alias] = requiredRef(required.get(r.image)!);
+  const builder = builderFor(plan.build.cli);
+  const input = {
+    context,
+    dockerfile: resolveInside(context, d.dockerfile, `artifact ${a.image} dockerfile`),
+    ref,
+    buildArgs,
+    ...(d.target ? { target: d.target } : {}),
+    digestFile,
+    insecureRegistry: isLoopbackRegistry(a.image),
+  };
+  if (push) return buildArtifact(scope, builder, { artifact: { image: a.image, context: a.context, docker: { dockerfile: d.dockerfile, buildArgs } }, tag, input });
+  scope.line(`building ${ref} (local.push: false: not pushed)`);
+  await scope.run(builder.buildArgv(input));
+  return { name: a.image, ref, tag, digest: '' };
+}
+
+export async function planBuildStage(scope: BuildScope, checkout: Checkout, plan: Plan): Promise<{ images: ImageRecord[] }> {
+  if (plan.build.artifacts.length === 0) return { images: [] };
+  const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
+  try {
+    let n = 0;
+    const images = await buildWithRequires<ImageRecord>(plan.build.artifacts, plan.build.concurrency, (a, required) => buildOne(scope, checkout, plan, a, required, path.join(scratch, `digest-${n++}`)));
+    await scope.update((r) => ({ ...r, images }));
+    return { images };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+export async function planTestStage(scope: BuildScope, checkout: Checkout, plan: Plan, images: readonly ImageRecord[]): Promise<{ steps: string[] }> {
+  const buildVars = buildEnv(scope, { sha: checkout.sha, images: [...images] });
+  const refOf = (image: string) => images.find((i) => i.name === image)?.ref ?? image;
+  const steps: string[] = [];
+  for (const t of plan.tests) {
+    if (t.kind === 'argv') {
+      await runStep(scope, checkout, { name: t.name, run: t.argv, workdir: t.workdir, env: t.env, ...(t.secretEnv ? { secretEnv: t.secretEnv } : {}), timeout: t.timeout }, buildVars);
+    } else if (t.kind === 'command') {
+      await runStep(scope, checkout, { name: t.name, run: ['sh', '-c', t.command], workdir: t.workdir, env: { IMAGE: refOf(t.image) }, timeout: t.timeoutSeconds ? `${t.timeoutSeconds}s` : '10m' }, buildVars);
+    } else {
+      const argv = ['container-structure-test', 'test', '--image', refOf(t.image), ...t.files.flatMap((f) => ['--config', f]), ...t.args];
+      await runStep(scope, checkout, { name: t.name, run: argv, workdir: t.workdir, env: {}, timeout: '10m' }, buildVars).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT|spawn container-structure-test/.test(String(err))) {
+          throw new ConfigError(`${t.name}: structureTests need container-structure-test, which is not installed on this runner`);
+        }
+        throw err;
+      });
+    }
+    steps.push(t.name);
+  }
+  return { steps };
+}
