@@ -1,6 +1,7 @@
 // Queue names and job payloads: the only thing server and runner say to each other through BullMQ,
 // used through its public API only (Queue.add with a jobId, Queue.remove).
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { Logger } from './logger.ts';
 
 export const BUILD_QUEUE = 'slipway-builds';
 export const TEARDOWN_QUEUE = 'slipway-teardown';
@@ -48,10 +49,14 @@ export function createTeardownQueue(connection: ConnectionOptions, prefix = DEFA
   return new Queue<TeardownJob>(TEARDOWN_QUEUE, { connection, prefix, defaultJobOptions: TEARDOWN_JOB_OPTIONS });
 }
 
-/** `prefix` is BullMQ's key prefix (tests use their own). */
-export function createQueues(connection: ConnectionOptions, prefix = DEFAULT_BULL_PREFIX): Queues {
+/**
+ * `prefix` is BullMQ's key prefix (tests use their own). Connection errors go to `log` at debug level
+ * (the server's own Redis connection reports an outage once; BullMQ would print every reconnect).
+ */
+export function createQueues(connection: ConnectionOptions, prefix = DEFAULT_BULL_PREFIX, log?: Logger): Queues {
   const builds = new Queue<BuildJob>(BUILD_QUEUE, { connection, prefix, defaultJobOptions: BUILD_JOB_OPTIONS });
   const teardown = createTeardownQueue(connection, prefix);
+  for (const q of [builds, teardown]) q.on('error', (err) => log?.debug({ queue: q.name, err }, 'queue connection error'));
   return {
     builds,
     teardown,

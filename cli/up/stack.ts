@@ -99,7 +99,7 @@ export interface ServerPart {
 }
 
 export async function startServerPart(opts: StackOptions & { port: number }): Promise<ServerPart> {
-  const queues = createQueues(bullConnection(opts.redisUrl), `${opts.config.keyPrefix}bull`);
+  const queues = createQueues(bullConnection(opts.redisUrl), `${opts.config.keyPrefix}bull`, opts.log);
   const slipway = createServer({
     redis: opts.redis,
     keys: opts.keys,

@@ -33,9 +33,6 @@ before(async () => {
   redisServer = await startEmbeddedRedis({ dataDir: dir, exec });
   redis = connectRedis(redisServer.url);
   queues = createQueues(bullConnection(redisServer.url), 'spool-test-bull');
-  // While Redis is stopped BullMQ reports each failed reconnect: expected here.
-  queues.builds.on('error', () => undefined);
-  queues.teardown.on('error', () => undefined);
 });
 
 after(async () => {
