@@ -18,6 +18,8 @@ export interface Config {
   kubeconfig: string | undefined;
   /** How long a push (pipeline, ref, before, after) is remembered: a replay of it within this is ignored. 0 off. */
   duplicatePushSeconds: number;
+  /** SLIPWAY_DEFAULT_REPO: the registry image names are rewritten onto (Skaffold's --default-repo). */
+  defaultRepo: string | undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -28,6 +30,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+function defaultRepo(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.SLIPWAY_DEFAULT_REPO;
+  if (!raw) return undefined;
+  if (!/^[a-z0-9.:_/-]+$/.test(raw)) throw new ConfigError(`SLIPWAY_DEFAULT_REPO must be a registry host with an optional path (e.g. 127.0.0.1:5000/team), got ${JSON.stringify(raw)}`);
+  return raw.replace(/\/+$/, '');
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -51,5 +60,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     keyPrefix: env.SLIPWAY_KEY_PREFIX || 'slipway:',
     kubeconfig: env.KUBECONFIG || undefined,
     duplicatePushSeconds: integer(env, 'SLIPWAY_DUPLICATE_PUSH_SECONDS', 3600, 0, 30 * 24 * 3600),
+    defaultRepo: defaultRepo(env),
   };
 }

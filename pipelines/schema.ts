@@ -76,6 +76,10 @@ export const Build = z.strictObject({
   /** How many artifacts build at once. */
   concurrency: z.number().int().min(1).max(16).default(2),
   timeout: Duration.default('30m'),
+  /** Reuse the image of an artifact whose inputs are unchanged (registry-side); false always builds. */
+  cache: z.boolean().default(true),
+  /** Registry (and path) the artifacts' images are rewritten onto, as Skaffold's --default-repo; over SLIPWAY_DEFAULT_REPO. */
+  defaultRepo: z.string().regex(/^[a-z0-9.:_/-]+$/, 'must be a registry host with an optional path, e.g. 127.0.0.1:5000/team').optional(),
 });
 export type Build = z.infer<typeof Build>;
 
@@ -109,11 +113,26 @@ export const Deploy = z.strictObject({
 });
 export type Deploy = z.infer<typeof Deploy>;
 
+/** A docker config JSON held by the runner (in an environment variable or a file), for the cluster to pull with. */
+export const ImagePullSecret = z
+  .strictObject({
+    name: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes object name (lowercase letters, digits, dashes, dots)'),
+    env: SecretRef.shape.env.optional(),
+    file: z.string().min(1).optional(),
+  })
+  .refine((s) => (s.env === undefined) !== (s.file === undefined), 'needs exactly one of env or file');
+export type ImagePullSecret = z.infer<typeof ImagePullSecret>;
+
 export const Environment = z.strictObject({
   namespace: z.string().min(1).default('{{ .Pipeline }}-{{ .Branch }}'),
   ttl: Duration.default('72h'),
   /** Tear the environment down when its branch is deleted (default true). */
   teardownOnBranchDelete: z.boolean().default(true),
+  /** Created in every environment namespace and listed by its default ServiceAccount. */
+  imagePullSecret: ImagePullSecret.optional(),
 });
 export type Environment = z.infer<typeof Environment>;
 
@@ -143,7 +162,7 @@ export const Pipeline = z.strictObject({
   on: z.strictObject({ push: PushTrigger.default({ branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [] }) }).default({
     push: { branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [] },
   }),
-  build: Build.default({ builder: 'buildah', tagPolicy: { template: '{{ .BuildNumber }}' }, artifacts: [], concurrency: 2, timeout: '30m' }),
+  build: Build.default({ builder: 'buildah', tagPolicy: { template: '{{ .BuildNumber }}' }, artifacts: [], concurrency: 2, timeout: '30m', cache: true }),
   test: z.array(TestStep).default([]),
   deploy: Deploy.default({}),
   environment: Environment.default({ namespace: '{{ .Pipeline }}-{{ .Branch }}', ttl: '72h', teardownOnBranchDelete: true }),

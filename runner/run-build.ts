@@ -4,6 +4,7 @@
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import { nowIso } from '../core/ids.ts';
 import { closeStages, type BuildRecord, type BuildStatus, type ImageRecord, type StageName, type StageRecord } from '../core/records.ts';
+import { withDefaultRepo } from '../pipelines/default-repo.ts';
 import { effectivePipeline } from '../pipelines/profiles.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
 import { hasDeployers } from './deployers/deployers-for.ts';
@@ -54,7 +55,9 @@ function cancelReason(signal: AbortSignal): string {
 
 export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
   const { deps, reporter, signal } = input;
-  const { pipeline, profile } = effectivePipeline(input.pipeline, input.record.branch);
+  const effective = effectivePipeline(input.pipeline, input.record.branch);
+  const { profile } = effective;
+  const pipeline = withDefaultRepo(effective.pipeline, deps.defaultRepo);
   const secrets = createSecrets([...(deps.secrets ?? []), ...pipelineSecrets(pipeline, deps.env ?? process.env)]);
   const line = (text: string) => reporter.lines(text.split('\n').map((l) => secrets.mask(l)));
 

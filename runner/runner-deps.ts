@@ -6,6 +6,7 @@ import type { HelmOptions } from './deployers/helm.ts';
 import type { EnvironmentManager } from './environments/types.ts';
 import type { Exec } from './exec.ts';
 import type { Git } from './git.ts';
+import type { RegistryClient } from './registry/registry-client.ts';
 
 export interface RunnerDeps {
   exec: Exec;
@@ -27,4 +28,10 @@ export interface RunnerDeps {
   /** First backoff between push attempts; doubles each time. Default 1 s. */
   pushBackoffMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** SLIPWAY_DEFAULT_REPO: artifacts' images are rewritten onto it unless the pipeline has build.defaultRepo. */
+  defaultRepo?: string;
+  /** Build every artifact, unchanged or not (`slipway run --no-cache`). */
+  noCache?: boolean;
+  /** The registry API the build cache and the tag check use; default one with the runner's credentials. */
+  registry?: RegistryClient;
 }

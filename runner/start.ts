@@ -33,6 +33,8 @@ export interface StartRunnerOptions {
   maxStalledCount?: number;
   pushAttempts?: number;
   pushBackoffMs?: number;
+  /** SLIPWAY_DEFAULT_REPO (config.defaultRepo). */
+  defaultRepo?: string;
 }
 
 export interface Runner {
@@ -59,6 +61,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<Runner> {
     publicUrl: opts.config.publicUrl,
     ...(opts.pushAttempts !== undefined ? { pushAttempts: opts.pushAttempts } : {}),
     ...(opts.pushBackoffMs !== undefined ? { pushBackoffMs: opts.pushBackoffMs } : {}),
+    ...(opts.defaultRepo ? { defaultRepo: opts.defaultRepo } : {}),
   };
   const worker = createBuildWorker({
     connection: opts.redis,

@@ -1,4 +1,4 @@
-// slipway run <pipeline> [--branch B] [--sha S] [--no-deploy]: the same stages as a queued build,
+// slipway run <pipeline> [--branch B] [--sha S] [--no-deploy] [--no-cache]: the same stages as a queued build,
 // run here without server or queue, its log printed. Build numbers count up per pipeline in
 // <data dir>/run-numbers. A deploy needs SLIPWAY_REDIS_URL (the namespace lock and the
 // environment record live there; without a deploy the Redis client is not even loaded). Ctrl-C
@@ -32,15 +32,20 @@ async function nextNumber(dataDir: string, pipeline: string): Promise<number> {
 }
 
 export const run: Command = {
-  summary: 'run <pipeline> [--branch B] [--sha S] [--no-deploy]   run a pipeline here, without a server, printing its log',
+  summary: 'run <pipeline> [--branch B] [--sha S] [--no-deploy] [--no-cache]   run a pipeline here, without a server, printing its log',
   async run(args, ctx) {
     const { positionals, values } = parseArgs({
       args,
       allowPositionals: true,
-      options: { branch: { type: 'string' }, sha: { type: 'string' }, 'no-deploy': { type: 'boolean', default: false } },
+      options: {
+        branch: { type: 'string' },
+        sha: { type: 'string' },
+        'no-deploy': { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
+      },
     });
     const name = positionals[0];
-    if (!name || positionals.length > 1) throw new UsageError('slipway run <pipeline> [--branch B] [--sha S] [--no-deploy]');
+    if (!name || positionals.length > 1) throw new UsageError('slipway run <pipeline> [--branch B] [--sha S] [--no-deploy] [--no-cache]');
     const config = readConfig(ctx.env, ctx.cwd);
     const { pipelines, errors } = await loadPipelines(config.pipelinesDir);
     const loaded = pipelines.find((p) => p.pipeline.metadata.name === name);
@@ -121,6 +126,8 @@ export const run: Command = {
           ...(redis ? { redis, keys } : {}),
           ...(environments ? { environments } : {}),
           ...(config.apiToken ? { secrets: [config.apiToken] } : {}),
+          ...(config.defaultRepo ? { defaultRepo: config.defaultRepo } : {}),
+          ...(values['no-cache'] ? { noCache: true } : {}),
           env: ctx.env,
         },
         reporter: {

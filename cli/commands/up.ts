@@ -68,6 +68,7 @@ function summary(o: { config: Config; url: string; token: string; tokenFile?: st
   } else {
     lines.push(`  kubeconfig          ${o.config.kubeconfig ?? '~/.kube/config'}`);
   }
+  if (o.config.defaultRepo) lines.push(`  default repo        ${o.config.defaultRepo}  (image names without a registry are pushed there)`);
   if (o.demo) {
     lines.push(
       '',
@@ -122,10 +123,18 @@ export const up: Command = {
       let cluster: LocalCluster | undefined;
       if (values['local-cluster']) {
         ctx.stderr('starting the local registry and Kubernetes control plane (scripts/testenv/up.sh)...\n');
-        cluster = await startLocalCluster({ root: ROOT, exec, signal: interrupted.signal, onLine: (line) => ctx.stderr(`  ${line}\n`) });
+        cluster = await startLocalCluster({
+          root: ROOT,
+          exec,
+          signal: interrupted.signal,
+          onLine: (line) => ctx.stderr(`  ${line}\n`),
+          dataDir: config.dataDir,
+          warn: (message) => ctx.stderr(`warning: ${message}\n`),
+        });
         cleanups.push(() => cluster!.stop());
         Object.assign(ctx.env, cluster.env);
-        config = { ...config, kubeconfig: cluster.kubeconfig };
+        // image names without a registry go to the local one (SLIPWAY_DEFAULT_REPO, when set, wins)
+        config = { ...config, kubeconfig: cluster.kubeconfig, defaultRepo: config.defaultRepo ?? cluster.registry };
       } else if (!(await kubeReachable(exec, config.kubeconfig))) {
         ctx.stderr(
           `warning: no usable Kubernetes cluster (KUBECONFIG=${config.kubeconfig ?? '~/.kube/config'}); deploys will fail.\n` +

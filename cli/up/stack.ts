@@ -63,6 +63,7 @@ export async function startRunnerPart(opts: StackOptions): Promise<RunnerPart> {
     log: opts.log.child({ part: 'runner' }),
     exec,
     git,
+    ...(opts.config.defaultRepo ? { defaultRepo: opts.config.defaultRepo } : {}),
     // Without a cluster the deploy stage fails with a clear reason instead of a connection error.
     ...(kube ? { environments: createEnvironmentManager({ redis: opts.redis, keys: opts.keys, kube, log: envLog }) } : {}),
   });

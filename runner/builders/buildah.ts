@@ -1,4 +1,7 @@
 // buildah, rootless-friendly: vfs storage, chroot isolation; push writes the digest to a file.
+// With a cache repository: --layers, reusing the layers found there and pushing its own
+// (--cache-from / --cache-to, buildah 1.27 and later), so a one-line change rebuilds only the
+// steps after it, on any runner.
 import { readDigestFile } from './read-digest.ts';
 import { buildArgFlags, type Builder } from './types.ts';
 
@@ -16,6 +19,7 @@ export const buildah: Builder = {
     '-t',
     i.ref,
     ...(i.target ? ['--target', i.target] : []),
+    ...(i.cacheRepo ? ['--layers', '--cache-from', i.cacheRepo, '--cache-to', i.cacheRepo] : []),
     ...buildArgFlags(i.buildArgs),
     i.context,
   ],

@@ -18,6 +18,9 @@ export const buildkit: Builder = {
     '--opt',
     `filename=${path.basename(i.dockerfile)}`,
     ...(i.target ? ['--opt', `target=${i.target}`] : []),
+    ...(i.cacheRepo
+      ? ['--import-cache', `type=registry,ref=${i.cacheRepo}${i.insecureRegistry ? ',registry.insecure=true' : ''}`, '--export-cache', `type=registry,ref=${i.cacheRepo},mode=max${i.insecureRegistry ? ',registry.insecure=true' : ''}`]
+      : []),
     ...buildArgFlags(i.buildArgs, '--opt').map((a) => (a === '--opt' ? a : `build-arg:${a}`)),
     '--output',
     `type=image,name=${i.ref},push=true${i.insecureRegistry ? ',registry.insecure=true' : ''}`,

@@ -1,5 +1,6 @@
 // A builder turns an artifact into argv for the build and for the push, and reads back the
 // pushed digest. Registry credentials come from REGISTRY_AUTH_FILE / DOCKER_CONFIG, never argv.
+import { isLoopbackHost } from '../registry/image-name.ts';
 
 export interface BuildInput {
   /** Absolute path of the build context. */
@@ -14,6 +15,11 @@ export interface BuildInput {
   digestFile: string;
   /** Plain HTTP / unverified TLS: only for loopback registries (127.0.0.1, localhost). */
   insecureRegistry: boolean;
+  /**
+   * A registry repository for cached layers (`<image>/cache`): builds reuse the layers found there
+   * and push theirs. Without it the builder caches nothing (a forced rebuild).
+   */
+  cacheRepo?: string;
 }
 
 export interface Builder {
@@ -27,8 +33,12 @@ export interface Builder {
 
 /** Loopback registries (the test environment's, a local one) get plain HTTP. */
 export function isLoopbackRegistry(image: string): boolean {
-  const host = image.split('/')[0] ?? '';
-  return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
+  return isLoopbackHost(image.split('/')[0] ?? '');
+}
+
+/** Where an image's cached layers live in the registry. */
+export function cacheRepoOf(image: string): string {
+  return `${image}/cache`;
 }
 
 export const DIGEST = /sha256:[0-9a-f]{64}/;

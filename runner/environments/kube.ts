@@ -12,7 +12,18 @@ export const BRANCH_ANNOTATION = 'slipway.dev/branch';
 
 /** The calls made, by the names and shapes @kubernetes/client-node gives them. */
 export interface KubeClients {
-  core: Pick<CoreV1Api, 'readNamespace' | 'createNamespace' | 'deleteNamespace' | 'listNamespacedSecret'>;
+  core: Pick<
+    CoreV1Api,
+    | 'readNamespace'
+    | 'createNamespace'
+    | 'deleteNamespace'
+    | 'listNamespacedSecret'
+    | 'createNamespacedSecret'
+    | 'replaceNamespacedSecret'
+    | 'readNamespacedServiceAccount'
+    | 'createNamespacedServiceAccount'
+    | 'replaceNamespacedServiceAccount'
+  >;
   networking: Pick<NetworkingV1Api, 'listNamespacedIngress'>;
 }
 
@@ -31,6 +42,11 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
       createNamespace: async (param, options) => (await api()).core.createNamespace(param, options),
       deleteNamespace: async (param, options) => (await api()).core.deleteNamespace(param, options),
       listNamespacedSecret: async (param, options) => (await api()).core.listNamespacedSecret(param, options),
+      createNamespacedSecret: async (param, options) => (await api()).core.createNamespacedSecret(param, options),
+      replaceNamespacedSecret: async (param, options) => (await api()).core.replaceNamespacedSecret(param, options),
+      readNamespacedServiceAccount: async (param, options) => (await api()).core.readNamespacedServiceAccount(param, options),
+      createNamespacedServiceAccount: async (param, options) => (await api()).core.createNamespacedServiceAccount(param, options),
+      replaceNamespacedServiceAccount: async (param, options) => (await api()).core.replaceNamespacedServiceAccount(param, options),
     },
     networking: {
       listNamespacedIngress: async (param, options) => (await api()).networking.listNamespacedIngress(param, options),

@@ -6,8 +6,19 @@ import { EnvStore } from '../../core/env-store.ts';
 import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
-import { ensureNamespace, helmReleaseStatus, kubeClients, releaseUrls, type KubeClients, type WaitOptions } from './kube.ts';
+import {
+  ensureNamespace,
+  helmReleaseStatus,
+  kubeClients,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  PIPELINE_LABEL,
+  releaseUrls,
+  type KubeClients,
+  type WaitOptions,
+} from './kube.ts';
 import { environmentId, environmentNamespace, toLabelValue } from './namespace.ts';
+import { ensurePullSecret, readPullSecret } from './pull-secret.ts';
 import { expiryFrom } from './ttl.ts';
 import type { EnvironmentManager, PrepareInput } from './types.ts';
 
@@ -19,6 +30,8 @@ export interface EnvironmentManagerOptions {
   now?: () => Date;
   /** How long prepare waits for a namespace still terminating from an earlier teardown. */
   namespaceWait?: WaitOptions;
+  /** Where environment.imagePullSecret's env names are looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 function union(a: string[], b: string[]): string[] {
@@ -60,9 +73,16 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
       const id = environmentId(pipeline, namespace);
       const newer = newerDeploy(await store.get(pipeline, input.branch), input.build);
       if (newer) return { id, namespace, supersededBy: newer };
+      // read before anything is created: a missing or broken secret fails the deploy with nothing half-made
+      const spec = input.pipeline.environment.imagePullSecret;
+      const pullSecret = spec ? await readPullSecret(spec, opts.env ?? process.env) : undefined;
       const ns = await ensureNamespace(k, namespace, { pipeline, environment: toLabelValue(id), branch: input.branch }, opts.namespaceWait);
       if (ns.created) log.info({ pipeline, branch: input.branch, namespace }, 'environment namespace created');
       else if (!ns.owned) log.info({ pipeline, branch: input.branch, namespace }, 'using existing namespace not owned by slipway');
+      if (pullSecret && ns.owned) {
+        await ensurePullSecret(k, namespace, pullSecret, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PIPELINE_LABEL]: pipeline });
+        log.info({ pipeline, namespace, secret: pullSecret.name }, 'image pull secret in place');
+      }
       const at = now();
       const iso = at.toISOString();
       // The release names go in before helm runs, so a teardown after a failed first deploy still

@@ -1,14 +1,18 @@
 // Build: every artifact built and pushed by the pipeline's builder, up to build.concurrency at
 // once, tagged by the tagPolicy; the pushed digest is recorded. A failing build is not retried;
-// a failing push is, with backoff, a bounded number of times.
+// a failing push is, with backoff, a bounded number of times. An artifact whose inputs are
+// unchanged is reused from the registry instead (runner/build-cache/), and no tag is overwritten.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CancelledError, ChildProcessError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
 import type { Artifact } from '../../pipelines/schema.ts';
+import { cachedBuild } from '../build-cache/cached-build.ts';
+import { artifactInputDigest } from '../build-cache/input-digest.ts';
 import { builderFor } from '../builders/builder-for.ts';
-import { isLoopbackRegistry, type Builder, type BuildInput } from '../builders/types.ts';
+import { cacheRepoOf, isLoopbackRegistry, type Builder, type BuildInput } from '../builders/types.ts';
+import { createRegistryClient, type RegistryClient } from '../registry/registry-client.ts';
 import type { ExecOptions } from '../exec.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { computeTag } from '../tag-policy.ts';
@@ -108,14 +112,40 @@ export async function buildArtifact(scope: BuildScope, builder: Builder, plan: A
   return { name: artifact.image, ref: `${input.ref}@${digest}`, tag, digest };
 }
 
+/**
+ * The image of these inputs from the registry, or built (with the layer cache) and pushed; with
+ * --no-cache or build.cache: false always built from scratch. The tag is never moved.
+ */
+export async function buildOrReuse(scope: BuildScope, builder: Builder, plan: ArtifactPlan, registry: RegistryClient): Promise<ImageRecord> {
+  const { artifact, input, tag } = plan;
+  const useCache = scope.pipeline.build.cache && !scope.deps.noCache;
+  const inputDigest = useCache
+    ? await artifactInputDigest({ context: input.context, dockerfile: input.dockerfile, buildArgs: input.buildArgs, target: input.target, builder: builder.name })
+    : undefined;
+  const { digest } = await cachedBuild({
+    registry,
+    image: artifact.image,
+    tag,
+    inputDigest,
+    signal: scope.signal,
+    line: scope.line,
+    build: async ({ registryAnswered }) => {
+      const layers = useCache && registryAnswered ? { ...plan, input: { ...input, cacheRepo: cacheRepoOf(artifact.image) } } : plan;
+      return (await buildArtifact(scope, builder, layers)).digest;
+    },
+  });
+  return { name: artifact.image, ref: `${input.ref}@${digest}`, tag, digest };
+}
+
 export async function buildStage(scope: BuildScope, { checkout }: BuildStageInput): Promise<BuildStageResult> {
   const { artifacts, builder, concurrency } = scope.pipeline.build;
   if (artifacts.length === 0) return { images: [] };
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
+  const registry = scope.deps.registry ?? createRegistryClient({ env: scope.deps.env ?? process.env });
   try {
     const images = await inParallel(artifacts.map((a, i) => ({ a, i })), concurrency, async ({ a, i }) => {
       const plan = await planArtifact(scope, checkout, a, path.join(scratch, `digest-${i}`));
-      return buildArtifact(scope, builderFor(builder), plan);
+      return buildOrReuse(scope, builderFor(builder), plan, registry);
     });
     await scope.update((r) => ({ ...r, images }));
     return { images };

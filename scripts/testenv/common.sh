@@ -22,6 +22,12 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'
 }
 
+# True when nothing listens on 127.0.0.1:PORT (so a server can bind it).
+port_free() {
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  node -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));s.listen(Number(process.argv[1]),"127.0.0.1",()=>s.close())' "$1"
+}
+
 pid_file() { printf '%s/%s.pid' "$STATE" "$1"; }
 
 # The pid recorded for NAME if that process still runs the program it was started with (compared

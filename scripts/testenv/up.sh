@@ -34,12 +34,30 @@ start_redis() {
   wait_until redis 30 redis-cli -h 127.0.0.1 -p "$(port_of redis)" ping
 }
 
+# The registry keeps its port across restarts (pipelines and pushed image names carry it):
+# SLIPWAY_REGISTRY_PORT (what `slipway up --local-cluster` remembers in its data folder), else the
+# port of the last start; a new one only when that one is taken, with a warning.
+registry_port() {
+  local want=${SLIPWAY_REGISTRY_PORT:-}
+  [[ -z $want && -f $STATE/registry.port ]] && want=$(cat "$STATE/registry.port")
+  if [[ -n $want ]]; then
+    if port_free "$want"; then
+      printf '%s' "$want"
+      return
+    fi
+    log "warning: registry port $want is taken; the registry starts on a new port"
+  fi
+  free_port
+}
+
 registry_up() { curl -fsS "http://127.0.0.1:$(port_of registry)/v2/"; }
 
 start_registry() {
   if ! is_running registry; then
     log "starting registry"
-    free_port >"$STATE/registry.port"
+    local port
+    port=$(registry_port)
+    printf '%s' "$port" >"$STATE/registry.port"
     mkdir -p "$STATE/registry"
     cat >"$STATE/registry.yml" <<EOF
 version: 0.1

@@ -64,7 +64,8 @@ void test('a build goes through every stage: pushed image, deployed release, exa
   const workspace = buildArgv.at(-1)!;
   assert.deepEqual(buildArgv, [
     'buildah', '--storage-driver', 'vfs', 'bud', '--isolation', 'chroot', '-f', `${workspace}/Dockerfile`,
-    '-t', `${h.image}:${build.number}`, '--build-arg', `BASE=${testenv().baseImage}`, workspace,
+    '-t', `${h.image}:${build.number}`, '--layers', '--cache-from', `${h.image}/cache`, '--cache-to', `${h.image}/cache`,
+    '--build-arg', `BASE=${testenv().baseImage}`, workspace,
   ]);
   const pushArgv = argvs.find((a) => a[0] === 'buildah' && a.includes('push'))!;
   assert.deepEqual(pushArgv.filter((a) => !a.includes('slipway-digest-')), [

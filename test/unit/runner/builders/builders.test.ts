@@ -43,3 +43,18 @@ void test('only loopback registries are treated as insecure', () => {
   assert.equal(isLoopbackRegistry('registry.example.com/a'), false);
   assert.equal(isLoopbackRegistry('127.0.0.1.evil.com/a'), false);
 });
+
+void test('with a cache repository each builder reuses and pushes layers there; without it none does', () => {
+  const cached = { ...input, cacheRepo: '127.0.0.1:5000/team/app/cache' };
+  assert.deepEqual(buildah.buildArgv(cached), [
+    'buildah', '--storage-driver', 'vfs', 'bud', '--isolation', 'chroot', '-f', '/w/app/docker/Dockerfile',
+    '-t', '127.0.0.1:5000/team/app:7', '--layers', '--cache-from', '127.0.0.1:5000/team/app/cache', '--cache-to', '127.0.0.1:5000/team/app/cache',
+    '--build-arg', 'VERSION=1.2', '/w/app',
+  ]);
+  assert.ok(!buildah.buildArgv(input).includes('--layers'));
+  const kn = kaniko.buildArgv(cached);
+  assert.ok(kn.includes('--cache=true') && kn.includes('--cache-repo=127.0.0.1:5000/team/app/cache'));
+  const bk = buildkit.buildArgv(cached);
+  assert.ok(bk.includes('type=registry,ref=127.0.0.1:5000/team/app/cache,registry.insecure=true'));
+  assert.ok(bk.includes('type=registry,ref=127.0.0.1:5000/team/app/cache,mode=max,registry.insecure=true'));
+});
