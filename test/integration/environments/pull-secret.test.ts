@@ -38,7 +38,7 @@ async function assertPullSecret(namespace: string, name: string) {
   assert.equal(s.type, 'kubernetes.io/dockerconfigjson');
   assert.equal(Buffer.from(s.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'), dockerConfig);
   const sa = await h.kube.core.readNamespacedServiceAccount({ name: 'default', namespace });
-  assert.deepEqual((sa.imagePullSecrets ?? []).filter((r) => r.name === name), [{ name }]);
+  assert.deepEqual((sa.imagePullSecrets ?? []).map((r) => r.name).filter((n) => n === name), [name]);
 }
 
 void test('a new environment namespace gets the secret and its default ServiceAccount lists it (once)', async () => {
