@@ -23,6 +23,9 @@ import { runStep } from './test.ts';
 import { buildEnv, templateVars } from './template-vars.ts';
 import type { BuildScope, Checkout } from './types.ts';
 
+/** What a custom build command needs of the runner's environment to build and push (storage, registries, credentials' files). */
+const BUILDER_ENV = ['CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF', 'REGISTRY_AUTH_FILE', 'DOCKER_CONFIG', 'BUILDAH_ISOLATION', 'STORAGE_DRIVER', 'TMPDIR'];
+
 /** Runner variables a skaffold template must not see (they could end up in tags, build args, values). */
 const HIDDEN = /^SLIPWAY_|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|API_?KEY|AUTH/i;
 
@@ -99,6 +102,7 @@ async function buildOne(scope: BuildScope, checkout: Checkout, plan: Plan, a: Pl
       cwd: context,
       cleanEnv: true,
       env: {
+        ...Object.fromEntries(BUILDER_ENV.map((k) => [k, (scope.deps.env ?? process.env)[k]]).filter(([, v]) => v !== undefined)),
         ...buildEnv(scope, { sha: checkout.sha, images: [...required.values()] }),
         IMAGE: ref,
         PUSH_IMAGE: String(push),
