@@ -8,7 +8,7 @@ import { BuildStore } from '../core/build-store.ts';
 import { reportStatus } from '../core/commit-status.ts';
 import type { Config } from '../core/config.ts';
 import { EnvStore } from '../core/env-store.ts';
-import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { NotFoundError, SlipwayError, ValidationError } from '../core/errors.ts';
 import type { Keys } from '../core/keys.ts';
 import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
@@ -187,9 +187,14 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     throw new NotFoundError(`no route ${req.method} ${req.path}`);
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number };
+    const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
     if (e.type === 'entity.parse.failed') return void sendError(res, new ValidationError('the body is not valid JSON'));
     if (e.type === 'entity.too.large') return void sendError(res, new ValidationError('the body is too large'));
+    // The request's own fault, found by express or the body parser (an unsupported charset or
+    // content encoding, a path that does not decode): a 400, not an internal error.
+    if (!(err instanceof SlipwayError) && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return void sendError(res, new ValidationError(e.expose && e.message ? e.message : 'the request is malformed'));
+    }
     sendError(res, err, deps.log);
   });
 
@@ -198,7 +203,8 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     if (req.method === 'POST' && url.startsWith('/hooks/')) {
       const q = url.indexOf('?');
       const forge = url.slice('/hooks/'.length, q === -1 ? undefined : q);
-      if (forge in ADAPTERS) {
+      // Own keys only: `in` would match Object.prototype's names (__proto__, constructor, toString).
+      if (Object.hasOwn(ADAPTERS, forge)) {
         const start = performance.now();
         res.once('finish', () => {
           metrics.httpDuration.observe({ method: 'POST', route: '/hooks/:forge', status: String(res.statusCode) }, (performance.now() - start) / 1000);

@@ -11,7 +11,7 @@ import { silentLogger } from '../../../core/logger.ts';
 import { createQueues, type Queues } from '../../../core/queue.ts';
 import type { BuildRecord } from '../../../core/records.ts';
 import { parsePipelines } from '../../../pipelines/load.ts';
-import { createServer, listen, type SlipwayServer } from '../../../server/create-server.ts';
+import { createServer, listen, type ServerDeps, type SlipwayServer } from '../../../server/create-server.ts';
 import { hmacHex } from '../../../server/webhooks/signature.ts';
 import type { Forge } from '../../../server/webhooks/types.ts';
 import { ROOT, testenv, testRedis, type TestRedis } from '../../helpers/testenv.ts';
@@ -56,7 +56,7 @@ export interface Harness {
 
 export async function startHarness(
   yamls: string[],
-  options: { maxBodyBytes?: number; heartbeatSeconds?: number; env?: Record<string, string>; duplicatePushSeconds?: number; spoolFile?: string } = {},
+  options: { maxBodyBytes?: number; heartbeatSeconds?: number; env?: Record<string, string>; duplicatePushSeconds?: number; spoolFile?: string } & Pick<ServerDeps, 'extend'> = {},
 ): Promise<Harness> {
   // Replay detection is off unless a test asks for it: tests post the same fixture under fresh
   // delivery ids to test other things (test/integration/server/replays.test.ts tests it).
