@@ -156,7 +156,9 @@ export async function releaseUrls(k: KubeClients, namespace: string, releases: s
   for (const ing of list.items) {
     const md = ing.metadata;
     const owners = [md?.annotations?.['meta.helm.sh/release-name'], md?.labels?.['app.kubernetes.io/instance']];
-    if (!owners.some((o) => o !== undefined && releases.includes(o))) continue;
+    // a release's Ingress, or one Slipway's kubectl deployer applied into this environment
+    const applied = md?.labels?.['slipway.dev/environment'] === namespace;
+    if (!applied && !owners.some((o) => o !== undefined && releases.includes(o))) continue;
     const tlsHosts = new Set((ing.spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
     for (const rule of ing.spec?.rules ?? []) {
       if (!rule.host) continue;

@@ -66,6 +66,19 @@ spec:
         - name: shop
           image: ${app}:latest
 `,
+    'k8s/ingress.yaml': `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+spec:
+  rules:
+    - host: shop.slipway.test
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: { service: { name: shop, port: { number: 80 } } }
+`,
     'k8s/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: shop\nspec:\n  type: ClusterIP\n  selector: { app: shop }\n  ports: [{ port: 80 }]\n',
   };
 }
@@ -104,4 +117,6 @@ void test('a skaffold pipeline builds, pushes, tests and deploys what the reposi
   assert.equal(dep.status?.readyReplicas, 2);
   assert.equal(dep.metadata?.labels?.['slipway.dev/pipeline'], h.name);
   assert.equal(build.environment?.namespace, h.namespace);
+  // the Ingress it applied: its URL recorded on the environment (seed 002)
+  assert.equal(build.environment?.url, 'http://shop.slipway.test/');
 });
