@@ -113,14 +113,47 @@ export async function buildArtifact(scope: BuildScope, builder: Builder, plan: A
 }
 
 /**
+ * Build args as the input digest sees them: a required artifact's reference passed in one
+ * (`image:<this build's tag>@digest`, skaffold's alias) counts by its digest, not by the build's tag,
+ * which every build changes.
+ */
+function withoutBuildTags(args: Record<string, string>, requires: { image: string; digest: string }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(args)) {
+    const req = requires.find((r) => r.digest && v.startsWith(`${r.image}:`) && v.endsWith(`@${r.digest}`));
+    out[k] = req ? `${req.image}@${req.digest}` : v;
+  }
+  return out;
+}
+
+/** The registry API the build cache asks (the runner's, or one with its credentials). */
+export function registryFor(scope: BuildScope): RegistryClient {
+  return scope.deps.registry ?? createRegistryClient({ env: scope.deps.env ?? process.env });
+}
+
+/**
  * The image of these inputs from the registry, or built (with the layer cache) and pushed; with
  * --no-cache or build.cache: false always built from scratch. The tag is never moved.
  */
-export async function buildOrReuse(scope: BuildScope, builder: Builder, plan: ArtifactPlan, registry: RegistryClient): Promise<ImageRecord> {
+export async function buildOrReuse(
+  scope: BuildScope,
+  builder: Builder,
+  plan: ArtifactPlan,
+  registry: RegistryClient,
+  /** The artifacts this one requires, as built or reused in this build: a change to one rebuilds this. */
+  requires: { image: string; digest: string }[] = [],
+): Promise<ImageRecord> {
   const { artifact, input, tag } = plan;
   const useCache = scope.pipeline.build.cache && !scope.deps.noCache;
   const inputDigest = useCache
-    ? await artifactInputDigest({ context: input.context, dockerfile: input.dockerfile, buildArgs: input.buildArgs, target: input.target, builder: builder.name })
+    ? await artifactInputDigest({
+        context: input.context,
+        dockerfile: input.dockerfile,
+        buildArgs: withoutBuildTags(input.buildArgs, requires),
+        target: input.target,
+        builder: builder.name,
+        requires,
+      })
     : undefined;
   const { digest } = await cachedBuild({
     registry,
@@ -141,7 +174,7 @@ export async function buildStage(scope: BuildScope, { checkout }: BuildStageInpu
   const { artifacts, builder, concurrency } = scope.pipeline.build;
   if (artifacts.length === 0) return { images: [] };
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
-  const registry = scope.deps.registry ?? createRegistryClient({ env: scope.deps.env ?? process.env });
+  const registry = registryFor(scope);
   try {
     const images = await inParallel(artifacts.map((a, i) => ({ a, i })), concurrency, async ({ a, i }) => {
       const plan = await planArtifact(scope, checkout, a, path.join(scratch, `digest-${i}`));

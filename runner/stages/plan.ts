@@ -17,8 +17,9 @@ import { buildWithRequires } from '../builders/requires.ts';
 import { DIGEST, isLoopbackRegistry } from '../builders/types.ts';
 import { imageTemplateValues } from '../deployers/image-values.ts';
 import { computePlanTag } from '../plan-tags.ts';
+import type { RegistryClient } from '../registry/registry-client.ts';
 import { resolveInside } from '../workspace-path.ts';
-import { buildArtifact } from './build.ts';
+import { buildOrReuse, registryFor } from './build.ts';
 import { runStep } from './test.ts';
 import { buildEnv, templateVars } from './template-vars.ts';
 import type { BuildScope, Checkout } from './types.ts';
@@ -86,7 +87,15 @@ async function registryDigest(scope: BuildScope, ref: string): Promise<string> {
   return digest;
 }
 
-async function buildOne(scope: BuildScope, checkout: Checkout, plan: Plan, a: PlanArtifact, required: ReadonlyMap<string, ImageRecord>, digestFile: string): Promise<ImageRecord> {
+async function buildOne(
+  scope: BuildScope,
+  checkout: Checkout,
+  plan: Plan,
+  a: PlanArtifact,
+  required: ReadonlyMap<string, ImageRecord>,
+  digestFile: string,
+  registry: RegistryClient,
+): Promise<ImageRecord> {
   if (a.builder.kind === 'unsupported') throw new ConfigError(`artifact ${a.image}${a.where ? ` (${a.where})` : ''}: the ${a.builder.builder} builder is not supported by this runner`);
   const context = resolveInside(checkout.workspace, a.context, `artifact ${a.image} context`);
   const vars = planVars(scope, checkout, [...required.values()]);
@@ -135,7 +144,10 @@ async function buildOne(scope: BuildScope, checkout: Checkout, plan: Plan, a: Pl
     digestFile,
     insecureRegistry: isLoopbackRegistry(a.image),
   };
-  if (push) return buildArtifact(scope, builder, { artifact: { image: a.image, context: a.context, docker: { dockerfile: d.dockerfile, buildArgs } }, tag, input });
+  if (push) {
+    const requires = a.requires.map((r) => ({ image: r.image, digest: required.get(r.image)!.digest }));
+    return buildOrReuse(scope, builder, { artifact: { image: a.image, context: a.context, docker: { dockerfile: d.dockerfile, buildArgs } }, tag, input }, registry, requires);
+  }
   scope.line(`building ${ref} (local.push: false: not pushed)`);
   await scope.run(builder.buildArgv(input));
   return { name: a.image, ref, tag, digest: '' };
@@ -146,7 +158,10 @@ export async function planBuildStage(scope: BuildScope, checkout: Checkout, plan
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
   try {
     let n = 0;
-    const images = await buildWithRequires<ImageRecord>(plan.build.artifacts, plan.build.concurrency, (a, required) => buildOne(scope, checkout, plan, a, required, path.join(scratch, `digest-${n++}`)));
+    const registry = registryFor(scope);
+    const images = await buildWithRequires<ImageRecord>(plan.build.artifacts, plan.build.concurrency, (a, required) =>
+      buildOne(scope, checkout, plan, a, required, path.join(scratch, `digest-${n++}`), registry),
+    );
     await scope.update((r) => ({ ...r, images }));
     return { images };
   } finally {
