@@ -102,14 +102,15 @@ export const HelmRelease = z.strictObject({
 });
 export type HelmRelease = z.infer<typeof HelmRelease>;
 
+export const HelmDeploy = z.strictObject({
+  releases: z.array(HelmRelease).min(1),
+  atomic: z.boolean().default(true),
+  timeout: Duration.default('5m'),
+});
+export type HelmDeploy = z.infer<typeof HelmDeploy>;
+
 export const Deploy = z.strictObject({
-  helm: z
-    .strictObject({
-      releases: z.array(HelmRelease).min(1),
-      atomic: z.boolean().default(true),
-      timeout: Duration.default('5m'),
-    })
-    .optional(),
+  helm: HelmDeploy.optional(),
 });
 export type Deploy = z.infer<typeof Deploy>;
 
@@ -136,12 +137,31 @@ export const Environment = z.strictObject({
 });
 export type Environment = z.infer<typeof Environment>;
 
+/**
+ * The same object with every field optional and without its default: what a profile overrides.
+ * (zod 4's `.partial()` keeps defaults, so a profile naming one field would reset the others.)
+ */
+function overrideOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>) {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)).optional()]),
+  ) as unknown as { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer Inner> ? Inner : S[K]> };
+  return z.strictObject(shape);
+}
+
+export const EnvironmentOverride = overrideOf(Environment);
+export type EnvironmentOverride = z.infer<typeof EnvironmentOverride>;
+export const BuildOverride = overrideOf(Build);
+export type BuildOverride = z.infer<typeof BuildOverride>;
+export const DeployOverride = z.strictObject({ helm: overrideOf(HelmDeploy).optional() });
+export type DeployOverride = z.infer<typeof DeployOverride>;
+
 export const Profile = z.strictObject({
   name: Label,
   activation: z.array(z.strictObject({ branch: Glob })).min(1),
-  environment: Environment.partial().optional(),
-  deploy: Deploy.optional(),
-  build: Build.partial().optional(),
+  /** Each field named here replaces the pipeline's; the others stay as they are. */
+  environment: EnvironmentOverride.optional(),
+  deploy: DeployOverride.optional(),
+  build: BuildOverride.optional(),
 });
 export type Profile = z.infer<typeof Profile>;
 
@@ -169,6 +189,20 @@ export const Pipeline = z.strictObject({
   profiles: z.array(Profile).default([]),
   /** Exclusive with build, test and deploy (load.ts reports both written). */
   skaffold: SkaffoldRef.optional(),
+}).superRefine((p, ctx) => {
+  // Environments belong to branches: a tag has none to deploy into.
+  if (p.on.push.tags.length > 0 && (p.deploy.helm || p.profiles.some((pr) => pr.deploy?.helm))) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['on', 'push', 'tags'],
+      message: 'tag pushes cannot deploy (environments are per branch): build tags in a second pipeline without a deploy, or remove on.push.tags',
+    });
+  }
+  p.profiles.forEach((pr, i) => {
+    if (pr.deploy?.helm && !p.deploy.helm && !pr.deploy.helm.releases) {
+      ctx.addIssue({ code: 'custom', path: ['profiles', i, 'deploy', 'helm'], message: 'the pipeline has no helm deploy: this profile must name its releases' });
+    }
+  });
 });
 export type Pipeline = z.infer<typeof Pipeline>;
 /** A pipeline as loaded: the parsed file plus where it came from. */

@@ -3,7 +3,7 @@
 // branch at all) is left alone: an outage must never look like every branch was deleted.
 import { EnvStore } from '../../core/env-store.ts';
 import type { EnvironmentRecord } from '../../core/records.ts';
-import { effectivePipeline } from '../../pipelines/profiles.ts';
+import { teardownOnBranchDelete } from '../../pipelines/profiles.ts';
 import { needsKeeping } from './live.ts';
 import type { SweepDeps } from './sweeper.ts';
 
@@ -48,7 +48,7 @@ export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string
     }
     for (const rec of envs) {
       if (branches.has(rec.branch)) continue;
-      if (!effectivePipeline(pipeline, rec.branch).pipeline.environment.teardownOnBranchDelete) {
+      if (!teardownOnBranchDelete(pipeline, rec.branch)) {
         deps.log.info({ env: rec.id, branch: rec.branch }, 'branch gone, environment kept: teardownOnBranchDelete is false');
         continue;
       }

@@ -2,6 +2,7 @@
 // queue, the teardowns to queue, and why the rest is ignored. core/accept-delivery.ts then does it.
 import type { NewBuild } from '../../core/build-store.ts';
 import type { TeardownJob } from '../../core/queue.ts';
+import { teardownOnBranchDelete } from '../../pipelines/profiles.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { compileFilters, decide, type Filters } from './match.ts';
 import type { PushEvent } from './types.ts';
@@ -29,7 +30,7 @@ export function plan(pipelines: LoadedPipeline[], push: PushEvent, filters: (p: 
     const name = pipeline.metadata.name;
     if (push.deleted) {
       if (push.branch === undefined) ignore(name, 'deleted tag');
-      else if (!pipeline.environment.teardownOnBranchDelete) ignore(name, 'teardownOnBranchDelete is off');
+      else if (!teardownOnBranchDelete(pipeline, push.branch)) ignore(name, 'teardownOnBranchDelete is off');
       else out.teardowns.push({ pipeline: name, branch: push.branch, reason: `branch ${push.branch} deleted`, deliveryId: push.deliveryId });
       continue;
     }
