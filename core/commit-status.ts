@@ -77,14 +77,27 @@ function defaultDescription(input: ReportStatusInput): string {
   }
 }
 
-function statusUrl(forge: 'github' | 'gitea', apiUrl: string | undefined, parsed: { origin?: string; owner: string; repo: string }, sha: string): string | undefined {
-  const tail = `repos/${encodeURIComponent(parsed.owner)}/${encodeURIComponent(parsed.repo)}/statuses/${encodeURIComponent(sha)}`;
+/**
+ * The forge's API root from `source.status.apiUrl`, which may name either the forge's root
+ * (https://git.example.com, https://github.com) or its API root (…/api/v1 for Gitea, …/api/v3 or
+ * https://api.github.com for GitHub); without it, from the clone URL's origin.
+ */
+export function apiRoot(forge: 'github' | 'gitea', apiUrl: string | undefined, origin: string | undefined): string | undefined {
+  const given = apiUrl ?? origin;
+  if (given === undefined) return undefined;
+  const trimmed = given.replace(/\/+$/, '');
+  const host = new URL(trimmed).hostname;
   if (forge === 'github') {
-    const base = apiUrl ?? (parsed.origin === undefined || parsed.origin === 'https://github.com' ? 'https://api.github.com' : `${parsed.origin}/api/v3`);
-    return `${base.replace(/\/+$/, '')}/${tail}`;
+    if (/\/api\/v3$/.test(trimmed) || host.startsWith('api.')) return trimmed;
+    if (host === 'github.com' || host === 'www.github.com') return 'https://api.github.com';
+    return `${trimmed}/api/v3`; // GitHub Enterprise Server's root
   }
-  const base = apiUrl ?? parsed.origin;
-  return base ? `${base.replace(/\/+$/, '')}/api/v1/${tail}` : undefined;
+  return /\/api\/v1$/.test(trimmed) ? trimmed : `${trimmed}/api/v1`;
+}
+
+function statusUrl(forge: 'github' | 'gitea', apiUrl: string | undefined, parsed: { origin?: string; owner: string; repo: string }, sha: string): string | undefined {
+  const base = apiRoot(forge, apiUrl, parsed.origin ?? (forge === 'github' ? 'https://github.com' : undefined));
+  return base && `${base}/repos/${encodeURIComponent(parsed.owner)}/${encodeURIComponent(parsed.repo)}/statuses/${encodeURIComponent(sha)}`;
 }
 
 /**

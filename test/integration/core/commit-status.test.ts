@@ -21,7 +21,7 @@ void test('GitHub: POST /repos/{owner}/{repo}/statuses/{sha} with token auth, ta
   const { log, lines } = capturedLogger();
   try {
     const result = await reportStatus({
-      pipeline: pipeline({ forge: 'github', apiUrl: forge.url, token: { env: 'GH_STATUS_TOKEN' } }, 'https://github.com/acme/app.git'),
+      pipeline: pipeline({ forge: 'github', apiUrl: `${forge.url}/api/v3`, token: { env: 'GH_STATUS_TOKEN' } }, 'https://github.com/acme/app.git'),
       build: { id: 'bulletin-board-7', sha: SHA, number: 7 },
       state: 'success',
       publicUrl: 'http://slipway.example:8080/',
@@ -33,7 +33,7 @@ void test('GitHub: POST /repos/{owner}/{repo}/statuses/{sha} with token auth, ta
     assert.equal(forge.seen.length, 1);
     const [req] = forge.seen;
     assert.equal(req!.method, 'POST');
-    assert.equal(req!.url, `/repos/acme/app/statuses/${SHA}`);
+    assert.equal(req!.url, `/api/v3/repos/acme/app/statuses/${SHA}`);
     assert.equal(req!.headers.authorization, `token ${TOKEN}`);
     assert.deepEqual(req!.body, {
       state: 'success',
@@ -68,6 +68,41 @@ void test('Gitea: POST /api/v1/repos/{owner}/{repo}/statuses/{sha} with the conf
     assert.equal(req!.body.context, 'ci/slipway');
     assert.equal(req!.body.target_url, 'http://127.0.0.1:8080/builds/bulletin-board-8');
     assert.equal(req!.body.description, 'Build #8 in progress');
+  } finally {
+    await forge.close();
+  }
+});
+
+void test('source.status.apiUrl may be the forge root or its API root, for GitHub and Gitea alike', async () => {
+  const forge = await fakeForge(201);
+  const { log, lines } = capturedLogger();
+  const forms: [forge: 'github' | 'gitea', apiUrl: string, path: string][] = [
+    ['github', forge.url, '/api/v3'], // GitHub Enterprise Server's root
+    ['github', `${forge.url}/`, '/api/v3'],
+    ['github', `${forge.url}/api/v3`, '/api/v3'], // its API root, as GitHub documents it
+    ['github', `${forge.url}/api/v3/`, '/api/v3'],
+    ['gitea', forge.url, '/api/v1'], // Gitea's root
+    ['gitea', `${forge.url}/api/v1`, '/api/v1'], // its API root, as Gitea documents it
+    ['gitea', `${forge.url}/git/`, '/git/api/v1'], // served under a sub-path
+    ['gitea', `${forge.url}/git/api/v1/`, '/git/api/v1'],
+  ];
+  try {
+    for (const [name, apiUrl] of forms) {
+      const result = await reportStatus({
+        pipeline: pipeline({ forge: name, apiUrl, token: { env: 'T' } }),
+        build: { id: 'bulletin-board-13', sha: SHA },
+        state: 'success',
+        publicUrl: 'http://127.0.0.1:8080',
+        env: { T: TOKEN },
+        log,
+      });
+      assert.deepEqual(result, { sent: true, status: 201 }, `${name} ${apiUrl}`);
+    }
+    assert.deepEqual(
+      forge.seen.map((s) => s.url),
+      forms.map(([, , p]) => `${p}/repos/kiamol/kiamol/statuses/${SHA}`),
+    );
+    assert.doesNotMatch(lines.join(''), /rejected|not sent/);
   } finally {
     await forge.close();
   }

@@ -32,7 +32,7 @@ void test('a build reports pending when it starts and success at the end, linkin
     assert.deepEqual(forge.seen.map((s) => s.body.state), ['pending', 'success']);
     for (const s of forge.seen) {
       assert.equal(s.method, 'POST');
-      assert.match(s.url, new RegExp(`^/repos/[^/]+/[^/]+/statuses/${build.sha}$`));
+      assert.match(s.url, new RegExp(`^/api/v3/repos/[^/]+/[^/]+/statuses/${build.sha}$`));
       assert.equal(s.headers.authorization, 'token status-token-4e1f');
       assert.equal(s.body.target_url, `http://127.0.0.1:1/builds/${build.id}`);
       assert.equal(s.body.context, `slipway/${pipeline.metadata.name}`);
