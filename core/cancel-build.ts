@@ -41,6 +41,7 @@ export async function cancelBuild(deps: TriggerDeps, id: string, reason: string,
     if (ours) {
       await Promise.all([deps.logs.append(id, [`cancelled: ${reason}`]).then(() => deps.logs.end(id, 'cancelled')), deps.builds.markQueued([id])]);
       deps.onStatus?.(current.pipeline, 'cancelled');
+      deps.onFinished?.(after);
       deps.log?.info({ build: id, reason }, 'build cancelled');
       return 'cancelled';
     }

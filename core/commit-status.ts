@@ -62,7 +62,7 @@ export function parseOwnerRepo(repoUrl: string): { origin?: string; owner: strin
   return origin ? { origin, owner, repo } : { owner, repo };
 }
 
-function defaultDescription(input: ReportStatusInput): string {
+function defaultDescription(input: { state: CommitState; build: { number?: number }; environmentUrl?: string }): string {
   if (input.environmentUrl) return input.environmentUrl;
   const n = input.build.number !== undefined ? ` #${input.build.number}` : '';
   switch (input.state) {
@@ -100,57 +100,113 @@ function statusUrl(forge: 'github' | 'gitea', apiUrl: string | undefined, parsed
   return base && `${base}/repos/${encodeURIComponent(parsed.owner)}/${encodeURIComponent(parsed.repo)}/statuses/${encodeURIComponent(sha)}`;
 }
 
-/**
- * Sends one commit status for the build. Never throws: what went wrong is logged and returned.
- */
-export async function reportStatus(input: ReportStatusInput): Promise<ReportStatusResult> {
-  const { pipeline, build, log } = input;
-  const fields = { pipeline: pipeline.metadata.name, build: build.id, state: input.state };
+/** Where one build's statuses go and how they are signed (the token's variable name, never its value). */
+export interface StatusTarget {
+  forge: 'github' | 'gitea';
+  url: string;
+  tokenEnv: string;
+  context: string;
+  targetUrl: string;
+}
+
+/** The body the forge gets. */
+export interface StatusBody {
+  state: CommitState;
+  target_url: string;
+  description: string;
+  context: string;
+}
+
+export type StatusTargetResult = { target: StatusTarget } | { skip: string; level: 'debug' | 'warn' };
+
+/** The build's status target, or why it has none (no status configured, Gogs, an unparsable repo). */
+export function statusTarget(pipeline: Pipeline, build: { id: string; sha: string }, publicUrl: string): StatusTargetResult {
   const cfg = pipeline.source.status;
-  if (!cfg) return { sent: false, reason: 'no status configured' };
-  if (cfg.forge === 'gogs') {
-    log.debug({ ...fields, forge: 'gogs' }, 'commit status skipped: gogs has no status api');
-    return { sent: false, reason: 'gogs has no status api' };
-  }
-  const token = (input.env ?? process.env)[cfg.token.env];
-  if (!token) {
-    log.warn({ ...fields, tokenEnv: cfg.token.env }, 'commit status skipped: token env var not set');
-    return { sent: false, reason: `${cfg.token.env} is not set` };
-  }
+  if (!cfg) return { skip: 'no status configured', level: 'debug' };
+  if (cfg.forge === 'gogs') return { skip: 'gogs has no status api', level: 'debug' };
   const parsed = parseOwnerRepo(pipeline.source.repo);
   const url = parsed && statusUrl(cfg.forge, cfg.apiUrl, parsed, build.sha);
-  if (!url) {
-    log.warn({ ...fields, forge: cfg.forge }, 'commit status skipped: cannot tell owner and repo from source.repo');
-    return { sent: false, reason: 'cannot tell owner and repo from source.repo' };
-  }
-  const body = {
-    state: input.state,
-    target_url: `${input.publicUrl.replace(/\/+$/, '')}/builds/${encodeURIComponent(build.id)}`,
-    description: (input.description ?? defaultDescription(input)).slice(0, 140),
-    context: cfg.context ?? `slipway/${pipeline.metadata.name}`,
+  if (!url) return { skip: 'cannot tell owner and repo from source.repo', level: 'warn' };
+  return {
+    target: {
+      forge: cfg.forge,
+      url,
+      tokenEnv: cfg.token.env,
+      context: cfg.context ?? `slipway/${pipeline.metadata.name}`,
+      targetUrl: `${publicUrl.replace(/\/+$/, '')}/builds/${encodeURIComponent(build.id)}`,
+    },
   };
+}
+
+export function statusBody(
+  target: StatusTarget,
+  input: { state: CommitState; build: { number?: number }; description?: string; environmentUrl?: string },
+): StatusBody {
+  const description = input.description ?? defaultDescription(input);
+  return { state: input.state, target_url: target.targetUrl, description: description.slice(0, 140), context: target.context };
+}
+
+export interface PostOptions {
+  log: Logger;
+  /** Log fields: pipeline, build, state. */
+  fields: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** One POST of a status. Never throws: what went wrong is logged and returned. */
+export async function postStatus(target: StatusTarget, body: StatusBody, opts: PostOptions): Promise<ReportStatusResult> {
+  const { log, fields } = opts;
+  const token = (opts.env ?? process.env)[target.tokenEnv];
+  if (!token) {
+    log.warn({ ...fields, tokenEnv: target.tokenEnv }, 'commit status skipped: token env var not set');
+    return { sent: false, reason: `${target.tokenEnv} is not set` };
+  }
   try {
-    const res = await (input.fetch ?? fetch)(url, {
+    const res = await (opts.fetch ?? fetch)(target.url, {
       method: 'POST',
       headers: {
         authorization: `token ${token}`,
-        accept: cfg.forge === 'github' ? 'application/vnd.github+json' : 'application/json',
+        accept: target.forge === 'github' ? 'application/vnd.github+json' : 'application/json',
         'content-type': 'application/json',
         'user-agent': 'slipway',
       },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(input.timeoutMs ?? 5000),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
     });
     await res.body?.cancel();
     if (!res.ok) {
-      log.warn({ ...fields, forge: cfg.forge, status: res.status }, 'commit status rejected by forge');
+      log.warn({ ...fields, forge: target.forge, status: res.status }, 'commit status rejected by forge');
       return { sent: false, reason: `forge answered ${res.status}` };
     }
-    log.debug({ ...fields, forge: cfg.forge }, 'commit status sent');
+    log.debug({ ...fields, forge: target.forge }, 'commit status sent');
     return { sent: true, status: res.status };
   } catch (err) {
     const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
-    log.warn({ ...fields, forge: cfg.forge, reason }, 'commit status not sent');
+    log.warn({ ...fields, forge: target.forge, reason }, 'commit status not sent');
     return { sent: false, reason };
   }
+}
+
+/**
+ * Sends one commit status for the build, unordered (see core/status-sender.ts for the ordered
+ * sender server and runner share). Never throws: what went wrong is logged and returned.
+ */
+export async function reportStatus(input: ReportStatusInput): Promise<ReportStatusResult> {
+  const { pipeline, build, log } = input;
+  const fields = { pipeline: pipeline.metadata.name, build: build.id, state: input.state };
+  const found = statusTarget(pipeline, build, input.publicUrl);
+  if ('skip' in found) {
+    if (found.skip !== 'no status configured') log[found.level]({ ...fields, forge: pipeline.source.status?.forge }, `commit status skipped: ${found.skip}`);
+    return { sent: false, reason: found.skip };
+  }
+  const body = statusBody(found.target, input);
+  return postStatus(found.target, body, {
+    log,
+    fields,
+    ...(input.env ? { env: input.env } : {}),
+    ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+    ...(input.fetch ? { fetch: input.fetch } : {}),
+  });
 }

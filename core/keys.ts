@@ -23,6 +23,9 @@ export interface Keys {
   pipelines(): string;
   /** Pub/sub channel of build and environment changes (what GET /api/events streams). */
   events(): string;
+  /** A build's commit statuses: wanted, sent, where they go (core/status-sender.ts). */
+  commitStatus(id: string): string;
+  commitStatusLock(id: string): string;
 }
 
 export function createKeys(prefix = DEFAULT_PREFIX): Keys {
@@ -42,5 +45,7 @@ export function createKeys(prefix = DEFAULT_PREFIX): Keys {
     cancelChannel: () => `${prefix}cancel`,
     pipelines: () => `${prefix}pipelines`,
     events: () => `${prefix}events`,
+    commitStatus: (id) => `${prefix}status:${id}`,
+    commitStatusLock: (id) => `${prefix}lock:status:${id}`,
   };
 }

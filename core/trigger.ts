@@ -22,6 +22,8 @@ export interface TriggerDeps {
   onStatus?: (pipeline: string, status: 'queued' | 'cancelled') => void;
   /** Called with every build once its job is queued (e.g. to send a pending commit status). */
   onQueued?: (build: BuildRecord) => void;
+  /** Called with every build ended before it ran (cancelled while queued), e.g. to send its final status. */
+  onFinished?: (build: BuildRecord) => void;
 }
 
 /**

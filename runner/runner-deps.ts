@@ -7,6 +7,7 @@ import type { EnvironmentManager } from './environments/types.ts';
 import type { Exec } from './exec.ts';
 import type { Git } from './git.ts';
 import type { RegistryClient } from './registry/registry-client.ts';
+import type { StatusSender } from '../core/status-sender.ts';
 
 export interface RunnerDeps {
   exec: Exec;
@@ -23,6 +24,8 @@ export interface RunnerDeps {
   secrets?: string[];
   /** Where commit statuses link to; reporting is skipped without it. */
   publicUrl?: string;
+  /** The ordered commit-status sender shared with the server; without it statuses are posted directly. */
+  statuses?: StatusSender;
   /** Attempts of a push before giving up (transient failures only). Default 3. */
   pushAttempts?: number;
   /** First backoff between push attempts; doubles each time. Default 1 s. */

@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts';
 import type { Keys } from '../core/keys.ts';
 import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
+import { createStatusSender } from '../core/status-sender.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
 import type { HelmOptions } from './deployers/helm.ts';
 import type { RunnerDeps } from './runner-deps.ts';
@@ -59,6 +60,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<Runner> {
     ...(opts.helm ? { helm: opts.helm } : {}),
     secrets: opts.config.apiToken ? [opts.config.apiToken] : [],
     publicUrl: opts.config.publicUrl,
+    statuses: createStatusSender({ redis: opts.redis, keys: opts.keys, publicUrl: opts.config.publicUrl, log: opts.log }),
     ...(opts.pushAttempts !== undefined ? { pushAttempts: opts.pushAttempts } : {}),
     ...(opts.pushBackoffMs !== undefined ? { pushBackoffMs: opts.pushBackoffMs } : {}),
     ...(opts.defaultRepo ? { defaultRepo: opts.defaultRepo } : {}),

@@ -5,6 +5,7 @@
 // the build with reason 'runner lost'.
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { BuildStore } from '../core/build-store.ts';
+import { commitStateFor } from '../core/commit-status.ts';
 import { errorMessage } from '../core/errors.ts';
 import { nowIso } from '../core/ids.ts';
 import type { LogStream } from '../core/log-stream.ts';
@@ -54,14 +55,21 @@ export function createBuildWorker(opts: BuildWorkerOptions): BuildWorker {
   const { store, logs, log } = opts;
   const active = new Map<string, ActiveBuild>();
 
+  /** Ends a build that did not run to its report stage, final commit status included. */
   const finish = async (id: string, status: BuildStatus, reason: string) => {
+    let ended: BuildRecord | undefined;
     await store.update(id, (r) => {
-      if (isFinal(r.status)) return undefined;
       const at = nowIso();
-      return { ...r, status, reason, finishedAt: at, stages: closeStages(r.stages, status, at) };
+      ended = isFinal(r.status) ? undefined : { ...r, status, reason, finishedAt: at, stages: closeStages(r.stages, status, at) };
+      return ended;
     });
     await logs.append(id, [`build ${status}: ${reason}`]);
     await logs.end(id, status);
+    const statuses = opts.deps.statuses;
+    if (ended && statuses && ended.sha) {
+      const pipeline = opts.pipelines(ended.pipeline);
+      await statuses.send({ build: ended, ...(pipeline ? { pipeline } : {}), phase: 'final', state: commitStateFor(status), description: reason.slice(0, 140) });
+    }
   };
 
   const processJob = async (job: Job<BuildJob>): Promise<BuildStatus | 'skipped'> => {

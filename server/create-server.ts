@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { BuildStore } from '../core/build-store.ts';
-import { reportStatus } from '../core/commit-status.ts';
+import { commitStateFor } from '../core/commit-status.ts';
+import { createStatusSender } from '../core/status-sender.ts';
 import type { Config } from '../core/config.ts';
 import { EnvStore } from '../core/env-store.ts';
 import { NotFoundError, SlipwayError, ValidationError } from '../core/errors.ts';
@@ -96,6 +97,8 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   // and costs a Pipeline per command (measured: ~15% more CPU per webhook).
   const hot = deps.redis.duplicate();
   hot.on('error', () => undefined); // deps.redis reports connection trouble already
+  const pipelineNamed = (name: string) => pipelines.find((p) => p.pipeline.metadata.name === name)?.pipeline;
+  const statuses = createStatusSender({ redis: deps.redis, keys: deps.keys, publicUrl: deps.config.publicUrl, log: deps.log, env });
   const trigger: AcceptDeps = {
     redis: hot,
     keys: deps.keys,
@@ -106,9 +109,16 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     onStatus: (pipeline, status) => metrics.builds.inc({ pipeline, status }),
     // A pending commit status for pipelines that report to their forge, sent after the answer.
     onQueued: (build) => {
-      const pipeline = pipelines.find((p) => p.pipeline.metadata.name === build.pipeline)?.pipeline;
+      const pipeline = pipelineNamed(build.pipeline);
       if (!pipeline?.source.status || !build.sha) return;
-      void reportStatus({ pipeline, build, state: 'pending', description: 'queued', publicUrl: deps.config.publicUrl, log: deps.log, env });
+      void statuses.send({ build, pipeline, phase: 'queued', state: 'pending', description: 'queued' });
+    },
+    // A build cancelled before it ran (superseded, or on request) gets its final status here.
+    onFinished: (build) => {
+      if (!build.sha) return;
+      const pipeline = pipelineNamed(build.pipeline);
+      const state = commitStateFor(build.status);
+      void statuses.send({ build, ...(pipeline ? { pipeline } : {}), phase: 'final', state, ...(build.reason ? { description: build.reason } : {}) });
     },
     ...(deps.config.duplicatePushSeconds !== undefined ? { duplicatePushSeconds: deps.config.duplicatePushSeconds } : {}),
   };

@@ -12,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { publishCancel } from '../../../core/cancel.ts';
 import { exec } from '../../../runner/exec.ts';
 import { RUNNER_LOST } from '../../../runner/worker.ts';
+import { eventually } from '../../helpers/eventually.ts';
+import { forgeStandIn } from '../../helpers/forge-stand-in.ts';
 import { ROOT, testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
@@ -33,8 +35,8 @@ async function gone(pid: number): Promise<boolean> {
 }
 
 /** A pipeline with one long step (no image, no deploy) that prints its pid. */
-function longStep(h: RunnerHarness, script = 'echo "pid $$"; exec sleep 300') {
-  return h.pipeline({ build: { artifacts: [] }, deploy: {}, test: [{ name: 'long', run: ['sh', '-c', script] }] });
+function longStep(h: RunnerHarness, script = 'echo "pid $$"; exec sleep 300', extra: Record<string, unknown> = {}) {
+  return h.pipeline({ build: { artifacts: [] }, deploy: {}, test: [{ name: 'long', run: ['sh', '-c', script] }], ...extra });
 }
 
 void test('cancel during a long step: the build ends cancelled with the reason and its process is gone', async () => {
@@ -59,8 +61,8 @@ void test('cancel during a long step: the build ends cancelled with the reason a
   }
 });
 
-async function crashedRunner(h: RunnerHarness, pipelineScript: string) {
-  const pipeline = longStep(h, pipelineScript);
+async function crashedRunner(h: RunnerHarness, pipelineScript: string, extra: Record<string, unknown> = {}) {
+  const pipeline = longStep(h, pipelineScript, extra);
   const dir = await mkdtemp(path.join(tmpdir(), 'slipway-crash-'));
   const file = path.join(dir, 'pipelines.json');
   await writeFile(file, JSON.stringify([pipeline]));
@@ -156,6 +158,27 @@ void test('a build whose runner died mid-checkout and which was then superseded 
       [['checkout', 'cancelled'], ['build', 'skipped'], ['test', 'skipped'], ['deploy', 'skipped'], ['report', 'skipped']],
     );
   } finally {
+    await h.cleanup();
+  }
+});
+
+void test('a build ended by a lost runner sends its final status, and no pending one after it', async () => {
+  const h = await runnerHarness();
+  const forge = await forgeStandIn(201);
+  process.env.RT_LOST_TOKEN = 'lost-token-0b7d';
+  try {
+    const status = { forge: 'github', apiUrl: forge.url, token: { env: 'RT_LOST_TOKEN' } };
+    const crash = await crashedRunner(h, 'echo "pid $$"; exec sleep 300', { source: { repo: h.repo.url, allowLocal: true, status } });
+    await h.runner([crash.pipeline], { lockDurationMs: 1000, stalledIntervalMs: 500, maxStalledCount: 0 });
+    const done = await h.waitFinal(crash.build.id);
+    assert.equal(done.reason, RUNNER_LOST);
+    await eventually(async () => forge.seen.some((s) => s.body.state === 'failure') || undefined, 'the final status');
+    await sleep(500);
+    const states = forge.seen.map((s) => [s.body.state, s.body.description]);
+    assert.deepEqual(states.at(-1), ['failure', RUNNER_LOST]);
+    assert.equal(states.filter(([state]) => state === 'failure').length, 1);
+  } finally {
+    await forge.close();
     await h.cleanup();
   }
 });

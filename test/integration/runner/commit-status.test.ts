@@ -2,8 +2,11 @@
 // that order, to a local stand-in for GitHub; a forge that answers 500 leaves the build green.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { silentLogger } from '../../../core/logger.ts';
+import { createStatusSender } from '../../../core/status-sender.ts';
 import type { Pipeline } from '../../../pipelines/schema.ts';
 import { forgeStandIn } from '../../helpers/forge-stand-in.ts';
+import { eventually } from '../../helpers/eventually.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
 let h: RunnerHarness;
@@ -51,6 +54,27 @@ void test('a forge that answers 500 does not fail the build', async () => {
     assert.equal(build.status, 'succeeded');
     assert.ok(forge.seen.length >= 2, 'the statuses were attempted');
     assert.match(await h.logs.text(build.id), /commit status not sent/);
+  } finally {
+    await forge.close();
+  }
+});
+
+void test('a build whose pipeline is not loaded on the runner still gets its final status, where its queued one went', async () => {
+  const forge = await forgeStandIn(201);
+  try {
+    const pipeline = h.pipeline(withStatus(forge.url));
+    current = undefined; // the runner does not know it
+    const build = await h.enqueue(pipeline);
+    // what the server sends when it queues the build
+    const server = createStatusSender({ redis: h.redis, keys: h.keys, publicUrl: 'http://127.0.0.1:1', log: silentLogger() });
+    await server.send({ build, pipeline, phase: 'queued', state: 'pending', description: 'queued' });
+    const done = await h.waitFinal(build.id);
+    assert.equal(done.status, 'failed');
+    await eventually(async () => forge.seen.length === 2 || undefined, 'the final status');
+    assert.deepEqual(forge.seen.map((s) => [s.body.state, s.body.description]), [
+      ['pending', 'queued'],
+      ['failure', `pipeline ${pipeline.metadata.name} is not loaded on this runner`],
+    ]);
   } finally {
     await forge.close();
   }
