@@ -15,4 +15,5 @@ export const COMMANDS: Record<string, CommandLoader> = {
   runner: async () => (await import('./runner.ts')).runner,
   up: async () => (await import('./up.ts')).up,
   run: async () => (await import('./run.ts')).run,
+  dev: async () => (await import('./dev.ts')).dev,
 };

@@ -1,0 +1,143 @@
+// slipway dev's loop against the testenv: the working directory (not a git repository) built and
+// deployed into its own namespace; a file change redeploys a new image; a broken Dockerfile with
+// --keep-running-on-failure keeps the loop and the next good change deploys; without it the loop
+// ends with 1; Ctrl-C (the abort) removes the release and the namespace.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { silentLogger } from '../../../core/logger.ts';
+import { Pipeline } from '../../../pipelines/schema.ts';
+import { devLoop, type IterationResult } from '../../../runner/dev/dev-loop.ts';
+import { deleteNamespace, kubeClients, readNamespace, type KubeClients } from '../../../runner/environments/kube.ts';
+import { exec } from '../../../runner/exec.ts';
+import { ROOT, testenv, uniqueName } from '../../helpers/testenv.ts';
+import { useTestenvProcessEnv } from '../runner/harness.ts';
+
+let kube: KubeClients;
+let apps: AppsV1Api;
+const dirs: string[] = [];
+const namespaces: string[] = [];
+before(() => {
+  useTestenvProcessEnv();
+  const kc = new KubeConfig();
+  kc.loadFromFile(testenv().kubeconfig);
+  kube = kubeClients(kc);
+  apps = kc.makeApiClient(AppsV1Api);
+});
+after(async () => {
+  for (const ns of namespaces) await deleteNamespace(kube, ns).catch(() => undefined);
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function workdir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-dev-src-'));
+  dirs.push(dir);
+  await cp(path.join(ROOT, 'test/fixtures/runner-app'), dir, { recursive: true });
+  return dir;
+}
+
+function pipeline(name: string): Pipeline {
+  return Pipeline.parse({
+    apiVersion: 'slipway/v1',
+    kind: 'Pipeline',
+    metadata: { name },
+    source: { repo: 'file:///unused', allowLocal: true },
+    build: { artifacts: [{ image: `${testenv().registry}/slipway-dev-test/${name}`, docker: { buildArgs: { BASE: testenv().baseImage } } }] },
+    deploy: {
+      helm: {
+        releases: [
+          {
+            name: 'app',
+            chartPath: 'chart',
+            setValues: { 'image.repository': `{{ .Images.${name}.Repo }}`, 'image.tag': `{{ .Images.${name}.Tag }}`, 'image.digest': `{{ .Images.${name}.Digest }}` },
+          },
+        ],
+        timeout: '60s',
+      },
+    },
+  });
+}
+
+/** Starts the loop; `next()` waits for the next iteration's result. */
+function start(dir: string, name: string, namespace: string, keepRunningOnFailure: boolean) {
+  const controller = new AbortController();
+  const results: IterationResult[] = [];
+  const waiting: ((r: IterationResult) => void)[] = [];
+  const out: string[] = [];
+  const done = devLoop({
+    dir,
+    pipeline: pipeline(name),
+    namespace,
+    user: 'tester',
+    keepRunningOnFailure,
+    cleanup: true,
+    exec,
+    kube,
+    log: silentLogger(),
+    helm: { bin: testenv().helm, env: { KUBECONFIG: testenv().kubeconfig } },
+    signal: controller.signal,
+    out: (l) => void out.push(l),
+    debounceMs: 100,
+    onIteration: (r) => {
+      const w = waiting.shift();
+      if (w) w(r);
+      else results.push(r);
+    },
+  });
+  const next = () => (results.length ? Promise.resolve(results.shift()!) : new Promise<IterationResult>((r) => waiting.push(r)));
+  return { controller, done, next, out };
+}
+
+const deployedImage = async (namespace: string) =>
+  (await apps.readNamespacedDeployment({ name: 'app', namespace })).spec?.template.spec?.containers[0]?.image;
+
+void test('a change redeploys a new image; a broken Dockerfile keeps the loop; Ctrl-C removes what it deployed', async () => {
+  const dir = await workdir();
+  const name = uniqueName('dev');
+  namespaces.push(name);
+  const dockerfile = await readFile(path.join(dir, 'Dockerfile'), 'utf8');
+  const loop = start(dir, name, name, true);
+
+  const first = await loop.next();
+  assert.equal(first.ok, true, `${first.error}\n${loop.out.join('\n')}`);
+  assert.equal(await deployedImage(name), first.images[0]!.ref);
+  assert.match(first.images[0]!.tag, /^dev-tester-[0-9a-z]+-1$/);
+
+  await writeFile(path.join(dir, 'Dockerfile'), dockerfile.replace('GREETING=hello', 'GREETING=changed'));
+  const second = await loop.next();
+  assert.equal(second.ok, true, second.error);
+  assert.notEqual(second.images[0]!.digest, first.images[0]!.digest);
+  assert.equal(await deployedImage(name), second.images[0]!.ref);
+
+  await writeFile(path.join(dir, 'Dockerfile'), `${dockerfile}RUN exit 3\n`);
+  const broken = await loop.next();
+  assert.equal(broken.ok, false);
+  assert.match(broken.error ?? '', /buildah/);
+  assert.equal(await deployedImage(name), second.images[0]!.ref, 'the last good deploy stays');
+
+  await writeFile(path.join(dir, 'Dockerfile'), dockerfile.replace('GREETING=hello', 'GREETING=third'));
+  const fixed = await loop.next();
+  assert.equal(fixed.ok, true, fixed.error);
+  assert.equal(await deployedImage(name), fixed.images[0]!.ref);
+
+  loop.controller.abort();
+  assert.equal(await loop.done, 0);
+  const ns = await readNamespace(kube, name);
+  assert.ok(ns === undefined || ns.status?.phase === 'Terminating', 'the namespace is going');
+  const status = await exec([testenv().helm, 'status', 'app', '--namespace', name], { env: { KUBECONFIG: testenv().kubeconfig }, allowFailure: true });
+  assert.notEqual(status.exitCode, 0, 'the release is uninstalled');
+});
+
+void test('without --keep-running-on-failure a failing iteration ends the loop with 1', async () => {
+  const dir = await workdir();
+  const name = uniqueName('dev');
+  namespaces.push(name);
+  await writeFile(path.join(dir, 'Dockerfile'), 'ARG BASE\nFROM ${BASE}\nRUN exit 4\n');
+  const loop = start(dir, name, name, false);
+  const first = await loop.next();
+  assert.equal(first.ok, false);
+  assert.equal(await loop.done, 1);
+});
