@@ -18,6 +18,9 @@ export const EXTERNAL = [
   'bullmq', // the queue: server and runner only
   'express',
   'prom-client',
+  '@bull-board/api', // the dashboard's queue view: loads its UI files at run time
+  '@bull-board/express',
+  'ansi_up', // served to the browser as a file, never bundled
 ];
 
 const outdir = path.resolve(ROOT, process.argv[2] ?? 'dist');

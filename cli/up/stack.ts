@@ -111,7 +111,7 @@ export async function startServerPart(opts: StackOptions & { port: number }): Pr
     env: opts.env,
     spoolFile: path.join(opts.config.workdir, SPOOL_FILE),
     defaultMetrics: true,
-    extend: (app) => app.use(createDashboard()),
+    extend: (app, deps) => app.use(createDashboard(deps)),
   });
   const { server: http, url } = await listen(slipway, opts.port, opts.config.host);
   return {

@@ -1,111 +1,125 @@
-// The web dashboard: one static page (no build step) that reads the REST API and follows a
-// build's log over SSE. Everything it shows goes through textContent, never innerHTML, so
-// branch names and log lines cannot inject markup.
-import { Router } from 'express';
+// The web dashboard, served as it is (no build step): one HTML shell for the pages with stable URLs
+// (`/`, `/pipelines/<name>`, `/builds/<id>`, `/environments`), whose script (static/app.js) reads
+// the REST API, follows GET /api/events and the log's SSE stream, and builds every node with
+// textContent (log lines go through ansi_up, which escapes them). A Content-Security-Policy allows
+// scripts from this origin only. With the queues given, /admin/queues is bull-board's read-only view
+// of the BullMQ queues, behind the API token (Bearer, or Basic with the token as password).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { ApiDeps } from '../api/deps.ts';
+import { tokenMatches } from '../auth.ts';
 
-const PAGE = `<!doctype html>
+/** server/ui/static, found from here whether this runs as TypeScript or from a bundle in dist/. */
+function staticDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    for (const candidate of [path.join(dir, 'static'), path.join(dir, 'server', 'ui', 'static')]) {
+      if (existsSync(path.join(candidate, 'app.js'))) return candidate;
+    }
+    if (path.dirname(dir) === dir) throw new Error('the dashboard files (server/ui/static) are missing');
+    dir = path.dirname(dir);
+  }
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // ansi_up colours true-colour escapes with style attributes
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SHELL = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>Slipway</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
-  header { background: #12324a; color: #fff; padding: 10px 20px; font-weight: 600; }
-  main { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; padding: 16px 20px; }
-  section { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px; overflow: auto; }
-  h2 { font-size: 15px; margin: 0 0 8px; }
-  table { border-collapse: collapse; width: 100%; }
-  td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eef0f3; white-space: nowrap; }
-  tr.build { cursor: pointer; }
-  tr.build:hover { background: #eef5fb; }
-  .succeeded { color: #1a7f37; } .failed { color: #cf222e; } .running { color: #9a6700; }
-  .cancelled, .queued { color: #57606a; }
-  #log { grid-column: 1 / 3; }
-  pre { background: #0d1117; color: #e6edf3; padding: 10px; min-height: 120px; max-height: 420px; overflow: auto; margin: 0; }
-</style>
+<title>Slipway</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/ui/app.css">
+<script type="module" src="/ui/app.js"></script>
 </head>
 <body>
-<header>Slipway</header>
-<main>
-  <section><h2>Builds</h2><table><thead><tr><th>build</th><th>branch</th><th>sha</th><th>status</th><th>created</th></tr></thead><tbody id="builds"></tbody></table></section>
-  <section><h2>Environments</h2><table><thead><tr><th>environment</th><th>namespace</th><th>status</th><th>last build</th><th>expires</th></tr></thead><tbody id="envs"></tbody></table></section>
-  <section id="log"><h2 id="log-title">Log</h2><pre id="log-text">Select a build.</pre></section>
-</main>
-<script>
-const $ = (id) => document.getElementById(id);
-function row(cells, cls) {
-  const tr = document.createElement('tr');
-  if (cls) tr.className = cls;
-  for (const c of cells) {
-    const td = document.createElement('td');
-    td.textContent = c.text ?? '';
-    if (c.cls) td.className = c.cls;
-    tr.appendChild(td);
-  }
-  return tr;
-}
-async function getJson(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(url + ': ' + res.status);
-  return res.json();
-}
-async function refresh() {
-  try {
-    const pipelines = await getJson('/api/pipelines');
-    const list = Array.isArray(pipelines) ? pipelines : (pipelines.pipelines ?? []);
-    const builds = [];
-    for (const p of list) {
-      const r = await getJson('/api/pipelines/' + encodeURIComponent(p.name) + '/builds?limit=20');
-      builds.push(...(Array.isArray(r) ? r : (r.builds ?? [])));
-    }
-    builds.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
-    const tbody = $('builds');
-    tbody.replaceChildren(...builds.slice(0, 50).map((b) => {
-      const tr = row([{ text: b.id }, { text: b.branch ?? b.tag ?? '' }, { text: (b.sha ?? '').slice(0, 8) },
-        { text: b.status, cls: b.status }, { text: new Date(b.createdAt).toLocaleTimeString() }], 'build');
-      tr.dataset.id = b.id;
-      tr.addEventListener('click', () => follow(b.id));
-      return tr;
-    }));
-    const envs = await getJson('/api/environments');
-    const envList = Array.isArray(envs) ? envs : (envs.environments ?? []);
-    $('envs').replaceChildren(...envList.map((e) => row([{ text: e.id }, { text: e.namespace },
-      { text: e.status, cls: e.status === 'ready' ? 'succeeded' : e.status }, { text: e.lastBuild ?? '' },
-      { text: e.expiresAt ? new Date(e.expiresAt).toLocaleString() : 'never' }])));
-  } catch (err) {
-    console.error(err);
-  }
-}
-let source;
-function follow(id) {
-  if (source) source.close();
-  $('log-title').textContent = 'Log of ' + id;
-  const pre = $('log-text');
-  pre.textContent = '';
-  source = new EventSource('/api/builds/' + encodeURIComponent(id) + '/log');
-  source.onmessage = (ev) => { pre.textContent += ev.data + '\\n'; pre.scrollTop = pre.scrollHeight; };
-  source.addEventListener('end', (ev) => {
-    let status = ev.data;
-    try { status = JSON.parse(ev.data).status ?? status; } catch {}
-    pre.textContent += '--- build ' + status + ' ---\\n';
-    source.close();
-    void refresh();
-  });
-}
-void refresh();
-setInterval(refresh, 3000);
-// /builds/<id> (the commit status target_url) opens that build's log
-const linked = /^\\/builds\\/([^/]+)$/.exec(location.pathname);
-if (linked) follow(decodeURIComponent(linked[1]));
-</script>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/">Slipway</a>
+  <nav aria-label="Main"><ul>
+    <li><a href="/">Pipelines</a></li>
+    <li><a href="/environments">Environments</a></li>
+    <li><a href="/admin/queues">Queues</a></li>
+  </ul></nav>
+  <div id="session" class="session"></div>
+</header>
+<main id="main" tabindex="-1"><p>Loading…</p></main>
+<div id="announce" class="visually-hidden" role="status" aria-live="polite"></div>
 </body>
 </html>`;
 
-export function createDashboard(): Router {
+/** The token from `Authorization: Bearer T` or `Basic base64(any:T)` (a browser's own prompt). */
+function requestToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(header);
+  if (!basic) return header;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? undefined : `Bearer ${decoded.slice(colon + 1)}`;
+}
+
+function queuesAuth(expected: string | undefined): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (expected && tokenMatches(expected, requestToken(req.headers.authorization))) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Basic realm="Slipway queues", charset="UTF-8"')
+      .type('text/plain')
+      .send(expected ? 'The queues need the API token: give it as the password (any user name).\n' : 'This server has no API token configured (SLIPWAY_API_TOKEN), so the queues are not shown.\n');
+  };
+}
+
+/** bull-board over the server's queues, read-only, loaded on first use (the CLI does not need it). */
+function queueBoard(deps: ApiDeps): RequestHandler {
+  let board: Promise<RequestHandler> | undefined;
+  const load = async (): Promise<RequestHandler> => {
+    const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+      import('@bull-board/api'),
+      import('@bull-board/api/bullMQAdapter'),
+      import('@bull-board/express'),
+    ]);
+    const adapter = new ExpressAdapter();
+    adapter.setBasePath('/admin/queues');
+    const { builds, teardown } = deps.trigger.queues;
+    createBullBoard({
+      queues: [builds, teardown].map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
+      serverAdapter: adapter,
+      options: { uiConfig: { boardTitle: 'Slipway queues' } },
+    });
+    return adapter.getRouter() as RequestHandler;
+  };
+  return (req, res, next) => {
+    board ??= load();
+    board.then((handler) => handler(req, res, next), next);
+  };
+}
+
+export function createDashboard(deps?: ApiDeps): Router {
   const router = Router();
-  router.get(['/', '/builds/:id'], (_req, res) => {
-    res.type('html').set('Cache-Control', 'no-store').send(PAGE);
+  const dir = staticDir();
+  const ansiUp = createRequire(import.meta.url).resolve('ansi_up');
+  const page = (_req: Request, res: Response) => {
+    res.type('html').set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' }).send(SHELL);
+  };
+  router.get(['/', '/environments', '/pipelines/:name', '/builds/:id'], page);
+  router.get('/ui/vendor/ansi_up.js', (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'no-cache').sendFile(ansiUp);
   });
+  router.use('/ui', express.static(dir, { index: false, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') }));
+  if (deps) router.use('/admin/queues', queuesAuth(deps.apiToken), queueBoard(deps));
   return router;
 }

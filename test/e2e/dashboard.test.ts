@@ -1,49 +1,97 @@
-// The dashboard in a real browser (Debian's chromium through playwright-core): it lists builds
-// and environments from the API, shows a build's log live over SSE when clicked, and renders
-// hostile branch names as text.
+// The dashboard in a real browser (Debian's chromium through playwright-core) against the whole
+// stack `slipway up` runs (server with the dashboard, runner, environment keeper) on the test's own
+// Redis prefix and the test cluster: live log lines with colours, Rerun and Cancel after sign-in, a
+// failed build's stage, hostile names as text, the environments page's URL and Delete, and pages
+// that update from the one event stream without polling. Screenshots go to test-output/ (ignored by git).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { createQueues, type Queues } from '../../core/queue.ts';
-import { BuildStore } from '../../core/build-store.ts';
-import { LogStream } from '../../core/log-stream.ts';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Config } from '../../core/config.ts';
 import { silentLogger } from '../../core/logger.ts';
+import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
 import { parsePipelines } from '../../pipelines/load.ts';
-import { createServer, listen } from '../../server/create-server.ts';
-import { createDashboard } from '../../server/ui/dashboard.ts';
-import { bullConnection } from '../../core/bull-connection.ts';
-import { testenv, testRedis } from '../helpers/testenv.ts';
+import type { LoadedPipeline } from '../../pipelines/schema.ts';
+import { startRunnerPart, startServerPart, type RunnerPart, type ServerPart } from '../../cli/up/stack.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { fixtureRepo, type FixtureRepo } from '../helpers/fixture-repo.ts';
+import { ROOT, testenv, testRedis, uniqueName, type TestRedis } from '../helpers/testenv.ts';
+import { useTestenvProcessEnv } from '../integration/runner/harness.ts';
+import { postHook, SECRET } from '../integration/server/harness.ts';
 
-const HOSTILE = '<img src=x onerror="window.__xss=1">';
-let t: Awaited<ReturnType<typeof testRedis>>;
-let queues: Queues;
-let url: string;
-let stopHttp: () => Promise<void>;
+const TOKEN = 'dashboard-token-3e8a';
+const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
+/** Each browser step waits at most this long for what it expects. */
+const STEP = 30_000;
+const HOSTILE_BRANCH = '<img/src=x/onerror=window.__xss=1>';
+const HOSTILE_MESSAGE = 'Fix <script>window.__xss=2</script> & <b onmouseover="window.__xss=3">bold</b>';
+
+let t: TestRedis;
+let repo: FixtureRepo;
+let workdir: string;
+let server: ServerPart;
+let runner: RunnerPart;
 let browser: Browser;
+let ci: string;
+let app: string;
+
+// `ci` runs one test step: red and plain lines; it sleeps while the file `slow` exists and fails
+// while `fail` exists. `app` deploys a chart with an Ingress, so its environment has a URL.
+function pipelinesYaml(): LoadedPipeline[] {
+  const yaml = `apiVersion: slipway/v1
+kind: Pipeline
+metadata: { name: ${ci} }
+source: { repo: "${repo.url}", allowLocal: true, secret: { env: HOOK_SECRET } }
+test:
+  - name: unit
+    run: [sh, -c, "printf '\\\\033[31mred alert\\\\033[0m\\\\n'; echo 'plain <b>line</b>'; if [ -f slow ]; then sleep 120; fi; if [ -f fail ]; then echo 'assertion failed' >&2; exit 3; fi"]
+---
+apiVersion: slipway/v1
+kind: Pipeline
+metadata: { name: ${app} }
+source: { repo: "${repo.url}", allowLocal: true }
+deploy:
+  helm:
+    releases:
+      - name: web
+        chartPath: chart
+        setValues: { host: "{{ .Namespace }}.example.test" }
+environment: { namespace: "{{ .Pipeline }}-{{ .Branch }}", ttl: 1h }
+`;
+  const { pipelines, errors } = parsePipelines(yaml, 'dashboard.yaml');
+  assert.deepEqual(errors, []);
+  return pipelines;
+}
 
 before(async () => {
+  useTestenvProcessEnv();
   t = await testRedis();
-  queues = createQueues(bullConnection(testenv().redisUrl), t.bullPrefix);
-  const { pipelines } = parsePipelines(
-    'apiVersion: slipway/v1\nkind: Pipeline\nmetadata: { name: shop }\nsource: { repo: "http://127.0.0.1:1/shop.git" }\n',
-    'shop.yaml',
-  );
-  const server = createServer({
-    redis: t.redis,
-    keys: t.keys,
-    queues,
-    pipelines,
-    config: { apiToken: 'dashboard-token', publicUrl: 'http://127.0.0.1' },
-    log: silentLogger(),
-    extend: (app) => app.use(createDashboard()),
-  });
-  const l = await listen(server, 0, '127.0.0.1');
-  url = l.url;
-  stopHttp = async () => {
-    server.close();
-    l.server.closeAllConnections();
-    await new Promise<void>((r) => l.server.close(() => r()));
+  ci = uniqueName('dci');
+  app = uniqueName('dapp');
+  repo = await fixtureRepo({ 'README.md': 'dashboard\n' });
+  await cp(path.join(ROOT, 'test/fixtures/charts/env-app'), path.join(repo.dir, 'chart'), { recursive: true });
+  await repo.commit({}, 'add the chart');
+  workdir = await mkdtemp(path.join(tmpdir(), 'slipway-dashboard-'));
+  await mkdir(SHOTS, { recursive: true });
+  const pipelines = pipelinesYaml();
+  const config: Config = {
+    redisUrl: testenv().redisUrl,
+    port: 0,
+    host: '127.0.0.1',
+    pipelinesDir: workdir,
+    apiToken: TOKEN,
+    publicUrl: 'http://127.0.0.1',
+    workdir,
+    dataDir: workdir,
+    concurrency: 2,
+    keyPrefix: t.prefix,
+    kubeconfig: testenv().kubeconfig,
   };
+  const stack = { redis: t.redis, redisUrl: testenv().redisUrl, keys: t.keys, config, log: silentLogger(), env: { ...process.env, HOOK_SECRET: SECRET }, pipelines: () => pipelines };
+  server = await startServerPart({ ...stack, port: 0 });
+  runner = await startRunnerPart(stack);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -52,42 +100,194 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await stopHttp?.();
-  await queues?.close();
+  await runner?.close(5000);
+  await server?.close();
   await t?.cleanup();
+  await repo?.cleanup();
+  if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
-void test('the dashboard lists builds, follows a log live, and shows hostile names as text', async () => {
-  const store = new BuildStore(t.redis, t.keys);
-  const logs = new LogStream(t.redis, t.keys);
-  const build = await store.create({ pipeline: 'shop', trigger: { type: 'push' }, repo: 'http://127.0.0.1:1/shop.git', branch: HOSTILE, sha: 'a'.repeat(40) });
-  await store.update(build.id, (r) => ({ ...r, status: 'running' }));
-  await logs.append(build.id, ['==> checkout', 'checked out aaaaaaaa']);
+async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.url}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${p}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
 
+const trigger = (pipeline: string, branch: string) => api<BuildRecord>('POST', `/api/pipelines/${pipeline}/builds`, { branch });
+const build = (id: string) => api<BuildRecord>('GET', `/api/builds/${encodeURIComponent(id)}`);
+const finished = (id: string) =>
+  eventually(async () => {
+    const b = await build(id);
+    return ['succeeded', 'failed', 'cancelled'].includes(b.status) ? b : undefined;
+  }, `build ${id} finished`, 120_000);
+
+async function open(url: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${url}/`);
-  const row = page.locator('tr.build', { hasText: build.id });
-  await row.waitFor();
-  assert.match(await row.innerText(), /running/);
-  assert.ok((await row.innerText()).includes(HOSTILE), 'the branch name is shown as it is');
+  page.setDefaultTimeout(STEP);
+  page.on('pageerror', (err) => assert.fail(`page error on ${url}: ${err.message}`));
+  await page.goto(`${server.url}${url}`);
+  await page.locator('body[data-ready="true"]').waitFor();
+  return page;
+}
 
-  await row.click();
-  await page.locator('#log-text', { hasText: 'checked out aaaaaaaa' }).waitFor();
-  // lines written after the page opened arrive over SSE, then the final status
-  await logs.append(build.id, ['==> build', 'pushed shop:1']);
-  await store.update(build.id, (r) => ({ ...r, status: 'succeeded' }));
-  await logs.end(build.id, 'succeeded');
-  await page.locator('#log-text', { hasText: '--- build succeeded ---' }).waitFor();
-  const text = await page.locator('#log-text').innerText();
-  assert.ok(text.indexOf('pushed shop:1') > text.indexOf('checked out aaaaaaaa'), text);
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
 
-  assert.equal(await page.evaluate('typeof window.__xss'), 'undefined', 'no markup from a branch name ran');
-  await page.close();
+async function signIn(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('API token').fill('wrong-token');
+  await page.getByRole('dialog').getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'not this server' }).waitFor();
+  await page.getByLabel('API token').fill(TOKEN);
+  await page.getByRole('dialog').getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#session').getByText('Signed in').waitFor();
+}
 
-  // the commit status's target_url, <public URL>/builds/<id>, opens that build's log
-  const linked = await browser.newPage();
-  await linked.goto(`${url}/builds/${encodeURIComponent(build.id)}`);
-  await linked.locator('#log-text', { hasText: '--- build succeeded ---' }).waitFor();
-  assert.match(await linked.locator('#log-title').innerText(), new RegExp(build.id));
-  await linked.close();
+void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
+  void test('a running build\'s log lines arrive live, colours as styled text; Cancel (after sign-in) ends it', { timeout: 150_000 }, async () => {
+    await repo.branch('slow');
+    await repo.commit({ slow: 'yes\n' }, 'slow down');
+    await repo.branch('main');
+    const running = await trigger(ci, 'slow');
+    const page = await open(`/builds/${running.id}`);
+    await page.getByRole('heading', { level: 1, name: new RegExp(`${ci} #${running.number}`) }).waitFor();
+    const red = page.locator('#log .line .ansi-red-fg', { hasText: 'red alert' });
+    await red.waitFor();
+    assert.equal(await red.evaluate('(el) => getComputedStyle(el).color'), 'rgb(255, 123, 114)', 'the red escape is a colour');
+    const logText = await page.locator('#log').innerText();
+    assert.ok(!logText.includes('\u001b') && !logText.includes('[31m'), `no escape codes are shown: ${logText}`);
+    await page.locator('#log .line', { hasText: 'plain <b>line</b>' }).waitFor(); // markup in a line is text
+    assert.equal(await page.locator('#log b').count(), 0);
+    const lineLink = page.locator('#log .line a.ln').first();
+    assert.match((await lineLink.getAttribute('href')) ?? '', /^#L\d+$/);
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'running' }).waitFor();
+
+    // without the token, the buttons say why they are disabled
+    const cancel = page.getByRole('button', { name: 'Cancel', exact: true });
+    assert.equal(await cancel.isDisabled(), true);
+    assert.match(await page.locator('#actions-why').innerText(), /Sign in/);
+    await signIn(page);
+    await shot(page, 'build-running');
+    assert.equal(await cancel.isDisabled(), false);
+    await cancel.click();
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'cancelled' }).waitFor({ timeout: 60_000 });
+    await page.locator('#log .end', { hasText: 'build cancelled' }).waitFor({ timeout: 60_000 });
+    assert.equal((await finished(running.id)).status, 'cancelled');
+    assert.equal(await cancel.isDisabled(), true, 'a finished build cannot be cancelled');
+    await page.close();
+  });
+
+  void test('Rerun after sign-in creates build N+1 and opens it; a failed build opens with its failed stage', { timeout: 150_000 }, async () => {
+    await repo.branch('broken');
+    await repo.commit({ fail: 'yes\n' }, 'break it');
+    await repo.branch('main');
+    const failed = await finished((await trigger(ci, 'broken')).id);
+    assert.equal(failed.status, 'failed');
+    const page = await open(`/builds/${failed.id}`);
+    const selected = page.locator('ol.stages button[aria-pressed="true"]');
+    await selected.waitFor();
+    assert.match(await selected.innerText(), /^test[\s\S]*failed/);
+    assert.match(await page.locator('.stage-error').innerText(), /exit|3|failed/i);
+    await shot(page, 'build-failed');
+
+    await signIn(page);
+    await page.getByRole('button', { name: 'Rerun' }).click();
+    await page.waitForURL(new RegExp(`/builds/${ci}-${failed.number + 1}$`));
+    await page.getByRole('heading', { level: 1, name: new RegExp(`${ci} #${failed.number + 1}`) }).waitFor();
+    await page.getByText(`#${failed.number}`, { exact: true }).first().waitFor(); // "re-run of #N"
+    const rerun = await build(`${ci}-${failed.number + 1}`);
+    assert.deepEqual([rerun.trigger.type, rerun.trigger.rerunOf, rerun.sha], ['rerun', failed.id, failed.sha]);
+    await page.close();
+  });
+
+  void test('a hostile branch name and commit message render as text', { timeout: 60_000 }, async () => {
+    const sha = await repo.head();
+    const res = await postHook(server.url, 'gogs', {
+      ref: `refs/heads/${HOSTILE_BRANCH}`,
+      before: '0'.repeat(40),
+      after: sha,
+      repository: { clone_url: repo.url, html_url: repo.url },
+      pusher: { username: 'mallory' },
+      commits: [{ id: sha, message: HOSTILE_MESSAGE, author: { name: '<i>Mallory</i>' }, added: [], removed: [], modified: [] }],
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const id = (res.body.builds as { id: string }[]).find((b) => b.id.startsWith(ci))!.id;
+    for (const url of ['/', `/pipelines/${ci}`, `/builds/${id}`]) {
+      const page = await open(url);
+      await page.getByText(HOSTILE_BRANCH, { exact: true }).first().waitFor();
+      if (url !== '/') await page.getByText(HOSTILE_MESSAGE).first().waitFor();
+      if (url.startsWith('/builds/')) {
+        await page.getByText('<i>Mallory</i>', { exact: true }).waitFor();
+        await page.getByText('push by mallory').waitFor();
+        await shot(page, 'build-hostile');
+      }
+      assert.equal(await page.evaluate('typeof window.__xss'), 'undefined', `no markup ran on ${url}`);
+      assert.equal(await page.locator('main img:not(.badge), main script, main i').count(), 0);
+      await page.close();
+    }
+    await finished(id);
+  });
+
+  void test('an open page updates when a new build arrives, with no polling requests', { timeout: 120_000 }, async () => {
+    const home = await open('/');
+    const list = await open(`/pipelines/${ci}`);
+    await home.locator(`section[data-pipeline="${ci}"]`).waitFor();
+    const requests: string[] = [];
+    for (const p of [home, list]) p.on('request', (r) => requests.push(r.url()));
+    await new Promise((r) => setTimeout(r, 1500)); // a polling page would ask again meanwhile
+    const branch = uniqueName('live');
+    await repo.branch(branch);
+    await repo.branch('main');
+    const created = await trigger(ci, branch);
+    await home.locator(`section[data-pipeline="${ci}"] tr[data-ref="${branch}"]`).waitFor();
+    await list.locator(`tr[data-id="${created.id}"]`).waitFor();
+    await list.locator(`tr[data-id="${created.id}"] .status-succeeded`).waitFor({ timeout: 90_000 });
+    assert.deepEqual(requests, [], 'the pages asked nothing: the event stream brought the build');
+    await shot(home, 'pipelines');
+    await shot(list, 'pipeline');
+
+    // the pipeline page filters by branch and status, newest first, with stable URLs
+    await list.getByLabel('Branch').fill(branch);
+    await list.getByRole('button', { name: 'Filter' }).click();
+    await list.waitForURL(new RegExp(`branch=${branch}`));
+    await list.locator('body[data-ready="true"]').waitFor();
+    assert.deepEqual(await list.locator('tbody tr').evaluateAll('(rows) => rows.map((r) => r.dataset.id)'), [created.id]);
+    await home.close();
+    await list.close();
+  });
+
+  void test('the environments page links the URL and Delete tears the environment down', { timeout: 240_000 }, async () => {
+    const deployed = await finished((await trigger(app, 'main')).id);
+    assert.equal(deployed.status, 'succeeded', await (await fetch(`${server.url}/api/builds/${deployed.id}/log`)).text());
+    const namespace = deployed.environment!.namespace;
+    const page = await open('/environments');
+    const row = page.locator('tr', { has: page.getByRole('rowheader', { name: namespace }) });
+    await row.waitFor();
+    const link = row.getByRole('link', { name: `http://${namespace}.example.test/` });
+    assert.equal(await link.getAttribute('href'), `http://${namespace}.example.test/`);
+    assert.equal(await row.getByRole('link', { name: `#${deployed.number}` }).getAttribute('href'), `/builds/${deployed.id}`);
+    await shot(page, 'environments');
+    assert.equal(await row.getByRole('button', { name: `Delete ${namespace}` }).isDisabled(), true);
+    await signIn(page);
+    page.once('dialog', (d) => {
+      assert.match(d.message(), new RegExp(`Delete the environment ${namespace}`));
+      void d.accept();
+    });
+    await row.getByRole('button', { name: `Delete ${namespace}` }).click();
+    await row.waitFor({ state: 'detached', timeout: 120_000 });
+    const envs = await api<{ environments: EnvironmentRecord[] }>('GET', '/api/environments?include=deleted');
+    assert.equal(envs.environments.find((e) => e.namespace === namespace)?.status, 'deleted');
+    await eventually(async () => {
+      const res = await fetch(`${server.url}/api/environments`);
+      const { environments } = (await res.json()) as { environments: EnvironmentRecord[] };
+      return environments.every((e) => e.namespace !== namespace) ? true : undefined;
+    }, 'the deleted environment leaves the list', 10_000);
+    await page.close();
+  });
 });
