@@ -7,5 +7,6 @@ const code = await main(process.argv.slice(2), {
   stderr: (t) => process.stderr.write(t),
   env: process.env,
   cwd: process.cwd(),
+  isTTY: process.stdout.isTTY === true,
 });
 process.exitCode = code;

@@ -9,6 +9,10 @@ export interface CliContext {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stdout is a terminal: colours and stage headers; piped output is plain text. */
+  isTTY?: boolean;
+  /** Ends commands that watch (builds -w); without it they end on SIGINT. */
+  signal?: AbortSignal;
 }
 
 export type CommandRun = (args: string[], ctx: CliContext) => Promise<number>;

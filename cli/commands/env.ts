@@ -6,14 +6,14 @@ import { CLIENT_OPTIONS, clientTarget, UsageError, wantsJson, type Command } fro
 import { table } from '../format.ts';
 
 export const env: Command = {
-  summary: 'env ls | env rm <id>   list the per-branch environments, or tear one down',
+  summary: 'env ls [--all] | env rm <id>   list the per-branch environments (--all: torn-down ones too), or tear one down',
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: CLIENT_OPTIONS });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, all: { type: 'boolean', short: 'a', default: false } } });
     const [sub, ...rest] = positionals;
     const api = new ApiClient(clientTarget(values, ctx));
     if (sub === 'ls' || sub === 'list') {
       if (rest.length) throw new UsageError('env ls takes no arguments');
-      const res = await api.get<{ environments: EnvironmentRecord[] }>('/api/environments');
+      const res = await api.get<{ environments: EnvironmentRecord[] }>(`/api/environments${values.all ? '?include=deleted' : ''}`);
       if (wantsJson(values)) return ctx.stdout(`${JSON.stringify(res.environments, null, 2)}\n`), 0;
       const rows = res.environments.map((e) => [e.id, e.status, e.namespace, e.branch, e.lastBuild ?? '-', e.expiresAt ?? 'never', e.urls.join(' ')]);
       ctx.stdout(table(['ID', 'STATUS', 'NAMESPACE', 'BRANCH', 'LAST BUILD', 'EXPIRES', 'URLS'], rows));

@@ -5,15 +5,17 @@ import { ApiClient } from '../client.ts';
 import { CLIENT_OPTIONS, clientTarget, UsageError, type CliContext, type Command } from '../context.ts';
 import { exitCodeFor } from '../format.ts';
 import { followLog } from '../sse.ts';
+import { logStyle, useColour } from '../style.ts';
 
 /** Prints the log of `id` as it grows, until the build ends; returns the exit code. */
 export async function followBuild(api: ApiClient, id: string, ctx: CliContext): Promise<number> {
   await api.ensureReachable();
+  const style = logStyle(useColour(ctx));
   const status = await followLog(api.url(`/api/builds/${encodeURIComponent(id)}/log`), {
     headers: api.headers(false),
-    onLine: (line) => ctx.stdout(`${line}\n`),
+    onLine: (line) => ctx.stdout(`${style.line(line)}\n`),
   });
-  ctx.stderr(`build ${id} ${status}\n`);
+  ctx.stderr(`build ${id} ${style.status(status)}\n`);
   return exitCodeFor(status);
 }
 
@@ -25,7 +27,9 @@ export const logs: Command = {
     const id = positionals[0]!;
     const api = new ApiClient(clientTarget(values, ctx));
     if (values.follow) return followBuild(api, id, ctx);
-    ctx.stdout(await api.get<string>(`/api/builds/${encodeURIComponent(id)}/log`));
+    const text = await api.get<string>(`/api/builds/${encodeURIComponent(id)}/log`);
+    const style = logStyle(useColour(ctx));
+    ctx.stdout(text.replace(/[^\n]+/g, (line) => style.line(line)));
     return 0;
   },
 };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Config } from '../../core/config.ts';
+import { readConfig } from '../../core/config.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
 import { parsePipelines } from '../../pipelines/load.ts';
@@ -76,19 +76,19 @@ before(async () => {
   workdir = await mkdtemp(path.join(tmpdir(), 'slipway-dashboard-'));
   await mkdir(SHOTS, { recursive: true });
   const pipelines = pipelinesYaml();
-  const config: Config = {
-    redisUrl: testenv().redisUrl,
-    port: 0,
-    host: '127.0.0.1',
-    pipelinesDir: workdir,
-    apiToken: TOKEN,
-    publicUrl: 'http://127.0.0.1',
+  const config = readConfig(
+    {
+      SLIPWAY_REDIS_URL: testenv().redisUrl,
+      SLIPWAY_PORT: '0',
+      SLIPWAY_API_TOKEN: TOKEN,
+      SLIPWAY_PUBLIC_URL: 'http://127.0.0.1',
+      SLIPWAY_DATA_DIR: workdir,
+      SLIPWAY_PIPELINES: workdir,
+      SLIPWAY_KEY_PREFIX: t.prefix,
+      KUBECONFIG: testenv().kubeconfig,
+    },
     workdir,
-    dataDir: workdir,
-    concurrency: 2,
-    keyPrefix: t.prefix,
-    kubeconfig: testenv().kubeconfig,
-  };
+  );
   const stack = { redis: t.redis, redisUrl: testenv().redisUrl, keys: t.keys, config, log: silentLogger(), env: { ...process.env, HOOK_SECRET: SECRET }, pipelines: () => pipelines };
   server = await startServerPart({ ...stack, port: 0 });
   runner = await startRunnerPart(stack);

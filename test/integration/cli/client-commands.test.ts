@@ -5,15 +5,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { CliContext } from '../../../cli/context.ts';
 import { main } from '../../../cli/main.ts';
 import { pipelineYaml, startHarness, TOKEN, type Harness } from '../server/harness.ts';
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()) {
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd(), extra: Partial<CliContext> = {}, onOut?: (text: string) => void) {
   let out = '';
   let err = '';
   // No .slipway/token from the checkout: tokens come only from what the test gives.
   const isolated = { SLIPWAY_DATA_DIR: path.join(tmpdir(), 'slipway-cli-test-no-data'), ...env };
-  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: isolated, cwd });
+  const code = await main(args, { stdout: (t) => void ((out += t), onOut?.(out)), stderr: (t) => void (err += t), env: isolated, cwd, ...extra });
   return { code, out, err };
 }
 
@@ -114,6 +115,49 @@ void describe('slipway client commands', () => {
     const parsed = JSON.parse(schema.out) as { properties: Record<string, unknown>; required: string[] };
     assert.ok(parsed.properties.source && parsed.properties.deploy);
     assert.deepEqual(parsed.required.sort(), ['apiVersion', 'kind', 'metadata', 'source']);
+  });
+
+  void test('logs shows stage headers and colours on a terminal, plain text when piped', async () => {
+    const id = await trigger('tty');
+    await h.logs.append(id, ['==> test', '\u001b[31mred alert\u001b[0m', 'plain']);
+    await h.logs.end(id, 'failed');
+    const tty = await cli(['logs', id, '-f', ...server], {}, process.cwd(), { isTTY: true });
+    assert.equal(tty.code, 1);
+    assert.equal(tty.out, `\n\u001b[1;36m━━ test ${'━'.repeat(36)}\u001b[0m\n\u001b[31mred alert\u001b[0m\nplain\n`);
+    assert.equal(tty.err, `build ${id} \u001b[1;31mfailed\u001b[0m\n`);
+    const piped = await cli(['logs', id, '-f', ...server]);
+    assert.deepEqual([piped.out, piped.err], ['==> test\nred alert\nplain\n', `build ${id} failed\n`]);
+    const noColour = await cli(['logs', id, ...server], { NO_COLOR: '1' }, process.cwd(), { isTTY: true });
+    assert.equal(noColour.out, '==> test\nred alert\nplain\n');
+  });
+
+  void test('builds -w prints each build that changes until stopped; -o json on every list', async () => {
+    const stop = new AbortController();
+    let seen!: () => void;
+    const appeared = new Promise<void>((r) => (seen = r));
+    const watching = cli(['builds', 'shop', '--branch', 'watched', '-w', ...server], {}, process.cwd(), { signal: stop.signal }, (out) => {
+      if (/queued\s+watched/.test(out) && /cancelled\s+watched/.test(out)) seen();
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the stream is open
+    await trigger('elsewhere'); // another branch: not shown
+    const id = await trigger('watched');
+    await cli(['cancel', id, ...server, '--token', TOKEN]);
+    await appeared;
+    stop.abort();
+    const res = await watching;
+    assert.equal(res.code, 0, res.err);
+    const lines = res.out.split('\n').filter((l) => l.startsWith('shop-'));
+    assert.deepEqual(lines.map((l) => l.split(/\s+/).slice(0, 3)), [[id, 'queued', 'watched'], [id, 'cancelled', 'watched']]);
+    assert.doesNotMatch(res.out, /elsewhere/);
+
+    for (const args of [['builds'], ['builds', 'shop'], ['env', 'ls']]) {
+      const json = await cli([...args, '-o', 'json', ...server]);
+      assert.equal(json.code, 0, json.err);
+      assert.ok(Array.isArray(JSON.parse(json.out)), `${args.join(' ')} -o json is a JSON list`);
+    }
+    const bad = await cli(['builds', '-o', 'yaml', ...server]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /-o takes json or table/);
   });
 
   void test('an unknown command is a usage error', async () => {
