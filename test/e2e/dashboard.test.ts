@@ -175,6 +175,7 @@ void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
     assert.match(await page.locator('#actions-why').innerText(), /Sign in/);
     await signIn(page);
     await shot(page, 'build-running');
+    assert.doesNotMatch(await page.locator('main').innerText(), /\b(null|undefined|NaN)\b/, 'no placeholder leaks into the page');
     assert.equal(await cancel.isDisabled(), false);
     await cancel.click();
     await page.getByRole('heading', { level: 1 }).filter({ hasText: 'cancelled' }).waitFor({ timeout: 60_000 });

@@ -25,6 +25,11 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+/** Replaces el's children; null, undefined and false are left out. */
+function put(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+}
+
 const token = () => sessionStorage.getItem(TOKEN_KEY);
 
 function announce(text) {
@@ -156,7 +161,7 @@ const authListeners = new Set();
 function renderSession() {
   const box = document.getElementById('session');
   if (token()) {
-    box.replaceChildren(
+    put(box, 
       h('span', {}, 'Signed in'),
       h('button', { type: 'button', onclick: () => {
         sessionStorage.removeItem(TOKEN_KEY);
@@ -165,7 +170,7 @@ function renderSession() {
       } }, 'Sign out'),
     );
   } else {
-    box.replaceChildren(h('button', { type: 'button', onclick: openSignIn }, 'Sign in'));
+    put(box, h('button', { type: 'button', onclick: openSignIn }, 'Sign in'));
   }
   for (const fn of authListeners) fn();
 }
@@ -215,7 +220,7 @@ function writeBlocked() {
 
 function pageError(title, err) {
   setTitle(title);
-  main.replaceChildren(h('h1', {}, title), h('p', { className: 'error-text', role: 'alert' }, err instanceof Error ? err.message : String(err)));
+  put(main, h('h1', {}, title), h('p', { className: 'error-text', role: 'alert' }, err instanceof Error ? err.message : String(err)));
 }
 
 // / : pipelines, each with its branches' latest builds
@@ -272,7 +277,7 @@ async function pipelinesPage() {
       };
       return section;
     });
-    main.replaceChildren(h('h1', {}, 'Pipelines'), ...(sections.length ? sections : [h('p', { className: 'empty' }, 'No pipelines: put pipeline files in the folder SLIPWAY_PIPELINES names (./pipelines).')]));
+    put(main, h('h1', {}, 'Pipelines'), ...(sections.length ? sections : [h('p', { className: 'empty' }, 'No pipelines: put pipeline files in the folder SLIPWAY_PIPELINES names (./pipelines).')]));
     listeners.build.clear();
     listeners.build.add((b) => sections.find((s) => s.dataset.pipeline === b.pipeline)?.update(b));
   };
@@ -327,7 +332,7 @@ async function pipelinePage(name) {
       before !== undefined ? h('a', { href: pipelineHref(name, query()) }, 'Newest builds') : null,
       more ? h('a', { href: pipelineHref(name, query({ before: shown[shown.length - 1].number })) }, 'Older builds') : null,
     );
-    main.replaceChildren(
+    put(main, 
       h('h1', {}, name, ' ', h('img', { className: 'badge', src: `/api/pipelines/${enc(name)}/badge.svg${branch ? `?branch=${enc(branch)}` : ''}`, alt: '' })),
       form,
       shown.length
@@ -381,14 +386,14 @@ async function buildPage(id) {
 
   const fact = (term, ...value) => [h('dt', {}, term), h('dd', {}, ...value)];
   function renderAll() {
-    heading.replaceChildren(`${build.pipeline} #${build.number} `, statusBadge(build.status));
+    put(heading, `${build.pipeline} #${build.number} `, statusBadge(build.status));
     const blocked = writeBlocked();
     const cancellable = build.status === 'queued' || build.status === 'running';
     const why = blocked ?? (cancellable ? undefined : `Cancel is for queued or running builds; this one ${build.status === 'cancelled' ? 'was cancelled' : build.status}.`);
     const rerun = h('button', { type: 'button', className: 'primary', disabled: !!blocked, 'aria-describedby': blocked ? 'actions-why' : undefined, onclick: doRerun }, 'Rerun');
     const cancel = h('button', { type: 'button', className: 'danger', disabled: !!(blocked || !cancellable), 'aria-describedby': why ? 'actions-why' : undefined, onclick: doCancel }, 'Cancel');
-    actions.replaceChildren(rerun, cancel, why ? h('p', { className: 'why', id: 'actions-why' }, why) : null);
-    facts.replaceChildren(
+    put(actions, rerun, cancel, why ? h('p', { className: 'why', id: 'actions-why' }, why) : null);
+    put(facts, 
       ...fact('Status', statusBadge(build.status), build.reason ? ` ${build.reason}` : ''),
       ...fact('Pipeline', h('a', { href: pipelineHref(build.pipeline) }, build.pipeline)),
       ...fact(build.tag !== undefined ? 'Tag' : 'Branch', build.tag ?? build.branch ?? ''),
@@ -401,7 +406,7 @@ async function buildPage(id) {
     );
     const failed = build.stages.find((s) => s.status === 'failed');
     if (!selected || !build.stages.some((s) => s.name === selected)) selected = (failed ?? build.stages.find((s) => s.status === 'running'))?.name;
-    stages.replaceChildren(
+    put(stages, 
       ...(build.stages.length
         ? build.stages.map((s) =>
             h(
@@ -418,7 +423,7 @@ async function buildPage(id) {
         : [h('li', { className: 'empty' }, build.status === 'queued' ? 'Waiting for a runner.' : 'No stages ran.')]),
     );
     const stage = build.stages.find((s) => s.name === selected);
-    stageDetail.replaceChildren(
+    put(stageDetail, 
       ...(stage
         ? [
             h('h3', {}, `Stage ${stage.name}: `, statusBadge(stage.status)),
@@ -427,7 +432,7 @@ async function buildPage(id) {
           ]
         : []),
     );
-    images.replaceChildren(
+    put(images, 
       build.images.length
         ? h(
             'table',
@@ -438,7 +443,7 @@ async function buildPage(id) {
         : h('p', { className: 'empty' }, 'No images pushed.'),
     );
     const env = build.environment;
-    environment.replaceChildren(
+    put(environment, 
       env
         ? h('dl', { className: 'facts' }, ...fact('Namespace', h('a', { href: '/environments' }, env.namespace)), ...fact('URL', env.url ? safeLink(env.url) : 'none'), ...fact('Releases', env.releases.join(', ')))
         : h('p', { className: 'empty' }, 'Not deployed.'),
@@ -466,7 +471,7 @@ async function buildPage(id) {
   }
 
   renderAll();
-  main.replaceChildren(
+  put(main, 
     heading,
     actions,
     h('div', { className: 'layout' },
@@ -541,7 +546,7 @@ async function environmentsPage() {
   const imagesCell = (env) => {
     const cell = h('td', { className: 'mono' });
     if (!env.lastBuild) return cell;
-    const fill = (imgs) => cell.replaceChildren(...(imgs.length ? imgs.map((i) => h('div', {}, `${i.name}:${i.tag}`)) : ['none']));
+    const fill = (imgs) => put(cell, ...(imgs.length ? imgs.map((i) => h('div', {}, `${i.name}:${i.tag}`)) : ['none']));
     if (!imagesOf.has(env.lastBuild)) imagesOf.set(env.lastBuild, api(`/api/builds/${enc(env.lastBuild)}`).then((b) => b.images, () => []));
     void imagesOf.get(env.lastBuild).then(fill);
     return cell;
@@ -589,14 +594,14 @@ async function environmentsPage() {
     tbody,
   );
   const draw = () => {
-    tbody.replaceChildren(...current.map(rowFor));
+    put(tbody, ...current.map(rowFor));
     (current.length ? empty : table).replaceWith(current.length ? table : empty);
   };
   const load = async () => {
     current = (await api('/api/environments')).environments.sort((a, b) => a.namespace.localeCompare(b.namespace));
     draw();
   };
-  main.replaceChildren(h('h1', {}, 'Environments'), table);
+  put(main, h('h1', {}, 'Environments'), table);
   await load();
   listeners.environment.add((env) => {
     current = current.filter((e) => e.id !== env.id);
