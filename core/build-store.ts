@@ -10,6 +10,7 @@ import { publishChange } from './events.ts';
 import { buildId } from './ids.ts';
 import type { Keys } from './keys.ts';
 import type { BuildRecord, BuildStatus } from './records.ts';
+import { stripCredentials } from './repo-url.ts';
 
 /** A Lua script's text and the SHA1 Redis knows it by. */
 export interface LuaScript {
@@ -78,6 +79,8 @@ export function newRecord(input: NewBuild, number: number, now = Date.now()): Bu
     id: buildId(input.pipeline, number),
     number,
     ...input,
+    // credentials never reach Redis: the runner takes them from the pipeline (stages/checkout.ts)
+    repo: stripCredentials(input.repo),
     status: input.status ?? 'queued',
     createdAt: new Date(now).toISOString(),
     stages: [],

@@ -17,6 +17,7 @@ import { loadPlan, planBuildStage, planTestStage } from './stages/plan.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
 import type { BuildScope, Checkout } from './stages/types.ts';
+import { urlCredentials } from '../core/repo-url.ts';
 
 export interface BuildReporter {
   /** Saves a change to the record and returns the record as stored. */
@@ -46,7 +47,8 @@ const STAGES: StageName[] = ['checkout', 'build', 'test', 'deploy', 'report'];
 
 function pipelineSecrets(p: Pipeline, env: NodeJS.ProcessEnv): string[] {
   const refs = [p.source.secret?.env, p.source.status?.token.env];
-  return refs.map((r) => (r ? env[r] : undefined)).filter((v): v is string => !!v);
+  const fromEnv = refs.map((r) => (r ? env[r] : undefined)).filter((v): v is string => !!v);
+  return [...fromEnv, ...urlCredentials(p.source.repo)];
 }
 
 function cancelReason(signal: AbortSignal): string {

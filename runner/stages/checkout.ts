@@ -5,6 +5,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { ValidationError } from '../../core/errors.ts';
 import { isZeroSha } from '../../core/git-sha.ts';
+import { stripCredentials } from '../../core/repo-url.ts';
 import { validateSha } from '../git.ts';
 import type { BuildScope, CheckoutResult } from './types.ts';
 
@@ -17,8 +18,10 @@ export function pathsMatch(files: string[], paths: string[], ignorePaths: string
 export async function checkoutStage(scope: BuildScope): Promise<CheckoutResult> {
   const { git, workdir } = scope.deps;
   const { build, pipeline } = scope;
-  scope.line(`fetching ${build.repo}`);
-  const mirror = await git.mirror(build.repo, { allowLocal: pipeline.source.allowLocal, signal: scope.signal });
+  // The record holds the URL without credentials (core/build-store.ts): the pipeline's has them.
+  const repo = stripCredentials(pipeline.source.repo) === build.repo ? pipeline.source.repo : build.repo;
+  scope.line(`fetching ${stripCredentials(repo)}`);
+  const mirror = await git.mirror(repo, { allowLocal: pipeline.source.allowLocal, signal: scope.signal });
 
   let sha = build.sha;
   if (!sha) {
@@ -29,7 +32,7 @@ export async function checkoutStage(scope: BuildScope): Promise<CheckoutResult> 
     scope.line(`branch ${build.branch} is at ${head}`);
   } else {
     validateSha(sha);
-    if (!(await git.hasCommit(mirror, sha))) throw new ValidationError(`commit ${sha} is not in ${build.repo}`);
+    if (!(await git.hasCommit(mirror, sha))) throw new ValidationError(`commit ${sha} is not in ${stripCredentials(repo)}`);
   }
 
   const push = pipeline.on.push;
