@@ -2,7 +2,7 @@
 # Builds with `buildah bud` or `docker build`; not built in CI here (no base images offline).
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git buildah ca-certificates curl \
+ && apt-get install -y --no-install-recommends git buildah bubblewrap ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 ARG HELM_VERSION=v3.19.5
 RUN curl -fsSL "https://get.helm.sh/helm-${HELM_VERSION}-linux-amd64.tar.gz" | tar -xz -C /usr/local/bin --strip-components=1 linux-amd64/helm

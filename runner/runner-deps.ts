@@ -8,6 +8,7 @@ import type { Exec } from './exec.ts';
 import type { Git } from './git.ts';
 import type { RegistryClient } from './registry/registry-client.ts';
 import type { StatusSender } from '../core/status-sender.ts';
+import type { Sandbox } from './sandbox.ts';
 
 export interface RunnerDeps {
   exec: Exec;
@@ -37,4 +38,6 @@ export interface RunnerDeps {
   noCache?: boolean;
   /** The registry API the build cache and the tag check use; default one with the runner's credentials. */
   registry?: RegistryClient;
+  /** Where a pipeline's own commands run (runner/sandbox.ts). Default bubblewrap. */
+  sandbox?: Sandbox;
 }

@@ -14,6 +14,8 @@ import type { EnvironmentManager } from './environments/types.ts';
 import { exec as realExec, type Exec } from './exec.ts';
 import { createGit, type Git } from './git.ts';
 import { createOrphanRegistry, reapOrphans } from './orphans.ts';
+import { runnerSecrets } from './runner-secrets.ts';
+import { createSandbox, type Sandbox } from './sandbox.ts';
 import { createBuildWorker, type BuildWorker } from './worker.ts';
 
 export interface StartRunnerOptions {
@@ -36,6 +38,10 @@ export interface StartRunnerOptions {
   pushBackoffMs?: number;
   /** SLIPWAY_DEFAULT_REPO (config.defaultRepo). */
   defaultRepo?: string;
+  /** Where steps run; default createSandbox() (bubblewrap, or refusal). */
+  sandbox?: Sandbox;
+  /** Where the runner's own credentials are found (KUBECONFIG, REGISTRY_AUTH_FILE, ...). Default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Runner {
@@ -49,6 +55,8 @@ export async function startRunner(opts: StartRunnerOptions): Promise<Runner> {
   const reaped = await reapOrphans(opts.config.workdir);
   if (reaped) opts.log.warn({ processGroups: reaped }, 'killed processes left by a lost runner');
   const orphans = await createOrphanRegistry(opts.config.workdir);
+  // refuses to start when steps cannot be isolated (unless the operator opted out)
+  const sandbox = opts.sandbox ?? (await createSandbox({ workdir: opts.config.workdir, exec: realExec, log: opts.log, env: opts.env ?? process.env }));
   const deps: RunnerDeps = {
     exec: orphans.track(opts.exec ?? realExec),
     git: opts.git ?? createGit({ workdir: opts.config.workdir }),
@@ -58,7 +66,8 @@ export async function startRunner(opts: StartRunnerOptions): Promise<Runner> {
     keys: opts.keys,
     ...(opts.environments ? { environments: opts.environments } : {}),
     ...(opts.helm ? { helm: opts.helm } : {}),
-    secrets: opts.config.apiToken ? [opts.config.apiToken] : [],
+    secrets: await runnerSecrets(opts.env ?? process.env, [opts.config.apiToken, opts.redis.options.password]),
+    sandbox,
     publicUrl: opts.config.publicUrl,
     statuses: createStatusSender({ redis: opts.redis, keys: opts.keys, publicUrl: opts.config.publicUrl, log: opts.log }),
     ...(opts.pushAttempts !== undefined ? { pushAttempts: opts.pushAttempts } : {}),

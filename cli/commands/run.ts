@@ -18,6 +18,7 @@ import { hasDeployers } from '../../runner/deployers/deployers-for.ts';
 import { cachedHelmMajor } from '../../runner/deployers/helm.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import { exec } from '../../runner/exec.ts';
+import { createSandbox } from '../../runner/sandbox.ts';
 import { createGit } from '../../runner/git.ts';
 import { runBuild } from '../../runner/run-build.ts';
 import { UsageError, type Command } from '../context.ts';
@@ -129,6 +130,7 @@ export const run: Command = {
           ...(config.defaultRepo ? { defaultRepo: config.defaultRepo } : {}),
           ...(values['no-cache'] ? { noCache: true } : {}),
           env: ctx.env,
+          sandbox: await createSandbox({ workdir: config.workdir, exec, log, env: ctx.env }),
         },
         reporter: {
           update: async (change) => {

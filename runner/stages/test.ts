@@ -1,9 +1,11 @@
 // Test: the pipeline's steps, in order, in the checked-out workspace (argv, workdir inside the
-// checkout, env, timeout). Steps get a clean environment (PATH, HOME, the build's variables,
-// their own env and secretEnv), not the runner's. A failing step fails the build with its output tail.
+// checkout, env, timeout), each sandboxed (runner/sandbox.ts): it sees its workspace and the
+// system's tools, and an environment of the build's variables and its own env and secretEnv,
+// nothing of the runner's. A failing step fails the build with its output tail.
 import { ConfigError } from '../../core/errors.ts';
 import type { TestStep } from '../../pipelines/schema.ts';
 import { durationMs } from '../../pipelines/duration.ts';
+import { bubblewrapSandbox } from '../sandbox.ts';
 import { resolveInside } from '../workspace-path.ts';
 import { buildEnv } from './template-vars.ts';
 import type { BuildScope, Checkout, TestStageInput, TestStageResult } from './types.ts';
@@ -27,12 +29,15 @@ export async function runStep(scope: BuildScope, checkout: Checkout, step: TestS
   const secretEnv = secretEnvOf(scope, step);
   const timeoutMs = durationMs(step.timeout);
   scope.line(`step ${step.name}: ${step.run.join(' ')}`);
-  await scope.run(step.run, {
+  const sandbox = scope.deps.sandbox ?? bubblewrapSandbox();
+  const cmd = sandbox.command({
+    argv: step.run,
+    workspace: checkout.workspace,
     cwd,
-    cleanEnv: true,
     env: { CI: 'true', SLIPWAY: 'true', ...buildVars, ...step.env, ...secretEnv },
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    mirror: checkout.mirror,
   });
+  await scope.run(cmd.argv, { ...cmd.options, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
 }
 
 export async function testStage(scope: BuildScope, { checkout, images }: TestStageInput): Promise<TestStageResult> {

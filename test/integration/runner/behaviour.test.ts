@@ -3,8 +3,7 @@
 // build never; a push whose paths filter matched nothing ends 'no changes in paths'; SIGTERM
 // (close) stops taking jobs and lets running builds finish, or cancels them past the grace.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publishCancel } from '../../../core/cancel.ts';
@@ -89,11 +88,16 @@ void test('a push the webhook could not filter: no matching path → succeeded, 
 void test('close (SIGTERM) stops taking jobs and lets the running build finish; past the grace it is cancelled', async () => {
   const h = await runnerHarness();
   try {
-    const gate = path.join(h.workdir, 'go');
+    // The gate is an HTTP answer: a sandboxed step sees no file outside its workspace.
+    let open = false;
+    const gateServer = createServer((_req, res) => res.end(open ? 'go' : 'wait'));
+    await new Promise<void>((resolve) => gateServer.listen(0, '127.0.0.1', resolve));
+    gateServer.unref();
+    const gate = `http://127.0.0.1:${(gateServer.address() as { port: number }).port}/`;
     const pipeline = h.pipeline({
       build: { artifacts: [] },
       deploy: {},
-      test: [{ name: 'wait', run: ['sh', '-c', `echo started; while [ ! -e ${gate} ]; do sleep 0.05; done; echo finished`] }],
+      test: [{ name: 'wait', run: ['sh', '-c', `echo started; while [ "$(curl -fsS ${gate})" != go ]; do sleep 0.05; done; echo finished`] }],
     });
     const runner = await h.runner([pipeline]);
     const first = await h.enqueue(pipeline);
@@ -103,7 +107,7 @@ void test('close (SIGTERM) stops taking jobs and lets the running build finish; 
     const second = await h.enqueue(pipeline);
     await sleep(500);
     assert.equal((await h.store.require(second.id)).status, 'queued', 'a closing runner took a new job');
-    await writeFile(gate, '');
+    open = true;
     await closing;
     const done = await h.store.require(first.id);
     assert.equal(done.status, 'succeeded');

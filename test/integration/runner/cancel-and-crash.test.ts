@@ -4,8 +4,9 @@
 // on the machine kills the step processes the lost one left running.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +35,26 @@ async function gone(pid: number): Promise<boolean> {
   return false;
 }
 
+/**
+ * The host pid of a build's sleeping step. The step runs in a PID namespace of its own
+ * (runner/sandbox.ts), so the `$$` it prints is not a pid here: it is found by its environment.
+ */
+async function stepPid(buildId: string): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (cmd.startsWith('sleep\0') && readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`BUILD_ID=${buildId}`)) return Number(entry);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await sleep(50);
+  }
+  throw new Error(`no step process of ${buildId}`);
+}
+
 /** A pipeline with one long step (no image, no deploy) that prints its pid. */
 function longStep(h: RunnerHarness, script = 'echo "pid $$"; exec sleep 300', extra: Record<string, unknown> = {}) {
   return h.pipeline({ build: { artifacts: [] }, deploy: {}, test: [{ name: 'long', run: ['sh', '-c', script] }], ...extra });
@@ -45,7 +66,8 @@ void test('cancel during a long step: the build ends cancelled with the reason a
     const pipeline = longStep(h);
     await h.runner([pipeline]);
     const build = await h.enqueue(pipeline);
-    const pid = Number((await h.waitLog(build.id, /pid (\d+)/))[1]);
+    await h.waitLog(build.id, /pid (\d+)/);
+    const pid = await stepPid(build.id);
     assert.ok(alive(pid));
     await h.store.update(build.id, (r) => ({ ...r, cancelRequested: 'cancelled by a test' }));
     await publishCancel(h.redis, h.keys, { buildId: build.id, reason: 'cancelled by a test' });
@@ -84,7 +106,8 @@ async function crashedRunner(h: RunnerHarness, pipelineScript: string, extra: Re
   }).catch((e: unknown) => e);
   await started;
   const build = await h.enqueue(pipeline);
-  const pid = Number((await h.waitLog(build.id, /pid (\d+)/))[1]);
+  await h.waitLog(build.id, /pid (\d+)/);
+  const pid = await stepPid(build.id);
   assert.equal((await h.store.require(build.id)).status, 'running');
   ac.abort(); // SIGKILL to the runner's process group
   await child;
@@ -96,10 +119,14 @@ async function crashedRunner(h: RunnerHarness, pipelineScript: string, extra: Re
 
 void test('a runner SIGKILLed mid-build: another runner re-runs the build, and the log says so', async () => {
   const h = await runnerHarness();
-  const marker = path.join(h.workdir, 'first-run-done');
+  // Which run this is, told over HTTP: a sandboxed step cannot leave a marker outside its workspace.
+  let runs = 0;
+  const counter = createServer((_req, res) => res.end(String(++runs)));
+  await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+  const runUrl = `http://127.0.0.1:${(counter.address() as { port: number }).port}/`;
   try {
-    // the first run hangs (and is killed); the re-run finds the marker and passes
-    const crash = await crashedRunner(h, `if [ -e ${marker} ]; then echo second run; else touch ${marker}; echo "pid $$"; exec sleep 300; fi`);
+    // the first run hangs (and is killed); the re-run is told it is the second and passes
+    const crash = await crashedRunner(h, `if [ "$(curl -fsS ${runUrl})" != 1 ]; then echo second run; else echo "pid $$"; exec sleep 300; fi`);
     await h.runner([crash.pipeline], { lockDurationMs: 1000, stalledIntervalMs: 500 });
     assert.ok(await gone(crash.pid), 'the next runner on this machine kills what the lost one left running');
     const done = await h.waitFinal(crash.build.id);
@@ -108,6 +135,7 @@ void test('a runner SIGKILLed mid-build: another runner re-runs the build, and t
     assert.match(log, new RegExp(`${RUNNER_LOST}: the previous runner stopped mid-build; running it again`));
     assert.match(log, /second run/);
   } finally {
+    counter.close();
     await h.cleanup();
   }
 });
