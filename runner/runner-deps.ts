@@ -27,6 +27,13 @@ export interface RunnerDeps {
   publicUrl?: string;
   /** The ordered commit-status sender shared with the server; without it statuses are posted directly. */
   statuses?: StatusSender;
+  /**
+   * Tries of a step that may fail transiently (git fetch, preparing the environment through the
+   * Kubernetes API) before giving up; permanent failures are never tried again. Default 3.
+   */
+  retryAttempts?: number;
+  /** First wait between those tries; doubles each time. Default 1 s. */
+  retryBackoffMs?: number;
   /** Attempts of a push before giving up (transient failures only). Default 3. */
   pushAttempts?: number;
   /** First backoff between push attempts; doubles each time. Default 1 s. */

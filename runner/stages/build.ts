@@ -1,11 +1,11 @@
 // Build: every artifact built and pushed by the pipeline's builder, up to build.concurrency at
 // once, tagged by the tagPolicy; the pushed digest is recorded. A failing build is not retried;
-// a failing push is, with backoff, a bounded number of times. An artifact whose inputs are
-// unchanged is reused from the registry instead (runner/build-cache/), and no tag is overwritten.
+// a failing push is (transient: the registry), with backoff, a bounded number of times. An
+// artifact whose inputs are unchanged is reused from the registry instead (runner/build-cache/),
+// and no tag is overwritten.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CancelledError, ChildProcessError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
 import type { Artifact } from '../../pipelines/schema.ts';
 import { cachedBuild } from '../build-cache/cached-build.ts';
@@ -14,21 +14,12 @@ import { builderFor } from '../builders/builder-for.ts';
 import { cacheRepoOf, isLoopbackRegistry, type Builder, type BuildInput } from '../builders/types.ts';
 import { createRegistryClient, type RegistryClient } from '../registry/registry-client.ts';
 import type { ExecOptions } from '../exec.ts';
+import { retry } from '../retry.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { computeTag } from '../tag-policy.ts';
 import { resolveInside } from '../workspace-path.ts';
 import { templateVars } from './template-vars.ts';
 import type { BuildScope, BuildStageInput, BuildStageResult, Checkout } from './types.ts';
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-}
 
 /** Runs `fn` over `items`, at most `limit` at once; the first failure stops new starts. */
 export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -82,19 +73,13 @@ export async function planArtifact(scope: BuildScope, checkout: Checkout, artifa
 
 /** Runs the push, retrying a failure (transient: a registry hiccup) with backoff. */
 async function push(scope: BuildScope, argv: string[], ref: string, timeout: ExecOptions): Promise<string> {
-  const attempts = scope.deps.pushAttempts ?? 3;
-  let backoff = scope.deps.pushBackoffMs ?? 1000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const pushed = await scope.run(argv, { ...timeout, transient: true });
-      return pushed.stdout + pushed.stderr;
-    } catch (err) {
-      if (err instanceof CancelledError || !(err instanceof ChildProcessError) || attempt >= attempts || scope.signal.aborted) throw err;
-      scope.line(`push of ${ref} failed (attempt ${attempt} of ${attempts}), retrying`);
-      await sleep(backoff, scope.signal);
-      backoff *= 2;
-    }
-  }
+  const pushed = await retry(() => scope.run(argv, { ...timeout, transient: true }), {
+    attempts: scope.deps.pushAttempts ?? 3,
+    backoffMs: scope.deps.pushBackoffMs ?? 1000,
+    signal: scope.signal,
+    onRetry: (_err, attempt, attempts) => scope.line(`push of ${ref} failed (attempt ${attempt} of ${attempts}), retrying`),
+  });
+  return pushed.stdout + pushed.stderr;
 }
 
 /** Builds and pushes one artifact with `builder`; resolves with the image as pushed (its digest). */

@@ -7,6 +7,8 @@ import { ValidationError } from '../../core/errors.ts';
 import { isZeroSha } from '../../core/git-sha.ts';
 import { stripCredentials } from '../../core/repo-url.ts';
 import { validateSha } from '../git.ts';
+import { firstLine, retry } from '../retry.ts';
+import { retryOptions } from './retry-options.ts';
 import type { BuildScope, CheckoutResult } from './types.ts';
 
 export function pathsMatch(files: string[], paths: string[], ignorePaths: string[]): boolean {
@@ -21,7 +23,11 @@ export async function checkoutStage(scope: BuildScope): Promise<CheckoutResult> 
   // The record holds the URL without credentials (core/build-store.ts): the pipeline's has them.
   const repo = stripCredentials(pipeline.source.repo) === build.repo ? pipeline.source.repo : build.repo;
   scope.line(`fetching ${stripCredentials(repo)}`);
-  const mirror = await git.mirror(repo, { allowLocal: pipeline.source.allowLocal, signal: scope.signal });
+  // a fetch that fails transiently (the forge's 5xx, a connection reset) is tried again
+  const mirror = await retry(() => git.mirror(repo, { allowLocal: pipeline.source.allowLocal, signal: scope.signal }), {
+    ...retryOptions(scope),
+    onRetry: (err, attempt, attempts) => scope.line(`fetch failed (attempt ${attempt} of ${attempts}), retrying: ${firstLine(err)}`),
+  });
 
   let sha = build.sha;
   if (!sha) {

@@ -10,6 +10,8 @@ import type { DeployTarget } from '../deployers/types.ts';
 import { environmentNamespace } from '../environments/namespace.ts';
 import { withNamespaceLock } from '../lock.ts';
 import { planVars } from './plan.ts';
+import { firstLine, retry } from '../retry.ts';
+import { retryOptions } from './retry-options.ts';
 import { templateVars } from './template-vars.ts';
 import type { BuildScope, DeployStageInput, DeployStageResult } from './types.ts';
 
@@ -43,7 +45,10 @@ export async function deployStage(scope: BuildScope, { checkout, images, plan }:
     keys,
     namespace,
     async () => {
-      const env = await environments.prepare(input);
+      const env = await retry(() => environments.prepare(input), {
+        ...retryOptions(scope, false),
+        onRetry: (err, attempt, attempts) => scope.line(`preparing the environment failed (attempt ${attempt} of ${attempts}), retrying: ${firstLine(err)}`),
+      });
       if (env.supersededBy) return { supersededBy: env.supersededBy };
       await scope.update((r) => ({ ...r, environment: { id: env.id, namespace: env.namespace, releases } }));
       try {

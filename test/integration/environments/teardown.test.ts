@@ -1,5 +1,9 @@
 // Teardown against the testenv: through the BullMQ teardown worker, and while a deploy holds the lock.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { Queue, QueueEvents } from 'bullmq';
 import { EnvStore } from '../../../core/env-store.ts';
@@ -93,4 +97,51 @@ void test('a teardown while a deploy holds the namespace lock waits for the depl
   assert.deepEqual(order, ['deploy finished', 'teardown finished']);
   assert.equal(rec?.status, 'deleted');
   assert.equal(await readNamespace(h.kube, namespace), undefined);
+});
+
+void test('a teardown that fails permanently is not retried; one that fails transiently is, and succeeds once it can', async () => {
+  const pipeline = testPipeline();
+  const connection = { url: testenv().redisUrl };
+  const queue = new Queue<TeardownJob>(TEARDOWN_QUEUE, { connection, prefix: h.bullPrefix });
+  const events = new QueueEvents(TEARDOWN_QUEUE, { connection, prefix: h.bullPrefix });
+  const options = { attempts: 4, backoff: { type: 'fixed', delay: 200 } };
+  const workerFor = (helmEnv: Record<string, string>) =>
+    createTeardownWorker({ connection, prefix: h.bullPrefix, redis: h.redis, keys: h.keys, kube: h.kube, log: h.log, helm: { bin: testenv().helm, env: helmEnv } });
+  await events.waitUntilReady();
+  try {
+    // helm refuses (an unknown storage driver): the same every time
+    await h.deploy(pipeline, 'feature/refused');
+    const refusing = workerFor({ ...h.helmEnv, HELM_DRIVER: 'bogus' });
+    try {
+      const job = await queue.add('teardown', { pipeline: pipeline.metadata.name, branch: 'feature/refused', reason: 'test' }, { ...options, jobId: teardownJobId(pipeline.metadata.name, 'feature/refused') });
+      await assert.rejects(job.waitUntilFinished(events), /permanent: [\s\S]*unknown driver/);
+      const failed = await queue.getJob(job.id!);
+      assert.equal(failed?.attemptsMade, 1, 'tried once');
+    } finally {
+      await refusing.close();
+    }
+
+    // the cluster unreachable for helm: tried again with backoff, and done when it answers again
+    const { namespace } = await h.deploy(pipeline, 'feature/flaky');
+    const unreachable = path.join(await mkdtemp(path.join(tmpdir(), 'slipway-teardown-')), 'kubeconfig');
+    const kubeconfig = await readFile(testenv().kubeconfig, 'utf8');
+    await writeFile(unreachable, kubeconfig.replace(/server: .*/g, 'server: https://127.0.0.1:1'));
+    const flaky = workerFor({ ...h.helmEnv, KUBECONFIG: unreachable });
+    try {
+      const job = await queue.add('teardown', { pipeline: pipeline.metadata.name, branch: 'feature/flaky', reason: 'test' }, { ...options, jobId: teardownJobId(pipeline.metadata.name, 'feature/flaky') });
+      for (let i = 0; i < 100 && ((await queue.getJob(job.id!))?.attemptsMade ?? 0) < 2; i++) await sleep(100);
+      assert.ok(((await queue.getJob(job.id!))?.attemptsMade ?? 0) >= 2, 'tried again after a transient failure');
+      await writeFile(unreachable, kubeconfig); // the cluster is back
+      await job.waitUntilFinished(events);
+      assert.equal(await h.helmStatus('web', namespace), undefined, 'release uninstalled');
+      assert.equal((await new EnvStore(h.redis, h.keys).get(pipeline.metadata.name, 'feature/flaky'))?.status, 'deleted');
+    } finally {
+      await flaky.close();
+      await rm(path.dirname(unreachable), { recursive: true, force: true });
+    }
+  } finally {
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
 });

@@ -2,7 +2,8 @@
 // record kept in memory. What the stages hand each other (the checkout, the secrets a step
 // adds) and what the final record says about every stage.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -15,16 +16,16 @@ import { createGit } from '../../../runner/git.ts';
 import { runBuild } from '../../../runner/run-build.ts';
 import { fixtureRepo, type FixtureRepo } from '../../helpers/fixture-repo.ts';
 
-async function run(repo: FixtureRepo, pipeline: Record<string, unknown>, record: Partial<BuildRecord> = {}, env: NodeJS.ProcessEnv = {}) {
+async function run(repo: FixtureRepo, pipeline: Record<string, unknown>, record: Partial<BuildRecord> = {}, env: NodeJS.ProcessEnv = {}, repoUrl = repo.url) {
   const workdir = await mkdtemp(path.join(tmpdir(), 'slipway-runbuild-'));
-  const p = Pipeline.parse({ apiVersion: 'slipway/v1', kind: 'Pipeline', metadata: { name: 'rb' }, source: { repo: repo.url, allowLocal: true }, ...pipeline });
+  const p = Pipeline.parse({ apiVersion: 'slipway/v1', kind: 'Pipeline', metadata: { name: 'rb' }, source: { repo: repoUrl, allowLocal: true }, ...pipeline });
   let stored: BuildRecord = {
     id: buildId('rb', 1),
     pipeline: 'rb',
     number: 1,
     status: 'queued',
     trigger: { type: 'manual' },
-    repo: repo.url,
+    repo: repoUrl,
     branch: 'main',
     sha: await repo.head(),
     createdAt: nowIso(),
@@ -38,7 +39,7 @@ async function run(repo: FixtureRepo, pipeline: Record<string, unknown>, record:
       record: stored,
       pipeline: p,
       signal: new AbortController().signal,
-      deps: { exec, git: createGit({ workdir }), workdir, log: silentLogger(), env: { PATH: process.env.PATH, ...env } },
+      deps: { exec, git: createGit({ workdir }), workdir, log: silentLogger(), env: { PATH: process.env.PATH, ...env }, retryBackoffMs: 50 },
       reporter: {
         update: async (change) => (stored = change(stored)),
         lines: (l) => lines.push(...l),
@@ -129,6 +130,55 @@ void test('steps know their build: number, id, commit, branch and a manual trigg
     assert.equal(result.status, 'succeeded', log);
     assert.match(log, new RegExp(`n=7 id=rb-7 c=${head} b=main t=overridden by the step p=set own=mine`));
   } finally {
+    await repo.cleanup();
+  }
+});
+
+/** The repository over git's "dumb" HTTP protocol (static files), answering `failures` requests 503 first. */
+async function flakyHttpRepo(repo: FixtureRepo, failures: number): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  const bare = await mkdtemp(path.join(tmpdir(), 'slipway-dumb-'));
+  await exec(['git', 'clone', '-q', '--bare', repo.dir, path.join(bare, 'repo.git')]);
+  await exec(['git', '-C', path.join(bare, 'repo.git'), 'update-server-info']);
+  let seen = 0;
+  const server = createServer((req, res) => {
+    seen++;
+    if (seen <= failures) {
+      res.writeHead(503).end('busy');
+      return;
+    }
+    const file = path.join(bare, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    readFile(file).then(
+      (body) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/repo.git`,
+    requests: () => seen,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(bare, { recursive: true, force: true });
+    },
+  };
+}
+
+void test('a fetch the forge answers 503 is tried again and the build goes on; a missing repository is not tried again', async () => {
+  const repo = await fixtureRepo();
+  const flaky = await flakyHttpRepo(repo, 1);
+  try {
+    const { result, log } = await run(repo, { test: [{ name: 'ok', run: ['true'] }] }, {}, {}, flaky.url);
+    assert.equal(result.status, 'succeeded', log);
+    assert.match(log, /fetch failed \(attempt 1 of 3\), retrying: .*exited with code 128/);
+
+    const before = flaky.requests();
+    const missing = await run(repo, { test: [{ name: 'ok', run: ['true'] }] }, {}, {}, flaky.url.replace('repo.git', 'nothing.git'));
+    assert.equal(missing.result.status, 'failed');
+    assert.doesNotMatch(missing.log, /retrying/);
+    assert.ok(flaky.requests() - before <= 2, 'one fetch, not three');
+  } finally {
+    await flaky.close();
     await repo.cleanup();
   }
 });
