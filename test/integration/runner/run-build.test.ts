@@ -99,12 +99,13 @@ void test('a build that fails at checkout ends with no stage pending or running'
 void test('a branch-only build records the head checkout resolved, and its steps see that commit', async () => {
   const repo = await fixtureRepo();
   try {
-    const head = await repo.head();
-    const { result, record, log } = await run(repo, { test: [{ name: 'rev', run: ['git', 'rev-parse', 'HEAD'] }] }, { sha: '' });
+    // (the step runs sandboxed with only its worktree: it reads the commit's files, not git's)
+    const head = await repo.commit({ 'marker.txt': 'the head commit\n' });
+    const { result, record, log } = await run(repo, { test: [{ name: 'rev', run: ['cat', 'marker.txt'] }] }, { sha: '' });
     assert.equal(result.status, 'succeeded', log);
     assert.equal(record.sha, head);
     assert.match(log, new RegExp(`branch main is at ${head}`));
-    assert.match(log, new RegExp(`^${head}$`, 'm'));
+    assert.match(log, /^the head commit$/m);
   } finally {
     await repo.cleanup();
   }
