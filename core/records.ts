@@ -39,7 +39,8 @@ export interface ImageRecord {
 }
 
 export interface BuildTrigger {
-  type: 'push' | 'manual' | 'rerun';
+  /** poll: a branch head no webhook announced, found by core/poll.ts. */
+  type: 'push' | 'manual' | 'rerun' | 'poll';
   by?: string;
   deliveryId?: string;
   rerunOf?: string;

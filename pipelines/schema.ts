@@ -45,6 +45,8 @@ export const PushTrigger = z.strictObject({
   ignorePaths: z.array(Glob).default([]),
   /** Tag globs; an empty list (the default) means tag pushes build nothing. */
   tags: z.array(Glob).default([]),
+  /** How often branch heads are polled for pushes whose webhook never came; 0 off. */
+  poll: Duration.default('5m'),
 });
 export type PushTrigger = z.infer<typeof PushTrigger>;
 
@@ -179,8 +181,8 @@ export const Pipeline = z.strictObject({
   kind: z.literal('Pipeline'),
   metadata: z.strictObject({ name: Label }),
   source: Source,
-  on: z.strictObject({ push: PushTrigger.default({ branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [] }) }).default({
-    push: { branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [] },
+  on: z.strictObject({ push: PushTrigger.default({ branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [], poll: '5m' }) }).default({
+    push: { branches: ['**'], ignoreBranches: [], paths: [], ignorePaths: [], tags: [], poll: '5m' },
   }),
   build: Build.default({ builder: 'buildah', tagPolicy: { template: '{{ .BuildNumber }}' }, artifacts: [], concurrency: 2, timeout: '30m', cache: true }),
   test: z.array(TestStep).default([]),

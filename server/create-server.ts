@@ -6,6 +6,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Redis } from 'ioredis';
 import { BuildStore } from '../core/build-store.ts';
 import { commitStateFor } from '../core/commit-status.ts';
+import { startPoller, type HeadLister, type Poller } from '../core/poll.ts';
 import { createStatusSender } from '../core/status-sender.ts';
 import type { Config } from '../core/config.ts';
 import { EnvStore } from '../core/env-store.ts';
@@ -58,6 +59,10 @@ export interface ServerDeps {
   defaultMetrics?: boolean;
   /** Mount more routes (the dashboard) on the express app. */
   extend?: (app: Express, deps: ApiDeps) => void;
+  /** Lists branch heads (runner/git.ts) for on.push.poll; without it nothing is polled. */
+  git?: HeadLister;
+  /** How often the poller looks for pipelines due a poll (default 1 s). */
+  pollTickMs?: number;
 }
 
 export interface SlipwayServer {
@@ -70,6 +75,8 @@ export interface SlipwayServer {
   superseder: Superseder;
   /** The webhook spool, when the server has one. */
   spool?: Spool;
+  /** The poller of branch heads (on.push.poll), when the server was given `git`. */
+  poller?: Poller;
   /** Adds the job of queued builds left without one (also run on a timer). */
   repairJobs(): Promise<string[]>;
   /**
@@ -138,6 +145,27 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   const repair = (): void => {
     repairUnqueued(trigger).catch((err: unknown) => deps.log.warn({ err }, 'job repair failed'));
   };
+  const poller = deps.git
+    ? startPoller(
+        {
+          redis: deps.redis,
+          keys: deps.keys,
+          git: deps.git,
+          pipelines: () => pipelines,
+          wantsBranch: (loaded, branch) => {
+            const f = index.filters(loaded);
+            return f.branches(branch) && !f.ignoreBranches(branch);
+          },
+          accept: async (delivery) => {
+            const outcome = await acceptDelivery(trigger, delivery);
+            accepted(outcome);
+            return outcome;
+          },
+          log: deps.log,
+        },
+        deps.pollTickMs !== undefined ? { tickMs: deps.pollTickMs } : {},
+      )
+    : undefined;
   const repairTimer = setInterval(repair, deps.repairIntervalMs ?? 3 * REPAIR_GRACE_MS);
   repairTimer.unref();
   repair();
@@ -236,11 +264,12 @@ export function createServer(deps: ServerDeps): SlipwayServer {
     },
     superseder,
     ...(spool ? { spool } : {}),
+    ...(poller ? { poller } : {}),
     repairJobs: () => repairUnqueued(trigger),
     close() {
       shutdown.abort();
       clearInterval(repairTimer);
-      void Promise.all([superseder.idle(), spool?.close()]).finally(() => hot.disconnect());
+      void Promise.all([superseder.idle(), spool?.close(), poller?.close()]).finally(() => hot.disconnect());
     },
   };
 }

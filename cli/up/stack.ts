@@ -110,6 +110,8 @@ export async function startServerPart(opts: StackOptions & { port: number }): Pr
     log: opts.log.child({ part: 'server' }),
     env: opts.env,
     spoolFile: path.join(opts.config.workdir, SPOOL_FILE),
+    // on.push.poll: branch heads listed with git ls-remote, as reconcile lists them
+    git: createGit({ workdir: opts.config.workdir }),
     defaultMetrics: true,
     extend: (app, deps) => app.use(createDashboard(deps)),
   });

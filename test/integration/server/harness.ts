@@ -7,7 +7,7 @@ import { BuildStore } from '../../../core/build-store.ts';
 import { bullConnection } from '../../../core/bull-connection.ts';
 import { EnvStore } from '../../../core/env-store.ts';
 import { LogStream } from '../../../core/log-stream.ts';
-import { silentLogger } from '../../../core/logger.ts';
+import { createLogger, silentLogger } from '../../../core/logger.ts';
 import { createQueues, type Queues } from '../../../core/queue.ts';
 import type { BuildRecord } from '../../../core/records.ts';
 import { parsePipelines } from '../../../pipelines/load.ts';
@@ -56,7 +56,7 @@ export interface Harness {
 
 export async function startHarness(
   yamls: string[],
-  options: { maxBodyBytes?: number; heartbeatSeconds?: number; env?: Record<string, string>; duplicatePushSeconds?: number; spoolFile?: string } & Pick<ServerDeps, 'extend'> = {},
+  options: { maxBodyBytes?: number; heartbeatSeconds?: number; env?: Record<string, string>; duplicatePushSeconds?: number; spoolFile?: string } & Pick<ServerDeps, 'extend' | 'git' | 'pollTickMs'> = {},
 ): Promise<Harness> {
   // Replay detection is off unless a test asks for it: tests post the same fixture under fresh
   // delivery ids to test other things (test/integration/server/replays.test.ts tests it).
@@ -74,7 +74,7 @@ export async function startHarness(
     queues,
     pipelines,
     config: { apiToken: TOKEN, publicUrl: 'http://slipway.test', duplicatePushSeconds },
-    log: silentLogger(),
+    log: process.env.SLIPWAY_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger(),
     env: { HOOK_SECRET: SECRET, ...extraEnv },
     ...serverOptions,
   });
