@@ -18,7 +18,7 @@ void test('slipway validate checks skaffold.yaml files: unsupported fields are w
 });
 
 void test('slipway validate tries every profile: a broken patch path and an unknown field are errors with file:line:column', async () => {
-  const res = await run('test/fixtures/skaffold/broken/patch-path.yaml', 'test/fixtures/skaffold/broken/unknown-field.yaml', 'pipelines/hello.yaml');
+  const res = await run('test/fixtures/skaffold/broken/patch-path.yaml', 'test/fixtures/skaffold/broken/unknown-field.yaml', 'examples/pipelines/hello.yaml');
   assert.equal(res.code, 1);
   assert.equal(
     res.err,
