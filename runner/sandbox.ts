@@ -29,12 +29,16 @@
 //
 // createSandbox() picks the sandbox at runner start: bubblewrap when it works here; else the
 // runner refuses to start unless SLIPWAY_UNSANDBOXED_STEPS=1, and an opted-out runner says so.
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Exec, ExecOptions } from './exec.ts';
+
+/** What a step's git sees of the mirror's config: no remote (its URL may hold credentials). */
+const GIT_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tbare = true\n';
 
 export const STEP_PATH = '/usr/local/bin:/usr/bin:/bin';
 export const STEP_HOME = '/home/step';
@@ -138,6 +142,17 @@ function gitArgs(workspace: string, mirror: string | undefined, gitConfig: strin
   return args;
 }
 
+/** A git config without remotes in a private temp folder, for a sandbox made without createSandbox. */
+let fallbackGitConfig: string | undefined;
+function gitConfigFile(): string {
+  if (!fallbackGitConfig) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'slipway-sandbox-'));
+    fallbackGitConfig = path.join(dir, 'gitconfig');
+    writeFileSync(fallbackGitConfig, GIT_CONFIG, { mode: 0o644 });
+  }
+  return fallbackGitConfig;
+}
+
 export function bubblewrapSandbox(opts: BubblewrapOptions = {}): Sandbox {
   const bwrap = opts.bwrap ?? (existsSync('/usr/bin/bwrap') ? '/usr/bin/bwrap' : 'bwrap');
   let system: string[] | undefined;
@@ -175,7 +190,7 @@ export function bubblewrapSandbox(opts: BubblewrapOptions = {}): Sandbox {
         '/tmp',
         '--dir',
         STEP_HOME,
-        ...gitArgs(step.workspace, step.mirror, opts.gitConfig),
+        ...gitArgs(step.workspace, step.mirror, step.mirror ? (opts.gitConfig ?? gitConfigFile()) : undefined),
         '--bind',
         step.workspace,
         step.workspace,
@@ -225,8 +240,7 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
   const dir = path.join(opts.workdir, 'sandbox');
   await mkdir(dir, { recursive: true });
   const gitConfig = path.join(dir, 'gitconfig');
-  const want = '[core]\n\trepositoryformatversion = 0\n\tbare = true\n';
-  if ((await readFile(gitConfig, 'utf8').catch(() => '')) !== want) await writeFile(gitConfig, want, { mode: 0o644 });
+  if ((await readFile(gitConfig, 'utf8').catch(() => '')) !== GIT_CONFIG) await writeFile(gitConfig, GIT_CONFIG, { mode: 0o644 });
   const sandbox = bubblewrapSandbox({ ...(opts.bwrap ? { bwrap: opts.bwrap } : {}), gitConfig });
   const probe = sandbox.command({ argv: ['/bin/sh', '-c', `test "$(id -u)" = ${STEP_UID}`], workspace: dir, cwd: dir, env: {} });
   try {

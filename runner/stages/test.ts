@@ -2,7 +2,7 @@
 // checkout, env, timeout), each sandboxed (runner/sandbox.ts): it sees its workspace and the
 // system's tools, and an environment of the build's variables and its own env and secretEnv,
 // nothing of the runner's. A failing step fails the build with its output tail.
-import { ConfigError } from '../../core/errors.ts';
+import { ChildProcessError, ConfigError } from '../../core/errors.ts';
 import type { TestStep } from '../../pipelines/schema.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { bubblewrapSandbox } from '../sandbox.ts';
@@ -37,7 +37,12 @@ export async function runStep(scope: BuildScope, checkout: Checkout, step: TestS
     env: { CI: 'true', SLIPWAY: 'true', ...buildVars, ...step.env, ...secretEnv },
     mirror: checkout.mirror,
   });
-  await scope.run(cmd.argv, { ...cmd.options, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  await scope.run(cmd.argv, { ...cmd.options, ...(timeoutMs === undefined ? {} : { timeoutMs }) }).catch((err: unknown) => {
+    // the error names the step's command, not the sandbox's
+    if (!(err instanceof ChildProcessError)) throw err;
+    const { exitCode, signal, timedOut, tail, permanent } = err;
+    throw new ChildProcessError({ command: step.run.map((a) => scope.secrets.mask(a)), exitCode, signal, timedOut, tail, permanent });
+  });
 }
 
 export async function testStage(scope: BuildScope, { checkout, images }: TestStageInput): Promise<TestStageResult> {
