@@ -264,6 +264,30 @@ void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
     await list.close();
   });
 
+  void test('every page has one h1, named landmarks and controls, and a keyboard path to its content', { timeout: 60_000 }, async () => {
+    const latest = await trigger(ci, 'main');
+    for (const url of ['/', `/pipelines/${ci}`, `/builds/${latest.id}`, '/environments']) {
+      const page = await open(url);
+      assert.equal(await page.locator('h1').count(), 1, `${url}: one h1`);
+      assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 1);
+      assert.equal(await page.getByRole('main').count(), 1);
+      // every form control has a label, every button a name, every image an alt
+      const unlabelled = await page.evaluate(
+        "[...document.querySelectorAll('input, select')].filter((e) => !e.labels?.length && !e.getAttribute('aria-label')).length",
+      );
+      assert.equal(unlabelled, 0, `${url}: every control is labelled`);
+      assert.equal(await page.evaluate("[...document.querySelectorAll('button')].filter((b) => !b.textContent.trim() && !b.getAttribute('aria-label')).length"), 0);
+      assert.equal(await page.evaluate("[...document.querySelectorAll('img')].filter((i) => !i.hasAttribute('alt')).length"), 0);
+      // the first Tab reaches the skip link, which moves focus to the content
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate('document.activeElement.id'), 'main');
+      await page.close();
+    }
+    await finished(latest.id);
+  });
+
   void test('the environments page links the URL and Delete tears the environment down', { timeout: 240_000 }, async () => {
     const deployed = await finished((await trigger(app, 'main')).id);
     assert.equal(deployed.status, 'succeeded', await (await fetch(`${server.url}/api/builds/${deployed.id}/log`)).text());
