@@ -197,6 +197,13 @@ void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
     assert.match(await selected.innerText(), /^test[\s\S]*failed/);
     assert.match(await page.locator('.stage-error').innerText(), /exit|3|failed/i);
     await shot(page, 'build-failed');
+    // a line's anchor opens the log at that line, with Follow off
+    const anchored = await open(`/builds/${failed.id}#L3`);
+    await anchored.locator('#L3.target').waitFor();
+    assert.equal(await anchored.getByLabel('Follow').isChecked(), false);
+    assert.equal(await anchored.locator('#L3 a.ln').getAttribute('href'), '#L3');
+    assert.equal(await anchored.getByRole('link', { name: 'Raw log' }).getAttribute('href'), `/api/builds/${failed.id}/log`);
+    await anchored.close();
 
     await signIn(page);
     await page.getByRole('button', { name: 'Rerun' }).click();
