@@ -81,12 +81,6 @@ const daemon = (command: string) =>
 const server = daemon('server');
 const runner = daemon('runner');
 const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-  if (ok) break;
-  if (i > 300) throw new Error('the server did not become ready');
-  await new Promise((r) => setTimeout(r, 100));
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -132,6 +126,12 @@ const median = (xs: number[]) => {
 const as: number[] = [];
 const bs: number[] = [];
 try {
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 300) throw new Error('the server did not become ready');
+    await sleep(100);
+  }
   let before = await git('rev-parse', 'HEAD');
   for (let i = 0; i <= rounds; i++) {
     await writeFile(path.join(repo, 'counter.txt'), `${i}\n`);
