@@ -189,6 +189,10 @@ export const Pipeline = z.strictObject({
   deploy: Deploy.default({}),
   environment: Environment.default({ namespace: '{{ .Pipeline }}-{{ .Branch }}', ttl: '72h', teardownOnBranchDelete: true }),
   profiles: z.array(Profile).default([]),
+  /** Builds (records and logs) kept: the newest keepBuilds and any younger than keepDays. */
+  retention: z
+    .strictObject({ keepBuilds: z.number().int().min(1).default(1000), keepDays: z.number().int().min(0).default(30) })
+    .default({ keepBuilds: 1000, keepDays: 30 }),
   /** Exclusive with build, test and deploy (load.ts reports both written). */
   skaffold: SkaffoldRef.optional(),
 }).superRefine((p, ctx) => {

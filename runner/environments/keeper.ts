@@ -1,7 +1,9 @@
 // The environment keeper the runner's start composes: the teardown worker, plus the sweeper and
 // reconcile run once at start and then every interval (never two rounds at once).
 import type { Queue, ConnectionOptions } from 'bullmq';
+import { errorMessage } from '../../core/errors.ts';
 import { createTeardownQueue, queueTeardown, type TeardownJob } from '../../core/queue.ts';
+import { DEFAULT_RETENTION, pruneBuilds } from '../../core/retention.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import { reconcileEnvironments, type BranchLister } from './reconcile.ts';
 import { sweepExpired } from './sweeper.ts';
@@ -39,6 +41,10 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
     running ??= (async () => {
       try {
         const swept = await sweepExpired(deps);
+        const loaded = new Map((await pipelines()).map((p) => [p.metadata.name, p.retention]));
+        await pruneBuilds({ redis: opts.redis, keys: opts.keys, log, policy: (name) => loaded.get(name) ?? DEFAULT_RETENTION }).catch((err: unknown) =>
+          log.warn({ err: errorMessage(err) }, 'retention round failed'),
+        );
         const reconciled = await reconcileEnvironments({ ...deps, git });
         return { swept, reconciled };
       } finally {
