@@ -25,7 +25,8 @@
 // - `builder` (custom build commands only): the builder's image storage read-write, the registry
 //   credentials to push (a file, read-only, as REGISTRY_AUTH_FILE), the storage and registries
 //   configuration; uid 0 inside the user namespace with its capabilities there (buildah needs to
-//   mount and chroot). Still none of the runner's own secrets.
+//   mount and chroot), a private /var/tmp and /sys read-only. Still none of the runner's own
+//   secrets. runner/builder-access.ts derives it from the runner's environment.
 //
 // createSandbox() picks the sandbox at runner start: bubblewrap when it works here; else the
 // runner refuses to start unless SLIPWAY_UNSANDBOXED_STEPS=1, and an opted-out runner says so.
@@ -164,6 +165,8 @@ export function bubblewrapSandbox(opts: BubblewrapOptions = {}): Sandbox {
       const env: Record<string, string> = { ...step.env, ...builder?.env, PATH: STEP_PATH, HOME: STEP_HOME };
       const builderArgs: string[] = [];
       if (builder) {
+        // buildah keeps its temporary files in /var/tmp; its chroot isolation binds /sys into RUN steps
+        builderArgs.push('--tmpfs', '/var/tmp', '--ro-bind', '/sys', '/sys');
         for (const dir of builder.storage) builderArgs.push('--bind', dir, dir);
         for (const file of builder.config ?? []) builderArgs.push('--ro-bind', file, file);
         if (builder.authFile) {
