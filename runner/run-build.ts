@@ -60,6 +60,8 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
   const effective = effectivePipeline(input.pipeline, input.record.branch);
   const { profile } = effective;
   const pipeline = withDefaultRepo(effective.pipeline, deps.defaultRepo);
+  const written = effective.pipeline.build.artifacts;
+  const imageNames = new Map(pipeline.build.artifacts.map((a, i) => [a.image, written[i]?.image ?? a.image]));
   const secrets = createSecrets([...(deps.secrets ?? []), ...pipelineSecrets(pipeline, deps.env ?? process.env)]);
   const line = (text: string) => reporter.lines(text.split('\n').map((l) => secrets.mask(l)));
 
@@ -80,6 +82,7 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
     build: latest,
     pipeline,
     ...(profile ? { profile } : {}),
+    imageNames,
     signal,
     secrets,
     line,

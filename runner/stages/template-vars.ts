@@ -14,8 +14,10 @@ export function templateVars(scope: BuildScope, known: KnownSoFar): TemplateVars
   const images: NonNullable<TemplateVars['Images']> = {};
   for (const img of known.images ?? []) {
     const vars = { Repo: img.name, Tag: img.tag, Digest: img.digest, Ref: img.ref };
-    images[img.name] = vars;
-    images[img.name.split('/').pop()!] = vars;
+    for (const name of new Set([img.name, scope.imageNames?.get(img.name) ?? img.name])) {
+      images[name] = vars;
+      images[name.split('/').pop()!] = vars;
+    }
   }
   const { build } = scope;
   return {
@@ -50,7 +52,7 @@ export function buildEnv(scope: BuildScope, known: KnownSoFar): Record<string, s
     ...(build.branch !== undefined ? { GIT_BRANCH: build.branch } : {}),
     ...(build.tag !== undefined ? { GIT_TAG: build.tag } : {}),
   };
-  for (const img of known.images ?? []) own[`IMAGE_${envName(img.name)}`] = img.ref;
+  for (const img of known.images ?? []) own[`IMAGE_${envName(scope.imageNames?.get(img.name) ?? img.name)}`] = img.ref;
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(build.params ?? {})) {
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !(name in own) && name !== 'PATH' && name !== 'HOME') params[name] = value;

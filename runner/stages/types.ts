@@ -16,6 +16,11 @@ export interface BuildScope {
   /** The effective pipeline (the branch's profile applied). */
   pipeline: Pipeline;
   profile?: string;
+  /**
+   * Each artifact's image as the pipeline names it, by the name it is pushed under (they differ under a
+   * default repo): templates and step variables know an image by either.
+   */
+  imageNames?: ReadonlyMap<string, string>;
   /** Aborted on cancel. The deploy stage does not pass it on: a started deploy finishes. */
   signal: AbortSignal;
   /** The build's secrets: masked in its log; `add` one the moment a stage learns it. */

@@ -19,6 +19,9 @@ const env = testenv();
 const LIMIT = 180_000;
 const git = createLocalGit();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-e2e-'));
+// Each run pushes under a repository of its own: the test registry outlives the run, and a fresh
+// data folder numbers builds from 1 again, whose tags an earlier run already holds (tags are immutable).
+const defaultRepo = `${env.registry}/${uniqueName('e2e')}`;
 const kube = (...args: string[]) => exec(['kubectl', '--kubeconfig', env.kubeconfig, ...args], { allowFailure: true, timeoutMs: 30_000 });
 
 interface Up {
@@ -37,7 +40,7 @@ async function startUp(extraEnv: Record<string, string | undefined> = {}, args =
   const isReady = new Promise<void>((r) => (ready = r));
   const done = exec(['node', '--import', 'tsx', path.join(ROOT, 'cli/bin.ts'), 'up', ...args], {
     cwd: ROOT,
-    env: { SLIPWAY_DATA_DIR: dir, SLIPWAY_PORT: '0', SLIPWAY_REDIS_URL: undefined, SLIPWAY_API_TOKEN: undefined, SLIPWAY_LOG_LEVEL: 'warn', ...extraEnv },
+    env: { SLIPWAY_DATA_DIR: dir, SLIPWAY_PORT: '0', SLIPWAY_REDIS_URL: undefined, SLIPWAY_API_TOKEN: undefined, SLIPWAY_LOG_LEVEL: 'warn', SLIPWAY_DEFAULT_REPO: defaultRepo, ...extraEnv },
     allowFailure: true,
     timeoutMs: 15 * 60_000,
     onLine: (line) => {
