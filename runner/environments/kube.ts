@@ -1,7 +1,7 @@
 // The Kubernetes calls environments need: namespaces with Slipway's ownership labels, the
 // Ingress hosts of a namespace's releases, and the state helm recorded for a release, through
 // @kubernetes/client-node (loaded on first use: `slipway run` starts it while the image builds).
-import type { CoreV1Api, KubeConfig, NetworkingV1Api, V1Namespace } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api, V1Namespace } from '@kubernetes/client-node';
 import { UnavailableError } from '../../core/errors.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -25,6 +25,7 @@ export interface KubeClients {
     | 'replaceNamespacedServiceAccount'
   >;
   networking: Pick<NetworkingV1Api, 'listNamespacedIngress'>;
+  rbac: Pick<RbacAuthorizationV1Api, 'createNamespacedRoleBinding'>;
 }
 
 /**
@@ -33,9 +34,13 @@ export interface KubeClients {
  */
 export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
   if ('core' in kube && 'networking' in kube) return kube;
-  let apis: Promise<{ core: CoreV1Api; networking: NetworkingV1Api }> | undefined;
+  let apis: Promise<{ core: CoreV1Api; networking: NetworkingV1Api; rbac: RbacAuthorizationV1Api }> | undefined;
   const api = () =>
-    (apis ??= import('@kubernetes/client-node').then((m) => ({ core: kube.makeApiClient(m.CoreV1Api), networking: kube.makeApiClient(m.NetworkingV1Api) })));
+    (apis ??= import('@kubernetes/client-node').then((m) => ({
+      core: kube.makeApiClient(m.CoreV1Api),
+      networking: kube.makeApiClient(m.NetworkingV1Api),
+      rbac: kube.makeApiClient(m.RbacAuthorizationV1Api),
+    })));
   return {
     core: {
       readNamespace: async (param, options) => (await api()).core.readNamespace(param, options),
@@ -51,6 +56,9 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
     networking: {
       listNamespacedIngress: async (param, options) => (await api()).networking.listNamespacedIngress(param, options),
     },
+    rbac: {
+      createNamespacedRoleBinding: async (param, options) => (await api()).rbac.createNamespacedRoleBinding(param, options),
+    },
   };
 }
 
@@ -61,6 +69,7 @@ function statusCode(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
+export const isForbidden = (err: unknown): boolean => statusCode(err) === 403;
 
 export async function readNamespace(k: KubeClients, name: string): Promise<V1Namespace | undefined> {
   try {

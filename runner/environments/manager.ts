@@ -17,6 +17,7 @@ import {
   type KubeClients,
   type WaitOptions,
 } from './kube.ts';
+import { ensureRunnerAccess, runnerAccess, type RunnerAccess } from './access.ts';
 import { environmentId, environmentNamespace, toLabelValue } from './namespace.ts';
 import { ensurePullSecret, readPullSecret } from './pull-secret.ts';
 import { expiryFrom } from './ttl.ts';
@@ -32,6 +33,11 @@ export interface EnvironmentManagerOptions {
   namespaceWait?: WaitOptions;
   /** Where environment.imagePullSecret's env names are looked up (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The runner's ServiceAccount to bind in each namespace Slipway owns (default: from
+   * SLIPWAY_RUNNER_SERVICE_ACCOUNT in `env`); null binds nothing.
+   */
+  access?: RunnerAccess | null;
 }
 
 function union(a: string[], b: string[]): string[] {
@@ -65,6 +71,7 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
   const k = kubeClients(opts.kube);
   const now = opts.now ?? (() => new Date());
   const log = opts.log;
+  const access = opts.access === undefined ? runnerAccess(opts.env ?? process.env) : opts.access ?? undefined;
 
   return {
     async prepare(input) {
@@ -79,6 +86,8 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
       const ns = await ensureNamespace(k, namespace, { pipeline, environment: toLabelValue(id), branch: input.branch }, opts.namespaceWait);
       if (ns.created) log.info({ pipeline, branch: input.branch, namespace }, 'environment namespace created');
       else if (!ns.owned) log.info({ pipeline, branch: input.branch, namespace }, 'using existing namespace not owned by slipway');
+      // before anything goes into the namespace: with least-privilege RBAC this is what lets the runner in
+      if (access && ns.owned) await ensureRunnerAccess(k, namespace, access, opts.namespaceWait);
       if (pullSecret && ns.owned) {
         await ensurePullSecret(k, namespace, pullSecret, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PIPELINE_LABEL]: pipeline });
         log.info({ pipeline, namespace, secret: pullSecret.name }, 'image pull secret in place');
