@@ -7,7 +7,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/common.sh"
 source "$HERE/control-plane.sh"
 
-PACKAGES=(redis-server redis-tools docker-registry buildah skopeo busybox-static openssl git jq curl ca-certificates util-linux bubblewrap chromium)
+PACKAGES=(redis-server redis-tools docker-registry buildah skopeo busybox-static openssl git jq curl ca-certificates util-linux bubblewrap chromium apache2-utils)
 
 install_packages() {
   local missing=() p
