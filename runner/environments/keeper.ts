@@ -1,10 +1,11 @@
 // The environment keeper the runner's start composes: the teardown worker, plus the sweeper and
-// reconcile run once at start and then every interval (never two rounds at once).
+// reconcile and the leak scan run once at start and then every interval (never two rounds at once).
 import type { Queue, ConnectionOptions } from 'bullmq';
 import { errorMessage } from '../../core/errors.ts';
 import { createTeardownQueue, queueTeardown, type TeardownJob } from '../../core/queue.ts';
 import { DEFAULT_RETENTION, pruneBuilds } from '../../core/retention.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
+import { scanLeakedNamespaces, type LeakScanOptions } from './leak-scan.ts';
 import { reconcileEnvironments, type BranchLister } from './reconcile.ts';
 import { sweepExpired } from './sweeper.ts';
 import type { TeardownRequest } from './teardown.ts';
@@ -16,18 +17,27 @@ export interface KeeperOptions extends TeardownWorkerOptions {
   pipelines: () => Pipeline[] | Promise<Pipeline[]>;
   /** How often sweep and reconcile run; default 5 minutes. */
   intervalMs?: number;
+  /** The leak scan of orphaned Slipway namespaces (grace 10 minutes by default); false: none. */
+  leakScan?: LeakScanOptions | false;
   /** The teardown queue to add to; one of the keeper's own when absent. */
   queue?: Queue<TeardownJob>;
 }
 
+export interface KeeperRound {
+  swept: string[];
+  reconciled: string[];
+  /** Orphaned namespaces the leak scan tore down. */
+  leaked: string[];
+}
+
 export interface EnvironmentKeeper {
   /** One sweep + reconcile round now (the timer runs them too). */
-  runOnce(): Promise<{ swept: string[]; reconciled: string[] }>;
+  runOnce(): Promise<KeeperRound>;
   close(): Promise<void>;
 }
 
 export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
-  const { git, pipelines, intervalMs, queue: givenQueue, ...workerOpts } = opts;
+  const { git, pipelines, intervalMs, queue: givenQueue, leakScan, ...workerOpts } = opts;
   const log = opts.log;
   const worker = createTeardownWorker(workerOpts);
   const queue = givenQueue ?? createTeardownQueue(opts.connection, opts.prefix);
@@ -36,8 +46,8 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
   };
   const deps = { redis: opts.redis, keys: opts.keys, log, pipelines, teardown };
 
-  let running: Promise<{ swept: string[]; reconciled: string[] }> | undefined;
-  const round = (): Promise<{ swept: string[]; reconciled: string[] }> => {
+  let running: Promise<KeeperRound> | undefined;
+  const round = (): Promise<KeeperRound> => {
     running ??= (async () => {
       try {
         const swept = await sweepExpired(deps);
@@ -46,7 +56,15 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
           log.warn({ err: errorMessage(err) }, 'retention round failed'),
         );
         const reconciled = await reconcileEnvironments({ ...deps, git });
-        return { swept, reconciled };
+        const { connection: _c, prefix: _p, concurrency: _n, ...teardownDeps } = workerOpts;
+        const leaked =
+          leakScan === false
+            ? []
+            : await scanLeakedNamespaces(teardownDeps, leakScan ?? {}).catch((err: unknown) => {
+                log.warn({ err: errorMessage(err) }, 'leak scan failed');
+                return [];
+              });
+        return { swept, reconciled, leaked };
       } finally {
         running = undefined;
       }

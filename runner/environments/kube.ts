@@ -15,6 +15,7 @@ export interface KubeClients {
   core: Pick<
     CoreV1Api,
     | 'readNamespace'
+    | 'listNamespace'
     | 'createNamespace'
     | 'deleteNamespace'
     | 'listNamespacedSecret'
@@ -44,6 +45,7 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
   return {
     core: {
       readNamespace: async (param, options) => (await api()).core.readNamespace(param, options),
+      listNamespace: async (param, options) => (await api()).core.listNamespace(param, options),
       createNamespace: async (param, options) => (await api()).core.createNamespace(param, options),
       deleteNamespace: async (param, options) => (await api()).core.deleteNamespace(param, options),
       listNamespacedSecret: async (param, options) => (await api()).core.listNamespacedSecret(param, options),
@@ -180,6 +182,19 @@ export async function releaseUrls(k: KubeClients, namespace: string, releases: s
 
 /** helm's record of a release (its default storage): one Secret per revision, labelled. */
 const HELM_RELEASE_SECRET = 'helm.sh/release.v1';
+
+/** The namespaces carrying Slipway's managed-by label (and `extraSelector`, e.g. `k=v`, when given). */
+export async function listSlipwayNamespaces(k: KubeClients, extraSelector?: string): Promise<V1Namespace[]> {
+  const labelSelector = [`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, ...(extraSelector ? [extraSelector] : [])].join(',');
+  return (await k.core.listNamespace({ labelSelector })).items;
+}
+
+/** The names of the helm releases recorded in `namespace` (helm's release Secrets). */
+export async function helmReleases(k: KubeClients, namespace: string): Promise<string[]> {
+  const list = await k.core.listNamespacedSecret({ namespace, labelSelector: 'owner=helm' });
+  const names = list.items.filter((s) => s.type === HELM_RELEASE_SECRET).map((s) => s.metadata?.labels?.name);
+  return [...new Set(names.filter((n): n is string => typeof n === 'string' && n !== ''))];
+}
 
 /**
  * The status helm recorded for the newest revision of `release` in `namespace` (deployed,

@@ -1,5 +1,5 @@
-// Reconcile: environments whose branch is gone from the repository are torn down, even when the
-// delete webhook was missed or never sent. A repository that cannot be listed (or lists no
+// Reconcile: environments whose branch is gone from the repository, or whose pipeline is no longer
+// loaded (while others are), are torn down, even when the delete webhook was missed or never sent. A repository that cannot be listed (or lists no
 // branch at all) is left alone: an outage must never look like every branch was deleted.
 import { EnvStore } from '../../core/env-store.ts';
 import type { EnvironmentRecord } from '../../core/records.ts';
@@ -31,7 +31,20 @@ export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string
   for (const [name, envs] of byPipeline) {
     const pipeline = pipelines.get(name);
     if (!pipeline) {
-      deps.log.warn({ pipeline: name, environments: envs.length }, 'reconcile skipped: pipeline not loaded');
+      // No pipeline loaded at all looks like a loading outage: leave everything alone then.
+      if (pipelines.size === 0) {
+        deps.log.warn({ pipeline: name, environments: envs.length }, 'reconcile skipped: no pipeline loaded');
+        continue;
+      }
+      for (const rec of envs) {
+        deps.log.info({ env: rec.id, pipeline: name, branch: rec.branch }, 'pipeline no longer loaded, tearing environment down');
+        try {
+          await deps.teardown({ pipeline: name, branch: rec.branch, reason: 'pipeline no longer loaded (found by reconcile)' });
+          gone.push(rec.id);
+        } catch (err) {
+          deps.log.warn({ env: rec.id, err }, 'reconcile teardown failed');
+        }
+      }
       continue;
     }
     let branches: Set<string>;

@@ -12,7 +12,7 @@ import type { EnvironmentRecord } from '../../core/records.ts';
 import { uninstallRelease, type HelmOptions } from '../deployers/helm.ts';
 import { exec as realExec, type Exec } from '../exec.ts';
 import { withNamespaceLock, type LockOptions } from '../lock.ts';
-import { deleteNamespace, isSlipwayNamespace, kubeClients, readNamespace, waitNamespaceGone, type KubeClients, type WaitOptions } from './kube.ts';
+import { deleteNamespace, helmReleases, isSlipwayNamespace, kubeClients, readNamespace, waitNamespaceGone, type KubeClients, type WaitOptions } from './kube.ts';
 
 export interface TeardownDeps {
   redis: Redis;
@@ -106,5 +106,40 @@ export async function teardownEnvironment(deps: TeardownDeps, req: TeardownReque
         deps.lock?.onWait?.();
       },
     },
+  );
+}
+
+/**
+ * Tears down a Slipway namespace no record owns (the leak scan): under its deploy lock (not
+ * waiting: a deploy holding it is making it live), and only if `stillOrphan()` says so once the
+ * lock is held, helm uninstall of every release recorded there, then the namespace when it
+ * carries Slipway's label. Resolves with the releases removed, or undefined when left alone.
+ */
+export async function teardownOrphanNamespace(
+  deps: TeardownDeps,
+  namespace: string,
+  reason: string,
+  stillOrphan: () => Promise<boolean>,
+): Promise<{ releases: string[] } | undefined> {
+  const k = kubeClients(deps.kube);
+  const log = deps.log.child({ namespace });
+  return withNamespaceLock(
+    deps.redis,
+    deps.keys,
+    namespace,
+    async () => {
+      const ns = await readNamespace(k, namespace);
+      if (!ns || !isSlipwayNamespace(ns) || !(await stillOrphan())) return undefined;
+      const releases = await helmReleases(k, namespace);
+      log.info({ releases, reason }, 'orphan teardown started');
+      for (const release of releases) {
+        const removed = await uninstallRelease(deps.exec ?? realExec, deps.helm ?? {}, release, namespace);
+        log.info({ release, removed }, removed ? 'release uninstalled' : 'release already gone');
+      }
+      await deleteNamespace(k, namespace);
+      await waitNamespaceGone(k, namespace, deps.namespaceWait);
+      return { releases };
+    },
+    { ...deps.lock, waitMs: 0 },
   );
 }

@@ -58,6 +58,7 @@ void test('reconcile tears down the environment of a branch deleted from the rep
       git: createGit({ workdir }),
       pipelines: () => [pipeline],
       intervalMs: 3_600_000,
+      leakScan: false,
     });
     try {
       await keeper.runOnce();
