@@ -60,7 +60,7 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
         const leaked =
           leakScan === false
             ? []
-            : await scanLeakedNamespaces(teardownDeps, leakScan ?? {}).catch((err: unknown) => {
+            : await scanLeakedNamespaces(teardownDeps, { pipelines: [...loaded.keys()], ...leakScan }).catch((err: unknown) => {
                 log.warn({ err: errorMessage(err) }, 'leak scan failed');
                 return [];
               });

@@ -2,11 +2,14 @@
 // environment record owns is an orphan (its template or profile changed, its record was lost, a
 // teardown never ran). Once older than the grace period (a deploy creates the namespace before it
 // writes the record) and not under a deploy lock, its helm releases are uninstalled and the
-// namespace deleted, through teardownOrphanNamespace, and each is logged.
+// namespace deleted, through teardownOrphanNamespace, and each is logged. Only namespaces of
+// pipelines this installation knows (loaded, or with builds in its Redis) are judged: a cluster
+// may hold another Slipway's environments, whose records live in another Redis.
 import { EnvStore } from '../../core/env-store.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { namespaceLocked } from '../lock.ts';
-import { kubeClients, listSlipwayNamespaces } from './kube.ts';
+import { kubeClients, listSlipwayNamespaces, PIPELINE_LABEL } from './kube.ts';
+import { toLabelValue } from './namespace.ts';
 import { teardownOrphanNamespace, type TeardownDeps } from './teardown.ts';
 
 export const DEFAULT_LEAK_GRACE_MS = 10 * 60_000;
@@ -16,6 +19,8 @@ export interface LeakScanOptions {
   graceMs?: number;
   /** A label selector ANDed with Slipway's managed-by label (to scope the scan, e.g. in tests). */
   labelSelector?: string;
+  /** The pipelines loaded now (besides those with builds in Redis): whose namespaces are this installation's. */
+  pipelines?: readonly string[];
 }
 
 /** The namespaces a live record owns. */
@@ -30,10 +35,13 @@ export async function scanLeakedNamespaces(deps: TeardownDeps, opts: LeakScanOpt
   const store = new EnvStore(deps.redis, deps.keys);
   const k = kubeClients(deps.kube);
   const owned = await ownedNamespaces(store);
+  const ours = new Set([...(opts.pipelines ?? []), ...(await deps.redis.smembers(deps.keys.pipelines()))].map(toLabelValue));
   const gone: string[] = [];
   for (const ns of await listSlipwayNamespaces(k, opts.labelSelector)) {
     const namespace = ns.metadata?.name;
     if (!namespace || owned.has(namespace) || ns.status?.phase === 'Terminating') continue;
+    const pipeline = ns.metadata?.labels?.[PIPELINE_LABEL];
+    if (pipeline === undefined || !ours.has(pipeline)) continue;
     const created = ns.metadata?.creationTimestamp ? new Date(ns.metadata.creationTimestamp).getTime() : now;
     if (now - created < grace) continue;
     if (await namespaceLocked(deps.redis, deps.keys, namespace)) continue;

@@ -73,10 +73,11 @@ void test('the leak scan tears down an orphaned Slipway namespace and its releas
 });
 
 void test('the leak scan keeps an orphaned namespace within the grace period', async () => {
-  const name = testPipeline().metadata.name;
+  const pipeline = testPipeline();
+  const name = pipeline.metadata.name;
   const young = `${name}-young`;
   await makeNamespace(young, name, true);
-  const keeper = keeperFor(name, { leakScan: { graceMs: 60 * 60_000, labelSelector: `${PIPELINE_LABEL}=${name}` } });
+  const keeper = keeperFor(name, { pipelines: () => [pipeline], leakScan: { graceMs: 60 * 60_000, labelSelector: `${PIPELINE_LABEL}=${name}` } });
   try {
     assert.deepEqual((await keeper.runOnce()).leaked, []);
   } finally {
@@ -84,13 +85,26 @@ void test('the leak scan keeps an orphaned namespace within the grace period', a
   }
   assert.ok(await readNamespace(h.kube, young));
   // past the grace, the same namespace goes
-  const late = keeperFor(name, {});
+  const late = keeperFor(name, { pipelines: () => [pipeline] });
   try {
     assert.deepEqual((await late.runOnce()).leaked, [young]);
   } finally {
     await late.close();
   }
   assert.equal(await readNamespace(h.kube, young), undefined);
+});
+
+void test("the leak scan leaves the namespaces of pipelines it does not know (another installation's) alone", async () => {
+  const name = testPipeline().metadata.name;
+  const theirs = `${name}-theirs`;
+  await makeNamespace(theirs, name, true);
+  const keeper = keeperFor(name, {});
+  try {
+    assert.deepEqual((await keeper.runOnce()).leaked, []);
+  } finally {
+    await keeper.close();
+  }
+  assert.ok(await readNamespace(h.kube, theirs), 'a namespace of a pipeline neither loaded nor built here is kept');
 });
 
 void test('reconcile tears down the environments of a pipeline no longer loaded', async () => {
