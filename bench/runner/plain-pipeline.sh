@@ -11,7 +11,7 @@ if [ -d "$dir/mirror" ]; then git -C "$dir/mirror" fetch --prune origin; else gi
 sha=$(git -C "$dir/mirror" rev-parse refs/heads/main)
 rm -rf "$dir/ws"
 git -C "$dir/mirror" worktree add --detach "$dir/ws" "$sha"
-buildah --storage-driver vfs bud --isolation chroot -f "$dir/ws/Dockerfile" -t "$BENCH_IMAGE:plain-$n" --build-arg "BASE=$BENCH_BASE" "$dir/ws"
+buildah --storage-driver vfs bud --isolation chroot --layers --cache-from "$BENCH_IMAGE/cache" --cache-to "$BENCH_IMAGE/cache" -f "$dir/ws/Dockerfile" -t "$BENCH_IMAGE:plain-$n" --build-arg "BASE=$BENCH_BASE" "$dir/ws"
 buildah --storage-driver vfs push --digestfile "$dir/digest" --tls-verify=false "$BENCH_IMAGE:plain-$n" "docker://$BENCH_IMAGE:plain-$n"
 (cd "$dir/ws" && sh -c "test -f chart/Chart.yaml && echo tests passed")
 "$BENCH_HELM" upgrade --install app-plain "$dir/ws/chart" --namespace "$BENCH_NAMESPACE" --create-namespace --atomic --wait --timeout 60s \

@@ -26,7 +26,8 @@ await git('add', '-A');
 await git('commit', '-q', '-m', 'app');
 
 const name = 'runner-overhead';
-const image = `${t.registry}/slipway-bench/${name}`;
+// a repository of its own per run: build numbers start at 1 again with each run's fresh key prefix, and tags are immutable
+const image = `${t.registry}/slipway-bench-${Date.now().toString(36)}/${name}`;
 const namespace = 'slipway-bench-runner';
 await mkdir(path.join(dir, 'pipelines'));
 await writeFile(
