@@ -6,7 +6,6 @@
 // same push, make one build).
 import type { NewBuild } from './build-store.ts';
 import type { AcceptedDelivery, PlannedDelivery } from './accept-delivery.ts';
-import { errorMessage } from './errors.ts';
 import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';
 import type { BuildRecord } from './records.ts';
@@ -106,7 +105,7 @@ export function startPoller(deps: PollDeps, options: { tickMs?: number } = {}): 
       try {
         out.push(...(await pollPipeline(deps, loaded)));
       } catch (err) {
-        deps.log.warn({ pipeline: name, err: errorMessage(err) }, 'poll failed: cannot list or queue branch heads');
+        deps.log.warn({ pipeline: name, err }, 'poll failed: cannot list or queue branch heads');
       }
     }
     return out;
@@ -123,7 +122,7 @@ export function startPoller(deps: PollDeps, options: { tickMs?: number } = {}): 
     return current;
   };
   const tick = (): void => {
-    round().catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'poll round failed'));
+    round().catch((err: unknown) => deps.log.warn({ err }, 'poll round failed'));
   };
   tick();
   const timer = setInterval(tick, options.tickMs ?? 1000);

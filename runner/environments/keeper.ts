@@ -1,7 +1,6 @@
 // The environment keeper the runner's start composes: the teardown worker, plus the sweeper and
 // reconcile and the leak scan run once at start and then every interval (never two rounds at once).
 import type { Queue, ConnectionOptions } from 'bullmq';
-import { errorMessage } from '../../core/errors.ts';
 import { createTeardownQueue, queueTeardown, type TeardownJob } from '../../core/queue.ts';
 import { DEFAULT_RETENTION, pruneBuilds } from '../../core/retention.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
@@ -53,7 +52,7 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
         const swept = await sweepExpired(deps);
         const loaded = new Map((await pipelines()).map((p) => [p.metadata.name, p.retention]));
         await pruneBuilds({ redis: opts.redis, keys: opts.keys, log, policy: (name) => loaded.get(name) ?? DEFAULT_RETENTION }).catch((err: unknown) =>
-          log.warn({ err: errorMessage(err) }, 'retention round failed'),
+          log.warn({ err }, 'retention round failed'),
         );
         const reconciled = await reconcileEnvironments({ ...deps, git });
         const { connection: _c, prefix: _p, concurrency: _n, ...teardownDeps } = workerOpts;
@@ -61,7 +60,7 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
           leakScan === false
             ? []
             : await scanLeakedNamespaces(teardownDeps, { pipelines: [...loaded.keys()], ...leakScan }).catch((err: unknown) => {
-                log.warn({ err: errorMessage(err) }, 'leak scan failed');
+                log.warn({ err }, 'leak scan failed');
                 return [];
               });
         return { swept, reconciled, leaked };

@@ -6,7 +6,6 @@
 // pipelines this installation knows (loaded, or with builds in its Redis) are judged: a cluster
 // may hold another Slipway's environments, whose records live in another Redis.
 import { EnvStore } from '../../core/env-store.ts';
-import { errorMessage } from '../../core/errors.ts';
 import { namespaceLocked } from '../lock.ts';
 import { kubeClients, listSlipwayNamespaces, PIPELINE_LABEL } from './kube.ts';
 import { toLabelValue } from './namespace.ts';
@@ -52,7 +51,7 @@ export async function scanLeakedNamespaces(deps: TeardownDeps, opts: LeakScanOpt
       deps.log.warn({ namespace, reason, releases: torn.releases }, 'orphaned environment torn down');
       gone.push(namespace);
     } catch (err) {
-      deps.log.warn({ namespace, err: errorMessage(err) }, 'orphaned environment teardown failed');
+      deps.log.warn({ namespace, err }, 'orphaned environment teardown failed');
     }
   }
   return gone;
