@@ -16,6 +16,7 @@ import { LogStream } from '../core/log-stream.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Queues } from '../core/queue.ts';
 import { acceptDelivery, type AcceptDeps, type AcceptedDelivery } from '../core/accept-delivery.ts';
+import { withinDeadline } from '../core/deadline.ts';
 import { redisReachable } from '../core/redis.ts';
 import { createSpool, type Spool } from '../core/spool.ts';
 import { createSuperseder, type Superseder } from '../core/supersede.ts';
@@ -138,7 +139,11 @@ export function createServer(deps: ServerDeps): SlipwayServer {
         file: deps.spoolFile,
         log: deps.log,
         ready: () => redisReachable(hot),
-        replay: async (delivery) => accepted(await withTimeout(acceptDelivery(trigger, delivery), 5000)),
+        replay: async (delivery) => {
+          const outcome = await withinDeadline(acceptDelivery(trigger, delivery), 5000);
+          if (outcome === undefined) throw new Error('no answer from redis within 5000 ms');
+          return accepted(outcome);
+        },
       })
     : undefined;
   // A record whose process died before its Queue.add gets its job here (see core/trigger.ts).
@@ -274,21 +279,6 @@ export function createServer(deps: ServerDeps): SlipwayServer {
   };
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer from redis within ${ms} ms`)), ms);
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
 
 /** Listens on host:port (port 0 picks a free one) and resolves with the server and its base URL. */
 export async function listen(slipway: SlipwayServer, port: number, host: string): Promise<{ server: Server; url: string }> {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AcceptedDelivery, PlannedDelivery } from '../../core/accept-delivery.ts';
 import { NotFoundError, SlipwayError, UnavailableError, WebhookError } from '../../core/errors.ts';
+import { withinDeadline } from '../../core/deadline.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Spool } from '../../core/spool.ts';
 import { sendError, sendJson } from '../errors.ts';
@@ -43,22 +44,6 @@ export interface IntakeDeps {
   maxBodyBytes?: number;
 }
 
-/** The promise's value, or undefined if it has not settled within `ms` (a rejection within it is thrown). */
-function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise<T | undefined>((resolve, reject) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
