@@ -46,6 +46,7 @@ export interface Harness {
   server: SlipwayServer;
   redis: TestRedis['redis'];
   keys: TestRedis['keys'];
+  bullPrefix: string;
   queues: Queues;
   builds: BuildStore;
   logs: LogStream;
@@ -85,6 +86,7 @@ export async function startHarness(
     server,
     redis: t.redis,
     keys: t.keys,
+    bullPrefix: t.bullPrefix,
     queues,
     builds,
     logs: new LogStream(t.redis, t.keys),

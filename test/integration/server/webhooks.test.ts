@@ -3,8 +3,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
+import { isFinal, type BuildRecord } from '../../../core/records.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import { parsePipelines } from '../../../pipelines/load.ts';
+import { startRunner, type Runner } from '../../../runner/start.ts';
+import { fixtureRepo, type FixtureRepo } from '../../helpers/fixture-repo.ts';
+import { useTestenvProcessEnv } from '../runner/harness.ts';
 import { eventually, fixture, pipelineYaml, postHook, startHarness, type Harness } from './harness.ts';
 
 type Json = Record<string, unknown>;
@@ -168,23 +177,90 @@ void describe('webhook intake', () => {
     const ping = await postHook(h.url, 'github', { zen: 'Design for failure.', hook_id: 1 }, { event: 'ping' });
     assert.deepEqual([ping.status, ping.body], [200, { ignored: 'ping' }]);
   });
+});
 
-  void test('hostile branch names are accepted as data and nothing is executed', async () => {
-    const marker = `/tmp/slipway-hostile-${randomBytes(4).toString('hex')}`;
-    const names = [`$(touch ${marker})`, `x;touch ${marker}`, '`touch /tmp/x`', 'feature/ünïcødé-🚀', 'b'.repeat(250)];
+// Hostile branch names go all the way: pushed to a real repository, delivered by webhook, built by a
+// real runner whose test step sees the branch. Shell interpretation anywhere (git, the runner, the
+// step's environment) would create the marker file; the builds run and the marker never appears.
+void describe('hostile branch names, built by a runner', () => {
+  let h: Harness;
+  let repo: FixtureRepo;
+  let runner: Runner;
+  let workdir: string;
+  const marker = `/tmp/slipway-hostile-${randomBytes(4).toString('hex')}`;
+  // each accepted by git check-ref-format (no spaces, hence ${IFS})
+  const names = [`$(touch\${IFS}${marker})`, `x;touch\${IFS}${marker}`, `\`touch\${IFS}${marker}\``, `q'"&&touch\${IFS}${marker}|>x`];
+  const failing = names[1]!;
+  before(async () => {
+    useTestenvProcessEnv();
+    repo = await fixtureRepo();
+    const yaml = `apiVersion: slipway/v1
+kind: Pipeline
+metadata:
+  name: hostile
+source:
+  repo: ${repo.url}
+  allowLocal: true
+  secret: { env: HOOK_SECRET }
+on:
+  push:
+    branches: ["**"]
+test:
+  - name: unit
+    run: ${JSON.stringify(['sh', '-c', 'printf "branch=%s\\n" "$GIT_BRANCH"; test ! -f fail'])}
+`;
+    h = await startHarness([yaml]);
+    workdir = await mkdtemp(path.join(tmpdir(), 'slipway-hostile-'));
+    const pipeline = parsePipelines(yaml, 'hostile.yaml').pipelines[0]?.pipeline;
+    runner = await startRunner({
+      redis: h.redis,
+      keys: h.keys,
+      bullPrefix: h.bullPrefix,
+      pipelines: (n) => (n === 'hostile' ? pipeline : undefined),
+      config: { workdir, concurrency: 2, publicUrl: 'http://127.0.0.1:1', apiToken: undefined },
+      log: silentLogger(),
+    });
+  });
+  after(async () => {
+    await runner?.close(1000).catch(() => undefined);
+    await h?.close();
+    await repo?.cleanup();
+    await rm(workdir, { recursive: true, force: true });
+    await rm(marker, { force: true });
+  });
+
+  void test('hostile branch names are accepted as data, built, and nothing is executed', async () => {
+    const pushed: { name: string; id: string }[] = [];
     for (const name of names) {
+      await repo.branch('main');
+      await repo.branch(name);
+      const sha = await repo.commit(name === failing ? { fail: 'this branch fails its test\n' } : { [`${pushed.length}.txt`]: 'ok\n' }, 'hostile');
       const payload = githubBranchPush();
       payload.ref = `refs/heads/${name}`;
+      payload.after = sha;
+      payload.repository = { ...(payload.repository as Json), clone_url: repo.url, html_url: repo.url, git_url: repo.url, ssh_url: repo.url, url: repo.url };
       const res = await postHook(h.url, 'github', payload);
       assert.equal(res.status, 202, JSON.stringify(res.body));
       const record = await h.builds.require((res.body.builds as { id: string }[])[0]!.id);
       assert.equal(record.branch, name);
-      const listed = await (await fetch(`${h.url}/api/pipelines/hello/builds?branch=${encodeURIComponent(name)}`)).json();
+      assert.equal(record.sha, sha);
+      const listed = await (await fetch(`${h.url}/api/pipelines/hostile/builds?branch=${encodeURIComponent(name)}`)).json();
       assert.equal((listed as { builds: { id: string }[] }).builds[0]!.id, record.id);
+      pushed.push({ name, id: record.id });
     }
-    // Give any (wrongly) spawned process a moment to have run before looking for its trace.
-    await eventually(async () => ((await h.queues.builds.getJobCounts('waiting')).waiting ?? 0) > 0, 'queued jobs');
-    assert.equal(existsSync(marker), false);
+    for (const { name, id } of pushed) {
+      let done: BuildRecord | undefined;
+      await eventually(async () => {
+        done = await h.builds.require(id);
+        return isFinal(done.status);
+      }, `build ${id} final`, 120_000);
+      const log = await h.logs.text(id);
+      assert.equal(done!.status, name === failing ? 'failed' : 'succeeded', log);
+      assert.deepEqual(done!.stages.find((s) => s.name === 'test')?.status, name === failing ? 'failed' : 'succeeded', log);
+      // the step ran on that branch's checkout and saw the name as plain data
+      assert.ok(log.split('\n').some((l) => l.endsWith(`branch=${name}`)), log);
+    }
+    assert.equal(existsSync(marker), false, `${marker} was created: a branch name went through a shell`);
   });
 });
 
