@@ -177,6 +177,19 @@ void describe('webhook intake', () => {
     const ping = await postHook(h.url, 'github', { zen: 'Design for failure.', hook_id: 1 }, { event: 'ping' });
     assert.deepEqual([ping.status, ping.body], [200, { ignored: 'ping' }]);
   });
+
+  void test('Unicode and 250-character branch names are accepted as data and listed', async () => {
+    for (const name of ['feature/ünïcødé-🚀', 'b'.repeat(250)]) {
+      const payload = githubBranchPush();
+      payload.ref = `refs/heads/${name}`;
+      const res = await postHook(h.url, 'github', payload);
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      const record = await h.builds.require((res.body.builds as { id: string }[])[0]!.id);
+      assert.equal(record.branch, name);
+      const listed = await (await fetch(`${h.url}/api/pipelines/hello/builds?branch=${encodeURIComponent(name)}`)).json();
+      assert.equal((listed as { builds: { id: string }[] }).builds[0]!.id, record.id);
+    }
+  });
 });
 
 // Hostile branch names go all the way: pushed to a real repository, delivered by webhook, built by a
