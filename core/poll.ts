@@ -8,6 +8,7 @@ import type { NewBuild } from './build-store.ts';
 import type { AcceptedDelivery, PlannedDelivery } from './accept-delivery.ts';
 import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';
+import { startPeriodic } from './periodic.ts';
 import type { BuildRecord } from './records.ts';
 import type { Redis } from 'ioredis';
 import type { LoadedPipeline } from '../pipelines/schema.ts';
@@ -92,7 +93,6 @@ export interface Poller {
  */
 export function startPoller(deps: PollDeps, options: { tickMs?: number } = {}): Poller {
   const last = new Map<string, number>();
-  let running: Promise<BuildRecord[]> | undefined;
   const pollDue = async (force: boolean): Promise<BuildRecord[]> => {
     const out: BuildRecord[] = [];
     for (const loaded of deps.pipelines()) {
@@ -110,28 +110,5 @@ export function startPoller(deps: PollDeps, options: { tickMs?: number } = {}): 
     }
     return out;
   };
-  const round = (force = false): Promise<BuildRecord[]> => {
-    if (running) return running;
-    // set before it can settle, and cleared by its own settling (a round with nothing due settles at once)
-    const current = pollDue(force);
-    running = current;
-    const clear = () => {
-      if (running === current) running = undefined;
-    };
-    current.then(clear, clear);
-    return current;
-  };
-  const tick = (): void => {
-    round().catch((err: unknown) => deps.log.warn({ err }, 'poll round failed'));
-  };
-  tick();
-  const timer = setInterval(tick, options.tickMs ?? 1000);
-  timer.unref();
-  return {
-    runOnce: round,
-    async close() {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return startPeriodic(pollDue, { intervalMs: options.tickMs ?? 1000, onError: (err) => deps.log.warn({ err }, 'poll round failed') });
 }

@@ -2,6 +2,7 @@
 // reconcile and the leak scan run once at start and then every interval (never two rounds at once).
 import type { Queue, ConnectionOptions } from 'bullmq';
 import { createTeardownQueue, queueTeardown, type TeardownJob } from '../../core/queue.ts';
+import { startPeriodic } from '../../core/periodic.ts';
 import { DEFAULT_RETENTION, pruneBuilds } from '../../core/retention.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import { scanLeakedNamespaces, type LeakScanOptions } from './leak-scan.ts';
@@ -45,43 +46,29 @@ export function startEnvironmentKeeper(opts: KeeperOptions): EnvironmentKeeper {
   };
   const deps = { redis: opts.redis, keys: opts.keys, log, pipelines, teardown };
 
-  let running: Promise<KeeperRound> | undefined;
-  const round = (): Promise<KeeperRound> => {
-    running ??= (async () => {
-      try {
-        const swept = await sweepExpired(deps);
-        const loaded = new Map((await pipelines()).map((p) => [p.metadata.name, p.retention]));
-        await pruneBuilds({ redis: opts.redis, keys: opts.keys, log, policy: (name) => loaded.get(name) ?? DEFAULT_RETENTION }).catch((err: unknown) =>
-          log.warn({ err }, 'retention round failed'),
-        );
-        const reconciled = await reconcileEnvironments({ ...deps, git });
-        const { connection: _c, prefix: _p, concurrency: _n, ...teardownDeps } = workerOpts;
-        const leaked =
-          leakScan === false
-            ? []
-            : await scanLeakedNamespaces(teardownDeps, { pipelines: [...loaded.keys()], ...leakScan }).catch((err: unknown) => {
-                log.warn({ err }, 'leak scan failed');
-                return [];
-              });
-        return { swept, reconciled, leaked };
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
+  const round = async (): Promise<KeeperRound> => {
+    const swept = await sweepExpired(deps);
+    const loaded = new Map((await pipelines()).map((p) => [p.metadata.name, p.retention]));
+    await pruneBuilds({ redis: opts.redis, keys: opts.keys, log, policy: (name) => loaded.get(name) ?? DEFAULT_RETENTION }).catch((err: unknown) =>
+      log.warn({ err }, 'retention round failed'),
+    );
+    const reconciled = await reconcileEnvironments({ ...deps, git });
+    const { connection: _c, prefix: _p, concurrency: _n, ...teardownDeps } = workerOpts;
+    const leaked =
+      leakScan === false
+        ? []
+        : await scanLeakedNamespaces(teardownDeps, { pipelines: [...loaded.keys()], ...leakScan }).catch((err: unknown) => {
+            log.warn({ err }, 'leak scan failed');
+            return [];
+          });
+    return { swept, reconciled, leaked };
   };
-  const tick = (): void => {
-    round().catch((err: unknown) => log.warn({ err }, 'environment keeper round failed'));
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs ?? 5 * 60_000);
-  timer.unref();
+  const rounds = startPeriodic(round, { intervalMs: intervalMs ?? 5 * 60_000, onError: (err) => log.warn({ err }, 'environment keeper round failed') });
 
   return {
-    runOnce: round,
+    runOnce: () => rounds.runOnce(),
     async close() {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
+      await rounds.close();
       await worker.close();
       if (!givenQueue) await queue.close();
     },
