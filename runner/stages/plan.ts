@@ -14,7 +14,7 @@ import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
 import { loadSkaffold } from '../../pipelines/skaffold/load.ts';
 import { builderFor } from '../builders/builder-for.ts';
 import { buildWithRequires } from '../builders/requires.ts';
-import { DIGEST, isLoopbackRegistry } from '../builders/types.ts';
+import { isLoopbackRegistry } from '../builders/types.ts';
 import { imageTemplateValues } from '../deployers/image-values.ts';
 import { computePlanTag } from '../plan-tags.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
@@ -79,14 +79,6 @@ async function gitFact(scope: BuildScope, checkout: Checkout, context: string, v
   }
 }
 
-/** The pushed digest of `ref`, read from the registry (a custom build pushes by itself). */
-async function registryDigest(scope: BuildScope, ref: string): Promise<string> {
-  const res = await scope.run(['skopeo', 'inspect', ...(isLoopbackRegistry(ref) ? ['--tls-verify=false'] : []), '--format', '{{.Digest}}', `docker://${ref}`], { onLine: () => undefined });
-  const digest = DIGEST.exec(res.stdout)?.[0];
-  if (!digest) throw new ConfigError(`cannot read the digest of ${ref} from its registry`);
-  return digest;
-}
-
 async function buildOne(
   scope: BuildScope,
   checkout: Checkout,
@@ -121,7 +113,9 @@ async function buildOne(
         ...Object.fromEntries(a.requires.filter((r) => r.alias).map((r) => [r.alias!, requiredRef(required.get(r.image)!)])),
       },
     });
-    const digest = push ? await registryDigest(scope, ref) : '';
+    // a custom build pushes by itself: its digest is read from the registry (the runner's credentials)
+    const digest = push ? (await registry.headManifest(a.image, tag, scope.signal))?.digest : '';
+    if (digest === undefined) throw new ConfigError(`cannot read the digest of ${ref} from its registry`);
     if (push) scope.line(`pushed ${ref}@${digest}`);
     return { name: a.image, ref: push ? `${ref}@${digest}` : ref, tag, digest };
   }
