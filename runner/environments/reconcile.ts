@@ -28,6 +28,14 @@ export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string
   if (byPipeline.size === 0) return [];
   const pipelines = new Map((await deps.pipelines()).map((p) => [p.metadata.name, p]));
   const gone: string[] = [];
+  const tearDown = async (pipeline: string, rec: { id: string; branch: string }, reason: string): Promise<void> => {
+    try {
+      await deps.teardown({ pipeline, branch: rec.branch, reason });
+      gone.push(rec.id);
+    } catch (err) {
+      deps.log.warn({ env: rec.id, err }, 'reconcile teardown failed');
+    }
+  };
   for (const [name, envs] of byPipeline) {
     const pipeline = pipelines.get(name);
     if (!pipeline) {
@@ -38,12 +46,7 @@ export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string
       }
       for (const rec of envs) {
         deps.log.info({ env: rec.id, pipeline: name, branch: rec.branch }, 'pipeline no longer loaded, tearing environment down');
-        try {
-          await deps.teardown({ pipeline: name, branch: rec.branch, reason: 'pipeline no longer loaded (found by reconcile)' });
-          gone.push(rec.id);
-        } catch (err) {
-          deps.log.warn({ env: rec.id, err }, 'reconcile teardown failed');
-        }
+        await tearDown(name, rec, 'pipeline no longer loaded (found by reconcile)');
       }
       continue;
     }
@@ -66,12 +69,7 @@ export async function reconcileEnvironments(deps: ReconcileDeps): Promise<string
         continue;
       }
       deps.log.info({ env: rec.id, pipeline: name, branch: rec.branch }, 'branch gone, tearing environment down');
-      try {
-        await deps.teardown({ pipeline: name, branch: rec.branch, reason: 'branch deleted (found by reconcile)' });
-        gone.push(rec.id);
-      } catch (err) {
-        deps.log.warn({ env: rec.id, err }, 'reconcile teardown failed');
-      }
+      await tearDown(name, rec, 'branch deleted (found by reconcile)');
     }
   }
   return gone;
