@@ -10,15 +10,22 @@ import { SkaffoldConfig, type JsonPatch, type SkaffoldProfile } from './schema.t
 
 export interface ActivationContext {
   env: Record<string, string | undefined>;
-  /** The kube context deploys go to ('' when unknown). */
-  kubeContext: string;
+  /** The kube context deploys go to; undefined when the runner has none (in-cluster credentials). */
+  kubeContext: string | undefined;
   /** Skaffold's command Slipway plays: `run` (build, test, deploy). */
   command: string;
 }
 
-/** Skaffold's RegexEqual: equal, or an (unanchored) regexp match; a leading ! negates. */
-function satisfies(expected: string, actual: string): boolean {
-  if (expected.startsWith('!')) return !satisfies(expected.slice(1), actual);
+/**
+ * Skaffold's RegexEqual: equal, or an (unanchored) regexp match, one leading `!` negating it; an
+ * invalid regexp matches only itself.
+ */
+export function satisfies(expected: string, actual: string): boolean {
+  if (expected.startsWith('!')) return !regexMatch(expected.slice(1), actual);
+  return regexMatch(expected, actual);
+}
+
+function regexMatch(expected: string, actual: string): boolean {
   if (expected === actual) return true;
   try {
     return new RegExp(expected).test(actual);
@@ -27,14 +34,16 @@ function satisfies(expected: string, actual: string): boolean {
   }
 }
 
-function activationMatches(a: NonNullable<SkaffoldProfile['activation']>[number], ctx: ActivationContext): boolean {
+export function activationMatches(a: NonNullable<SkaffoldProfile['activation']>[number], ctx: ActivationContext): boolean {
   if (a.env !== undefined) {
     const eq = a.env.indexOf('=');
     const key = eq < 0 ? a.env : a.env.slice(0, eq);
     const value = eq < 0 ? '' : a.env.slice(eq + 1);
     if (!satisfies(value, ctx.env[key] ?? '')) return false;
   }
-  if (a.kubeContext !== undefined && !satisfies(a.kubeContext, ctx.kubeContext)) return false;
+  // without a context there is nothing to match, negated or not: `kubeContext: '!prod'` does not
+  // activate on a runner that cannot tell which cluster it deploys to
+  if (a.kubeContext !== undefined && (ctx.kubeContext === undefined || !satisfies(a.kubeContext, ctx.kubeContext))) return false;
   if (a.command !== undefined && !satisfies(a.command, ctx.command)) return false;
   return true;
 }

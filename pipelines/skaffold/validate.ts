@@ -15,7 +15,7 @@ export function looksLikeSkaffold(text: string): boolean {
 export async function validateSkaffoldFile(file: string): Promise<{ errors: Problem[]; warnings: Problem[] }> {
   const root = path.dirname(file);
   const rel = path.basename(file);
-  const activation = { env: {}, kubeContext: '', command: 'run' };
+  const activation = { env: {}, kubeContext: undefined, command: 'run' };
   const base = await loadSkaffold({ root, source: { path: rel, profiles: [], module: [] }, activation });
   const errors = [...base.errors];
   const warnings = [...base.warnings];

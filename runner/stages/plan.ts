@@ -16,6 +16,7 @@ import { builderFor } from '../builders/builder-for.ts';
 import { buildWithRequires } from '../builders/requires.ts';
 import { isLoopbackRegistry } from '../builders/types.ts';
 import { imageTemplateValues } from '../deployers/image-values.ts';
+import { currentKubeContext } from '../kube-context.ts';
 import { computePlanTag } from '../plan-tags.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
 import { resolveInside } from '../workspace-path.ts';
@@ -41,6 +42,12 @@ export function planVars(scope: BuildScope, checkout: Checkout, images: readonly
   };
 }
 
+/** The context of the kubeconfig the runner's kubectl and helm use (their env over the runner's). */
+function runnerKubeContext(scope: BuildScope): Promise<string | undefined> {
+  const kubeconfig = scope.deps.helm?.env?.KUBECONFIG ?? process.env.KUBECONFIG;
+  return currentKubeContext({ ...(kubeconfig ? { kubeconfig } : {}), ...(process.env.HOME ? { home: process.env.HOME } : {}) });
+}
+
 export async function loadPlan(scope: BuildScope, checkout: Checkout): Promise<Plan> {
   const ref = scope.pipeline.skaffold;
   if (!ref) throw new ConfigError('this pipeline has no skaffold file');
@@ -48,7 +55,7 @@ export async function loadPlan(scope: BuildScope, checkout: Checkout): Promise<P
   const res = await loadSkaffold({
     root: checkout.workspace,
     source: ref,
-    activation: { env, kubeContext: '', command: 'run' },
+    activation: { env, kubeContext: await runnerKubeContext(scope), command: 'run' },
     ...(scope.profile ? { branchProfile: scope.profile } : {}),
   });
   for (const w of res.warnings) scope.line(`warning: ${formatProblem(w)}`);
