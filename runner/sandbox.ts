@@ -24,12 +24,23 @@
 //   registry auth, no data folder, no other build's workspace, no Redis password.
 // - `builder` (custom build commands only): the builder's image storage read-write, the registry
 //   credentials to push (a file, read-only, as REGISTRY_AUTH_FILE), the storage and registries
-//   configuration; uid 0 inside the user namespace with its capabilities there (buildah needs to
-//   mount and chroot), a private /var/tmp and /sys read-only. Still none of the runner's own
-//   secrets. runner/builder-access.ts derives it from the runner's environment.
+//   configuration, a private /var/tmp and /sys read-only. Still none of the runner's own secrets.
+//   runner/builder-access.ts derives it from the runner's environment. buildah needs to mount,
+//   chroot and, for a RUN instruction, setgroups(), which a user namespace of bubblewrap's own
+//   (one uid mapped, setgroups denied) refuses. So a builder step's user namespace is made by
+//   `unshare --user --map-users=0,0,65536 --map-groups=0,0,65536` (newuidmap/newgidmap, allowed by
+//   /etc/subuid and /etc/subgid `root:0:65536`) and bubblewrap runs inside it with every
+//   capability of that namespace (--cap-add ALL). The mapping is the identity: uid 0 inside is the
+//   runner's root outside, as it must be to share the image storage the runner's own buildah
+//   writes. What the step cannot reach is therefore decided by bubblewrap's mount namespace (a
+//   fresh root holding only the binds below: none of the runner's files), its PID namespace (no
+//   runner process to read /proc/<pid>/environ of) and the capabilities staying in the step's user
+//   namespace (no module loading, no host mounts, no ptrace or signals outside, no change to the
+//   host network). It needs a runner running as root.
 //
-// createSandbox() picks the sandbox at runner start: bubblewrap when it works here; else the
-// runner refuses to start unless SLIPWAY_UNSANDBOXED_STEPS=1, and an opted-out runner says so.
+// createSandbox() picks the sandbox at runner start: bubblewrap when it works here, for test
+// steps and for custom build commands; else the runner refuses to start unless
+// SLIPWAY_UNSANDBOXED_STEPS=1, and an opted-out runner says so.
 import { existsSync, lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,8 +95,18 @@ export interface Sandbox {
 export interface BubblewrapOptions {
   /** The bwrap binary. Default /usr/bin/bwrap, else bwrap on PATH. */
   bwrap?: string;
+  /** The unshare binary (util-linux) making a builder step's user namespace. Default /usr/bin/unshare, else on PATH. */
+  unshare?: string;
   /** A git config without remotes, put over the mirror's (createSandbox writes one). */
   gitConfig?: string;
+}
+
+/** uids and gids 0..65535 mapped to themselves in a builder step's user namespace (images use that range). */
+export const BUILDER_ID_COUNT = 65536;
+
+/** The user namespace of a builder step, made before bubblewrap starts (see the header). */
+function builderUserns(unshare: string): string[] {
+  return [unshare, '--user', `--map-users=0,0,${BUILDER_ID_COUNT}`, `--map-groups=0,0,${BUILDER_ID_COUNT}`, '--'];
 }
 
 /** Top-level system directories bound read-only (a merged-/usr symlink is recreated as a symlink). */
@@ -156,6 +177,7 @@ function gitConfigFile(): string {
 
 export function bubblewrapSandbox(opts: BubblewrapOptions = {}): Sandbox {
   const bwrap = opts.bwrap ?? (existsSync('/usr/bin/bwrap') ? '/usr/bin/bwrap' : 'bwrap');
+  const unshare = opts.unshare ?? (existsSync('/usr/bin/unshare') ? '/usr/bin/unshare' : 'unshare');
   let system: string[] | undefined;
   return {
     kind: 'bubblewrap',
@@ -175,9 +197,7 @@ export function bubblewrapSandbox(opts: BubblewrapOptions = {}): Sandbox {
         }
       }
       const argv = [
-        bwrap,
-        '--unshare-user',
-        ...(builder ? ['--uid', '0', '--gid', '0', '--cap-add', 'ALL'] : ['--uid', String(STEP_UID), '--gid', String(STEP_UID)]),
+        ...(builder ? [...builderUserns(unshare), bwrap, '--cap-add', 'ALL'] : [bwrap, '--unshare-user', '--uid', String(STEP_UID), '--gid', String(STEP_UID)]),
         '--unshare-pid',
         '--unshare-ipc',
         '--unshare-uts',
@@ -228,6 +248,11 @@ export interface CreateSandboxOptions {
   log: Logger;
   env?: NodeJS.ProcessEnv;
   bwrap?: string;
+  unshare?: string;
+}
+
+function lastLines(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n').slice(-3).join(' ') : String(err);
 }
 
 /**
@@ -244,14 +269,22 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
   await mkdir(dir, { recursive: true });
   const gitConfig = path.join(dir, 'gitconfig');
   if ((await readFile(gitConfig, 'utf8').catch(() => '')) !== GIT_CONFIG) await writeFile(gitConfig, GIT_CONFIG, { mode: 0o644 });
-  const sandbox = bubblewrapSandbox({ ...(opts.bwrap ? { bwrap: opts.bwrap } : {}), gitConfig });
+  const sandbox = bubblewrapSandbox({ ...(opts.bwrap ? { bwrap: opts.bwrap } : {}), ...(opts.unshare ? { unshare: opts.unshare } : {}), gitConfig });
+  const optOut = 'or set SLIPWAY_UNSANDBOXED_STEPS=1 to run steps unsandboxed (they can then read the runner\'s files and secrets).';
   const probe = sandbox.command({ argv: ['/bin/sh', '-c', `test "$(id -u)" = ${STEP_UID}`], workspace: dir, cwd: dir, env: {} });
   try {
     await opts.exec(probe.argv, { ...probe.options, timeoutMs: 15_000 });
   } catch (err) {
+    throw new ConfigError(`steps cannot be sandboxed here (bubblewrap: ${lastLines(err)}). Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, ${optOut}`);
+  }
+  // a custom build command's sandbox: uid 0 with the uid range images use, and setgroups() allowed (buildah's RUN calls it)
+  const builderProbe = sandbox.command({ argv: ['/bin/sh', '-c', 'test "$(id -u)" = 0 && setpriv --groups=0 true'], workspace: dir, cwd: dir, env: {}, builder: { storage: [] } });
+  try {
+    await opts.exec(builderProbe.argv, { ...builderProbe.options, timeoutMs: 15_000 });
+  } catch (err) {
     throw new ConfigError(
-      `steps cannot be sandboxed here (bubblewrap: ${err instanceof Error ? err.message.split('\n').slice(-3).join(' ') : String(err)}). ` +
-        'Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, or set SLIPWAY_UNSANDBOXED_STEPS=1 to run steps unsandboxed (they can then read the runner\'s files and secrets).',
+      `custom build commands cannot be sandboxed here (unshare --map-users=0,0,${BUILDER_ID_COUNT} and bubblewrap: ${lastLines(err)}). ` +
+        `Run the runner as root with the uidmap package (newuidmap, newgidmap) and util-linux installed and the line root:0:${BUILDER_ID_COUNT} in /etc/subuid and in /etc/subgid, ${optOut}`,
     );
   }
   opts.log.info({ sandbox: 'bubblewrap' }, 'steps run sandboxed');

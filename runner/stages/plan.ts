@@ -1,7 +1,7 @@
 // The stages of a pipeline whose build, test and deploy come from the repository's skaffold.yaml:
 // the file is read from the checkout into a Plan (pipelines/skaffold/), then its artifacts are
 // built (required ones first, independent ones in parallel; Dockerfile builds through the
-// runner's builder, custom builds as Skaffold runs them), its tests run, and its deploys go
+// runner's builder, custom builds as Skaffold runs them, in the runner's sandbox), its tests run, and its deploys go
 // through the deploy stage with the plan's deployers.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import type { GitVariant, Plan, PlanArtifact } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
 import { loadSkaffold } from '../../pipelines/skaffold/load.ts';
+import { builderAccessFromEnv } from '../builder-access.ts';
 import { builderFor } from '../builders/builder-for.ts';
 import { buildWithRequires } from '../builders/requires.ts';
 import { isLoopbackRegistry } from '../builders/types.ts';
@@ -21,12 +22,10 @@ import { computePlanTag } from '../plan-tags.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
 import { resolveInside } from '../workspace-path.ts';
 import { buildOrReuse, registryFor } from './build.ts';
+import { runSandboxed } from './sandboxed.ts';
 import { runStep } from './test.ts';
 import { buildEnv, templateVars } from './template-vars.ts';
 import type { BuildScope, Checkout } from './types.ts';
-
-/** What a custom build command needs of the runner's environment to build and push (storage, registries, credentials' files). */
-const BUILDER_ENV = ['CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF', 'REGISTRY_AUTH_FILE', 'DOCKER_CONFIG', 'BUILDAH_ISOLATION', 'STORAGE_DRIVER', 'TMPDIR'];
 
 /** Runner variables a skaffold template must not see (they could end up in tags, build args, values). */
 const HIDDEN = /^SLIPWAY_|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|API_?KEY|AUTH/i;
@@ -106,11 +105,14 @@ async function buildOne(
   if (a.builder.kind === 'custom') {
     const b = a.builder;
     scope.line(`building ${ref} with: ${b.buildCommand}`);
-    await scope.run(['sh', '-c', b.buildCommand], {
+    // sandboxed in builder mode: the workspace, the image storage and the push credentials, nothing else of the runner
+    await runSandboxed(scope, {
+      argv: ['sh', '-c', b.buildCommand],
+      workspace: checkout.workspace,
       cwd: context,
-      cleanEnv: true,
+      mirror: checkout.mirror,
+      builder: builderAccessFromEnv(scope.deps.env ?? process.env),
       env: {
-        ...Object.fromEntries(BUILDER_ENV.map((k) => [k, (scope.deps.env ?? process.env)[k]]).filter(([, v]) => v !== undefined)),
         ...buildEnv(scope, { sha: checkout.sha, images: [...required.values()] }),
         IMAGE: ref,
         PUSH_IMAGE: String(push),

@@ -2,11 +2,11 @@
 // checkout, env, timeout), each sandboxed (runner/sandbox.ts): it sees its workspace and the
 // system's tools, and an environment of the build's variables and its own env and secretEnv,
 // nothing of the runner's. A failing step fails the build with its output tail.
-import { ChildProcessError, ConfigError } from '../../core/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import type { TestStep } from '../../pipelines/schema.ts';
 import { durationMs } from '../../pipelines/duration.ts';
-import { bubblewrapSandbox } from '../sandbox.ts';
 import { resolveInside } from '../workspace-path.ts';
+import { runSandboxed } from './sandboxed.ts';
 import { buildEnv } from './template-vars.ts';
 import type { BuildScope, Checkout, TestStageInput, TestStageResult } from './types.ts';
 
@@ -29,20 +29,11 @@ export async function runStep(scope: BuildScope, checkout: Checkout, step: TestS
   const secretEnv = secretEnvOf(scope, step);
   const timeoutMs = durationMs(step.timeout);
   scope.line(`step ${step.name}: ${step.run.join(' ')}`);
-  const sandbox = scope.deps.sandbox ?? bubblewrapSandbox();
-  const cmd = sandbox.command({
-    argv: step.run,
-    workspace: checkout.workspace,
-    cwd,
-    env: { CI: 'true', SLIPWAY: 'true', ...buildVars, ...step.env, ...secretEnv },
-    mirror: checkout.mirror,
-  });
-  await scope.run(cmd.argv, { ...cmd.options, ...(timeoutMs === undefined ? {} : { timeoutMs }) }).catch((err: unknown) => {
-    // the error names the step's command, not the sandbox's
-    if (!(err instanceof ChildProcessError)) throw err;
-    const { exitCode, signal, timedOut, tail, permanent } = err;
-    throw new ChildProcessError({ command: step.run.map((a) => scope.secrets.mask(a)), exitCode, signal, timedOut, tail, permanent });
-  });
+  await runSandboxed(
+    scope,
+    { argv: step.run, workspace: checkout.workspace, cwd, env: { CI: 'true', SLIPWAY: 'true', ...buildVars, ...step.env, ...secretEnv }, mirror: checkout.mirror },
+    timeoutMs,
+  );
 }
 
 export async function testStage(scope: BuildScope, { checkout, images }: TestStageInput): Promise<TestStageResult> {

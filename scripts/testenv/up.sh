@@ -7,7 +7,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/common.sh"
 source "$HERE/control-plane.sh"
 
-PACKAGES=(redis-server redis-tools docker-registry buildah skopeo busybox-static openssl git jq curl ca-certificates util-linux bubblewrap chromium apache2-utils)
+PACKAGES=(redis-server redis-tools docker-registry buildah skopeo busybox-static openssl git jq curl ca-certificates util-linux uidmap bubblewrap chromium apache2-utils)
 
 install_packages() {
   local missing=() p
@@ -20,6 +20,19 @@ install_packages() {
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A custom build command runs sandboxed in a user namespace of uids and gids 0..65535 mapped to
+# themselves (runner/sandbox.ts, builder mode): unshare asks newuidmap/newgidmap, which allow it
+# only with this line in /etc/subuid and /etc/subgid. The runner refuses to start without it.
+ensure_subids() {
+  local f sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  for f in /etc/subuid /etc/subgid; do
+    grep -qx 'root:0:65536' "$f" 2>/dev/null && continue
+    log "adding root:0:65536 to $f"
+    echo 'root:0:65536' | "${sudo[@]}" tee -a "$f" >/dev/null
+  done
 }
 
 start_redis() {
@@ -168,6 +181,7 @@ main() {
   mkdir -p "$STATE" "$LOGS"
   take_lock
   install_packages
+  ensure_subids
   "$HERE/build-binaries.sh" all
   PATH=$K8S_BIN:$PATH
   start_redis

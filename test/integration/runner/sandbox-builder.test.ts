@@ -1,8 +1,8 @@
 // A custom build command's sandbox (runner/sandbox.ts with runner/builder-access.ts): buildah in
 // it builds from the test registry's base image and pushes to the registry, while the runner's
 // kubeconfig, its environment (through /proc/1/environ and its own) and a canary secret stay out
-// of sight. (A Dockerfile RUN step does not work here yet: buildah's chroot isolation calls
-// setgroups, which bubblewrap's user namespace denies, so this build only copies.)
+// of sight. The Dockerfile has a RUN step: buildah's chroot isolation calls setgroups(), which
+// the builder mode's user namespace (unshare with uids 0..65535 mapped) allows.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ after(async () => {
 
 void test('a sandboxed custom build command builds and pushes, but sees no kubeconfig, runner environment or canary', async () => {
   workspace = await mkdtemp(path.join(tmpdir(), 'slipway-sandbox-builder-'));
-  await writeFile(path.join(workspace, 'Dockerfile'), 'ARG BASE\nFROM ${BASE}\nCOPY hello.txt /hello.txt\n');
+  await writeFile(path.join(workspace, 'Dockerfile'), 'ARG BASE\nFROM ${BASE}\nCOPY hello.txt /hello.txt\nRUN cat /hello.txt > /ran.txt && echo ran-in-build\n');
   await writeFile(path.join(workspace, 'hello.txt'), 'hello\n');
   const kubeconfig = testenv().kubeconfig;
   const image = `${testenv().registry}/slipway-sandbox-builder/${uniqueName('img')}:1`;
@@ -48,6 +48,7 @@ void test('a sandboxed custom build command builds and pushes, but sees no kubec
   assert.match(log, /^environ clean$/m);
   assert.match(log, /^canary: \[\] kube: \[\]$/m);
   assert.ok(!log.includes(CANARY), log);
+  assert.match(log, /^ran-in-build$/m);
   assert.match(log, /^built-and-pushed$/m);
   // the image is in the registry
   const inspect = await exec(['skopeo', 'inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${image}`], { env: testenvChildEnv() });

@@ -236,9 +236,14 @@ void test('a sandboxed step finds nothing of the runner, other builds or Redis, 
   assert.deepEqual(await readdir(path.join(workdir, 'builds')), ['other-pipeline-1']);
 });
 
-void test('where steps cannot be isolated the runner refuses to start, unless SLIPWAY_UNSANDBOXED_STEPS=1, which it says', async () => {
+void test('where steps or custom builds cannot be isolated the runner refuses to start, unless SLIPWAY_UNSANDBOXED_STEPS=1, which it says', async () => {
   const refused = capturedLogger();
   await assert.rejects(createSandbox({ workdir, exec, log: refused.log, env: {}, bwrap: '/nonexistent/bwrap' }), /cannot be sandboxed.*SLIPWAY_UNSANDBOXED_STEPS=1/s);
+  // test steps could be sandboxed, custom build commands not (their user namespace is made by unshare)
+  await assert.rejects(
+    createSandbox({ workdir, exec, log: refused.log, env: {}, unshare: '/nonexistent/unshare' }),
+    /custom build commands cannot be sandboxed.*\/etc\/subuid.*SLIPWAY_UNSANDBOXED_STEPS=1/s,
+  );
   const optedOut = capturedLogger();
   const sandbox = await createSandbox({ workdir, exec, log: optedOut.log, env: { SLIPWAY_UNSANDBOXED_STEPS: '1' }, bwrap: '/nonexistent/bwrap' });
   assert.equal(sandbox.kind, 'none');

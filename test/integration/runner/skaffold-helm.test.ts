@@ -99,7 +99,10 @@ void test('custom builder, helm with setValueTemplates and the post-renderer, ku
   assert.equal(img!.tag, `c-${sha.slice(0, 7)}`);
   assert.match(img!.digest, /^sha256:[0-9a-f]{64}$/);
   assert.match(log, new RegExp(`custom build of ${image}:c-${sha.slice(0, 7)} \\(push true\\)`));
-  const custom = h.calls.find((c) => c.argv[0] === 'sh' && c.argv[2] === 'sh build.sh');
+  // the command is the last argv element: it runs inside the sandbox's builder mode (unshare, then bwrap)
+  const custom = h.calls.find((c) => c.argv.at(-1) === 'sh build.sh');
+  assert.match(custom?.argv[0] ?? '', /unshare$/);
+  assert.ok(custom?.argv.some((a) => a.endsWith('bwrap')));
   assert.equal(custom?.options.env?.IMAGE, `${image}:${img!.tag}`);
   assert.equal(custom?.options.env?.PUSH_IMAGE, 'true');
   assert.equal(custom?.options.env?.SKIP_TEST, 'false');
