@@ -169,7 +169,9 @@ export function planFromSkaffold(configs: ResolvedConfig[], warnings: Problem[])
   }
   const first = configs.find((rc) => rc.config.build?.tagPolicy) ?? configs[0];
   const local = configs.find((rc) => rc.config.build?.local)?.config.build?.local;
-  const deploySection = configs.find((rc) => rc.config.deploy?.statusCheckDeadlineSeconds !== undefined || rc.config.deploy?.statusCheck != null)?.config.deploy;
+  const deploySection = configs.find(
+    (rc) => rc.config.deploy?.statusCheckDeadlineSeconds !== undefined || rc.config.deploy?.statusCheck != null || rc.config.deploy?.tolerateFailuresUntilDeadline !== undefined,
+  )?.config.deploy;
   const concurrency = local?.concurrency ?? 1;
   const kubectl = configs.flatMap((rc) => deploys(rc, errors));
   // one kubectl deploy for every config's manifests: they apply, wait and roll back as one

@@ -1,5 +1,6 @@
 // kubectl deploys, atomic like helm's: apply server-side, wait for the workloads to roll out
-// within the status-check deadline, and on failure put back the last good deploy's manifests
+// within the status-check deadline (status-check.ts: failing fast on a pod that cannot recover,
+// unless tolerateFailuresUntilDeadline), and on failure put back the last good deploy's manifests
 // and delete what the failed one added (nothing is left of a first deploy that failed). On
 // success, what earlier deploys applied and this one no longer has is pruned, and this deploy
 // becomes the last good one (kubectl-state.ts). The build log says what was rolled back and why.
@@ -9,9 +10,9 @@ import { LABEL_ENVIRONMENT, LABEL_PIPELINE, manifestStream, prepareManifests, ty
 import { renderSources } from './render.ts';
 import type { Deployer, DeployTarget, Run } from './types.ts';
 import { readLastGood, stateSecret, type LastGood, type ObjectRef } from './kubectl-state.ts';
+import { statusCheck } from './status-check.ts';
 
 const quiet = (): void => undefined;
-const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 export interface KubectlDeployInput {
   /** The exec door, without the build's cancel signal: a started deploy finishes. */
@@ -54,57 +55,6 @@ export function deleteArgv(i: Pick<KubectlDeployInput, 'kubectl' | 'namespace' |
   return [i.kubectl, ...i.flags.global, 'delete', ...refs.map(resourceArg), '--namespace', i.namespace, '--ignore-not-found', '--wait=false', ...i.flags.delete];
 }
 
-export function waitArgv(i: Pick<KubectlDeployInput, 'kubectl' | 'namespace' | 'flags'>, r: ObjectRef, seconds: number): string[] {
-  const timeout = `--timeout=${Math.max(1, Math.ceil(seconds))}s`;
-  if (r.kind === 'Job') return [i.kubectl, ...i.flags.global, 'wait', '--for=condition=complete', resourceArg(r), '--namespace', i.namespace, timeout];
-  return [i.kubectl, ...i.flags.global, 'rollout', 'status', resourceArg(r), '--namespace', i.namespace, '--watch', timeout];
-}
-
-interface PodStatus {
-  metadata: { name: string };
-  status?: {
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    containerStatuses?: { name: string; ready: boolean; state?: { waiting?: { reason?: string; message?: string } } }[];
-  };
-}
-
-/** Why a workload's pods are not ready: the first failing pod condition or container state. */
-async function podReason(i: KubectlDeployInput, o: Record<string, unknown>): Promise<string | undefined> {
-  const selector = ((o.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? {};
-  const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-  if (!labels) return undefined;
-  const res = await i.run([i.kubectl, ...i.flags.global, 'get', 'pods', '--namespace', i.namespace, '--selector', labels, '--output', 'json'], { onLine: quiet, allowFailure: true });
-  if (res.exitCode !== 0) return undefined;
-  const pods = (JSON.parse(res.stdout) as { items: PodStatus[] }).items;
-  for (const pod of pods) {
-    const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason);
-    if (waiting) return `pod ${pod.metadata.name}: container ${waiting.name} ${waiting.state!.waiting!.reason}${waiting.state!.waiting!.message ? `: ${waiting.state!.waiting!.message}` : ''}`;
-    const cond = pod.status?.conditions?.find((c) => c.status === 'False' && (c.reason || c.message));
-    if (cond) return `pod ${pod.metadata.name}: ${cond.type} ${cond.reason ?? 'False'}${cond.message ? `: ${cond.message}` : ''}`;
-  }
-  return undefined;
-}
-
-async function waitAll(i: KubectlDeployInput): Promise<string[]> {
-  if (!i.statusCheck.enabled) return [];
-  const started = Date.now();
-  const waited = i.objects.filter((o) => WORKLOADS.has(String(o.object.kind)) || o.object.kind === 'Job');
-  const failures = await Promise.all(
-    waited.map(async (o) => {
-      const ref = refOf(o.object);
-      const left = i.statusCheck.deadlineSeconds - (Date.now() - started) / 1000;
-      try {
-        await i.run(waitArgv(i, ref, left), { onLine: quiet });
-        return undefined;
-      } catch (err) {
-        const why = (await podReason(i, o.object).catch(() => undefined)) ?? lastLine(err);
-        return `${ref.kind} ${ref.name} did not become ready within ${i.statusCheck.deadlineSeconds}s: ${why}`;
-      }
-    }),
-  );
-  return failures.filter((f): f is string => f !== undefined);
-}
-
 function lastLine(err: unknown): string {
   const tail = (err as { tail?: string[] }).tail ?? errorMessage(err).split('\n');
   return (tail.filter((l) => l.trim()).at(-1) ?? 'failed').replace(/^error:\s*/i, '');
@@ -130,7 +80,7 @@ export async function kubectlDeploy(i: KubectlDeployInput): Promise<KubectlDeplo
   let failures: string[];
   try {
     await i.run(applyArgv(i), { input: stream });
-    failures = await waitAll(i);
+    failures = await statusCheck({ ...i, objects: i.objects.map((o) => o.object) });
   } catch (err) {
     failures = [`kubectl apply failed: ${lastLine(err)}`];
   }

@@ -47,6 +47,7 @@ function input(text: string, build: string, lines: string[], run: KubectlDeployI
   };
 }
 
+const isPoll = (argv: string[]) => argv.join(' ') === `kubectl get pods --namespace ${ns} --output json`;
 const names = async (kind: string) => (await kubectl('get', kind, '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}')).stdout.trim().split(/\s+/).filter(Boolean).sort();
 
 before(async () => {
@@ -62,7 +63,8 @@ void test('a kubectl deploy applies server-side, waits for the rollout, rolls ba
   const lines: string[] = [];
   const first = await kubectlDeploy(input(`${deployment()}---\n${configMap('settings')}`, 'shop-1', lines, rec.exec));
   assert.deepEqual(first.applied.map((r) => `${r.kind}/${r.name}`), ['Deployment/web', 'ConfigMap/settings']);
-  assert.deepEqual(rec.calls.map((c) => c.argv), [
+  // the status check reads the namespace's pods every second meanwhile (how many times depends on the cluster's pace)
+  assert.deepEqual(rec.calls.map((c) => c.argv).filter((a) => !isPoll(a)), [
     ['kubectl', 'get', 'secret', 'slipway-kubectl-shop', '--namespace', ns, '--ignore-not-found', '--output', 'json'],
     ['kubectl', 'apply', '--server-side', '--force-conflicts', '--field-manager', 'slipway', '--namespace', ns, '--filename', '-'],
     ['kubectl', 'rollout', 'status', 'Deployment.apps/web', '--namespace', ns, '--watch', '--timeout=8s'],
@@ -77,7 +79,7 @@ void test('a kubectl deploy applies server-side, waits for the rollout, rolls ba
   const lines2: string[] = [];
   const bad = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}---\n${configMap('settings')}---\n${configMap('extra')}`, 'shop-2', lines2, rec2.exec);
   await assert.rejects(kubectlDeploy(bad), /Deployment web did not become ready within 8s: pod web-[a-z0-9-]+: PodScheduled Unschedulable: 0\/1 nodes are available/);
-  const argvs = rec2.calls.map((c) => c.argv.slice(0, 3).join(' '));
+  const argvs = rec2.calls.map((c) => c.argv.slice(0, 3).join(' ')).filter((a, n, all) => a !== 'kubectl get pods' || all[n + 1] !== a);
   assert.deepEqual(argvs, [
     'kubectl get secret',
     'kubectl apply --server-side',
@@ -86,7 +88,7 @@ void test('a kubectl deploy applies server-side, waits for the rollout, rolls ba
     'kubectl apply --server-side',
     'kubectl delete ConfigMap/extra',
   ]);
-  assert.deepEqual(rec2.calls[5]!.argv, ['kubectl', 'delete', 'ConfigMap/extra', '--namespace', ns, '--ignore-not-found', '--wait=false']);
+  assert.deepEqual(rec2.calls.find((c) => c.argv[1] === 'delete')?.argv, ['kubectl', 'delete', 'ConfigMap/extra', '--namespace', ns, '--ignore-not-found', '--wait=false']);
   assert.match(lines2.at(-1)!, /^rolled back to the manifests of build shop-1, deleted ConfigMap\/extra: Deployment web did not become ready/);
   assert.deepEqual(await names('configmap').then((n) => n.filter((x) => x !== 'kube-root-ca.crt')), ['settings']);
   const selector = await kubectl('get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.nodeSelector}');
@@ -111,6 +113,90 @@ void test('a first deploy that fails leaves nothing of itself behind', async () 
     const left = await kubectl('get', 'deploy,configmap,secret', '-n', other, '-o', 'name');
     assert.deepEqual(left.stdout.trim().split('\n').filter((l) => l && !l.includes('kube-root-ca')), []);
   } finally {
+    await kubectl('delete', 'namespace', other, '--wait=false');
+  }
+});
+
+/** Plays the kubelet of a pod whose container keeps crashing: once kwok has it Running, its status says CrashLoopBackOff. */
+async function crashLoop(namespace: string, signal: AbortSignal): Promise<string> {
+  for (;;) {
+    if (signal.aborted) return '';
+    const pods = await kubectl('get', 'pods', '-n', namespace, '-l', 'app=web', '-o', 'jsonpath={range .items[?(@.status.phase=="Running")]}{.metadata.name}{"\\n"}{end}');
+    const pod = pods.stdout.trim().split('\n').filter(Boolean)[0];
+    if (pod) {
+      const status = {
+        status: {
+          phase: 'Running',
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [web]' },
+            { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady' },
+          ],
+          containerStatuses: [
+            {
+              name: 'web',
+              image: 'web:dev',
+              imageID: '',
+              ready: false,
+              restartCount: 3,
+              state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container=web' } },
+              lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+            },
+          ],
+        },
+      };
+      const res = await kubectl('patch', 'pod', pod, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(status));
+      assert.equal(res.exitCode, 0, res.stderr);
+      return pod;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// minReadySeconds beyond the deadline: the rollout cannot complete by itself in the test, so only the pod's state decides
+const neverDone = (statusCheck: KubectlDeployInput['statusCheck'], namespace: string, lines: string[]) => {
+  const i = input(deployment().replace('  replicas: 2\n', '  replicas: 1\n  minReadySeconds: 300\n'), 'shop-1', lines, exec, namespace);
+  return { ...i, statusCheck };
+};
+
+void test('a pod that cannot recover fails the status check at once and the deploy rolls back, well before the deadline', async () => {
+  const other = uniqueName('kubectl-fast');
+  assert.equal((await kubectl('create', 'namespace', other)).exitCode, 0);
+  const stop = new AbortController();
+  try {
+    const lines: string[] = [];
+    const started = Date.now();
+    const deploying = kubectlDeploy(neverDone({ enabled: true, deadlineSeconds: 60, tolerateFailuresUntilDeadline: false }, other, lines));
+    const crashing = crashLoop(other, stop.signal);
+    await assert.rejects(deploying, /^DeployError: Deployment web cannot become ready \(failed after \d+s of 60s\): pod web-[a-z0-9]+-[a-z0-9]+: container web CrashLoopBackOff: back-off 40s restarting failed container=web$/);
+    const took = Date.now() - started;
+    assert.ok(took < 20_000, `failed after ${took} ms, the deadline being 60 s`);
+    const pod = await crashing;
+    assert.match(lines.at(-1)!, new RegExp(`^rolled back: there was no earlier deploy, deleted Deployment.apps/web: Deployment web cannot become ready .*pod ${pod}: container web CrashLoopBackOff`));
+    const left = await kubectl('get', 'deploy', '-n', other, '-o', 'name');
+    assert.equal(left.stdout.trim(), '');
+  } finally {
+    stop.abort();
+    await kubectl('delete', 'namespace', other, '--wait=false');
+  }
+});
+
+void test('with tolerateFailuresUntilDeadline the status check waits out the deadline, saying what the pod reports', async () => {
+  const other = uniqueName('kubectl-tolerate');
+  assert.equal((await kubectl('create', 'namespace', other)).exitCode, 0);
+  const stop = new AbortController();
+  try {
+    const lines: string[] = [];
+    const started = Date.now();
+    const deploying = kubectlDeploy(neverDone({ enabled: true, deadlineSeconds: 8, tolerateFailuresUntilDeadline: true }, other, lines));
+    const crashing = crashLoop(other, stop.signal);
+    await assert.rejects(deploying, /^DeployError: Deployment web did not become ready within 8s: pod web-[a-z0-9]+-[a-z0-9]+: container web CrashLoopBackOff: back-off 40s/);
+    const took = Date.now() - started;
+    assert.ok(took >= 8_000, `gave up after ${took} ms, before the 8 s deadline`);
+    const pod = await crashing;
+    assert.ok(lines.includes(`waiting for Deployment web: pod ${pod}: container web CrashLoopBackOff: back-off 40s restarting failed container=web`), lines.join('\n'));
+    assert.match(lines.at(-1)!, /^rolled back: there was no earlier deploy, deleted Deployment.apps\/web: Deployment web did not become ready within 8s/);
+  } finally {
+    stop.abort();
     await kubectl('delete', 'namespace', other, '--wait=false');
   }
 });

@@ -175,3 +175,16 @@ profiles:
   assert.equal(plan.build.concurrency, 2);
   assert.deepEqual(plan.build.artifacts.map((a) => a.image), ['b', 'c']);
 });
+
+void test('tolerateFailuresUntilDeadline alone (no deadline, no statusCheck) reaches the plan', async () => {
+  const text = `apiVersion: skaffold/v4beta14
+kind: Config
+manifests: { rawYaml: [k8s/*.yaml] }
+deploy:
+  kubectl: {}
+  tolerateFailuresUntilDeadline: true
+`;
+  const res = await loadSkaffold({ root: '/nonexistent', source: { path: 'skaffold.yaml', profiles: [], module: [] }, activation, readFile: () => Promise.resolve(text) });
+  assert.deepEqual(res.errors, []);
+  assert.deepEqual(res.plan!.statusCheck, { enabled: true, deadlineSeconds: 600, tolerateFailuresUntilDeadline: true });
+});
