@@ -3,71 +3,23 @@
 // runner pushes there with an auth file, the push succeeds (so the credentials were used), and no
 // argv recorded at the exec door carries the password or its base64 forms.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { exec } from '../../../runner/exec.ts';
+import { startAuthRegistry } from '../../helpers/auth-registry.ts';
 import { testenv } from '../../helpers/testenv.ts';
 import { runnerHarness } from './harness.ts';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const addr = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
-}
-
-async function waitStatus(url: string, status: number, headers: Record<string, string> = {}): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const res = await fetch(url, { headers }).catch(() => undefined);
-    if (res?.status === status) return;
-    if (Date.now() > deadline) throw new Error(`${url} never answered ${status} (last ${res?.status})`);
-    await sleep(100);
-  }
-}
 
 void test('registry credentials never in argv: a push to a registry that requires a login succeeds through the auth file', async () => {
   const user = 'slipway-pusher';
   const password = 'Pu5h/s3cret+Reg&';
-  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-authreg-'));
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const basic = Buffer.from(`${user}:${password}`).toString('base64');
-  const htpasswd = await exec(['htpasswd', '-Bbn', user, password], { timeoutMs: 30_000 });
-  await writeFile(path.join(dir, 'htpasswd'), htpasswd.stdout);
-  await writeFile(
-    path.join(dir, 'config.yml'),
-    [
-      'version: 0.1',
-      'log: { level: error }',
-      `storage: { filesystem: { rootdirectory: ${path.join(dir, 'data')} } }`,
-      `http: { addr: "${host}" }`,
-      `auth: { htpasswd: { realm: slipway-test, path: ${path.join(dir, 'htpasswd')} } }`,
-      '',
-    ].join('\n'),
-  );
-  await writeFile(path.join(dir, 'auth.json'), JSON.stringify({ auths: { [host]: { auth: basic } } }));
-  const stop = new AbortController();
-  const registry = exec(['docker-registry', 'serve', path.join(dir, 'config.yml')], { signal: stop.signal, allowFailure: true, killGraceMs: 2000 }).catch(
-    () => undefined,
-  );
+  const reg = await startAuthRegistry(user, password);
+  const { host, basic } = reg;
   const savedAuth = process.env.REGISTRY_AUTH_FILE;
   const h = await runnerHarness();
   const savedRegistries = process.env.CONTAINERS_REGISTRIES_CONF;
   try {
     // buildah's layer cache is pushed there too, over plain HTTP: the testenv's registries.conf plus this one
-    const base = savedRegistries ? await readFile(savedRegistries, 'utf8') : 'unqualified-search-registries = []\n';
-    await writeFile(path.join(dir, 'registries.conf'), `${base}\n[[registry]]\nlocation = "${host}"\ninsecure = true\n`);
-    process.env.CONTAINERS_REGISTRIES_CONF = path.join(dir, 'registries.conf');
-    await waitStatus(`http://${host}/v2/`, 401);
-    await waitStatus(`http://${host}/v2/`, 200, { authorization: `Basic ${basic}` });
-    process.env.REGISTRY_AUTH_FILE = path.join(dir, 'auth.json');
+    process.env.CONTAINERS_REGISTRIES_CONF = reg.registriesConf;
+    process.env.REGISTRY_AUTH_FILE = reg.authFile;
 
     const image = `${host}/slipway-auth-test/${h.name}`;
     const pipeline = h.pipeline({
@@ -106,8 +58,6 @@ void test('registry credentials never in argv: a push to a registry that require
     if (savedRegistries === undefined) delete process.env.CONTAINERS_REGISTRIES_CONF;
     else process.env.CONTAINERS_REGISTRIES_CONF = savedRegistries;
     await h.cleanup();
-    stop.abort();
-    await registry;
-    await rm(dir, { recursive: true, force: true });
+    await reg.stop();
   }
 });
