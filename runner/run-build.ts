@@ -169,7 +169,7 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
   /** A skaffold pipeline: its plan is read from the checkout in the build stage, then tested and deployed. */
   const planStages = async (checkout: Checkout): Promise<void> => {
     const built = await stage('build', async () => {
-      const plan = await loadPlan(scope, checkout);
+      const plan = await loadPlan(scope, checkout, 'run');
       return { plan, ...(await planBuildStage(scope, checkout, plan)) };
     });
     if (!built) return;

@@ -1,6 +1,7 @@
 // The long-lived collaborators of a runner, shared by every build it runs.
 import type { Redis } from 'ioredis';
 import type { Keys } from '../core/keys.ts';
+import type { ImageRecord } from '../core/records.ts';
 import type { Logger } from '../core/logger.ts';
 import type { HelmOptions } from './deployers/helm.ts';
 import type { EnvironmentManager } from './environments/types.ts';
@@ -47,4 +48,11 @@ export interface RunnerDeps {
   registry?: RegistryClient;
   /** Where a pipeline's own commands run (runner/sandbox.ts). Default bubblewrap. */
   sandbox?: Sandbox;
+  /**
+   * Images this process built or reused, by image and input digest, handed back as they are, tag
+   * and all, when the same inputs come again (`slipway dev`: an artifact whose inputs did not
+   * change keeps its reference, so its workload is not rolled). A CI runner has none: each build
+   * tags its own images.
+   */
+  keptImages?: Map<string, ImageRecord>;
 }

@@ -12,6 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { silentLogger } from '../../core/logger.ts';
 import { Pipeline } from '../../pipelines/schema.ts';
 import { devLoop, type IterationResult } from '../../runner/dev/dev-loop.ts';
+import { nativeTarget } from '../../runner/dev/native-target.ts';
 import { kubeClients } from '../../runner/environments/kube.ts';
 import { exec } from '../../runner/exec.ts';
 import { useTestenvProcessEnv } from '../../test/integration/runner/harness.ts';
@@ -44,7 +45,7 @@ const controller = new AbortController();
 let waiter: ((r: IterationResult) => void) | undefined;
 const done = devLoop({
   dir,
-  pipeline,
+  target: nativeTarget(pipeline),
   namespace: name,
   user: 'bench',
   keepRunningOnFailure: true,

@@ -1,9 +1,13 @@
-// slipway dev --pipeline FILE [--namespace N] [--keep-running-on-failure] [--cleanup=false]: the
-// inner loop. The working directory (uncommitted changes included) is built and deployed into a
-// personal namespace (default dev-<user>), then every change to its files is built and deployed
-// again; only artifacts whose inputs changed are rebuilt (the build cache). A failing iteration
-// ends the loop (exit 1) unless --keep-running-on-failure. Ctrl-C removes what the loop deployed
-// unless --cleanup=false. No server, no Redis. (skaffold.yaml directories: not yet.)
+// slipway dev [--filename skaffold.yaml | --pipeline FILE] [--profile P ...] [--namespace N]
+// [--keep-running-on-failure] [--cleanup=false]: the inner loop. The working directory
+// (uncommitted changes included) is built and deployed into a personal namespace (default
+// dev-<user>), then every change to its files is built and deployed again; only artifacts whose
+// inputs changed are rebuilt (the build cache). What it builds: the skaffold.yaml of the
+// directory (Skaffold's -f/--filename names another; its profiles with -p/--profile, and those
+// activated by `command: dev`), or a Slipway pipeline file (--pipeline). A failing iteration ends
+// the loop (exit 1) unless --keep-running-on-failure. Ctrl-C removes what the loop deployed
+// unless --cleanup=false. No server, no Redis.
+import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,36 +15,76 @@ import { readConfig } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import { loadPipelineFiles } from '../../pipelines/load.ts';
-import { devLoop } from '../../runner/dev/dev-loop.ts';
+import { devLoop, type DevTarget } from '../../runner/dev/dev-loop.ts';
+import { nativeTarget } from '../../runner/dev/native-target.ts';
+import { skaffoldTarget } from '../../runner/dev/skaffold-target.ts';
 import { kubeClients } from '../../runner/environments/kube.ts';
 import { toDns1123Label } from '../../runner/environments/namespace.ts';
 import { exec } from '../../runner/exec.ts';
-import { UsageError, type Command } from '../context.ts';
+import { UsageError, type Command, type CliContext } from '../context.ts';
 
-const USAGE = 'slipway dev --pipeline FILE [--namespace N] [--keep-running-on-failure] [--cleanup=false]';
+const USAGE =
+  'slipway dev [-f|--filename skaffold.yaml] [-p|--profile P ...] [--namespace N] [--keep-running-on-failure] [--cleanup=false]\n' +
+  '       slipway dev --pipeline FILE [--namespace N] [--keep-running-on-failure] [--cleanup=false]';
+
+interface TargetChoice {
+  target: DevTarget;
+  /** The folder built and watched. */
+  dir: string;
+}
+
+async function chooseTarget(values: { pipeline?: string | undefined; filename?: string | undefined; profile: string[] }, ctx: CliContext, defaultRepo: string | undefined): Promise<TargetChoice> {
+  if (values.pipeline) {
+    if (values.filename) throw new UsageError(`--pipeline and --filename name two different things to run: give one\n${USAGE}`);
+    const file = path.resolve(ctx.cwd, values.pipeline);
+    const { pipelines, errors } = await loadPipelineFiles([file]);
+    for (const p of errors) ctx.stderr(`${formatProblem(p)}\n`);
+    const loaded = pipelines[0];
+    if (!loaded || errors.length) throw new ConfigError(`${values.pipeline}: no usable pipeline`);
+    const { pipeline } = loaded;
+    if (pipeline.skaffold) {
+      // a pipeline that runs the repository's skaffold.yaml: that file, relative to this folder
+      const skaffold = { ...pipeline.skaffold, profiles: [...pipeline.skaffold.profiles, ...values.profile] };
+      return { dir: ctx.cwd, target: skaffoldTarget({ name: pipeline.metadata.name, dir: ctx.cwd, skaffold }) };
+    }
+    if (values.profile.length) throw new UsageError(`--profile activates skaffold profiles; a Slipway pipeline's profiles follow branches\n${USAGE}`);
+    return { dir: ctx.cwd, target: nativeTarget(pipeline, defaultRepo) };
+  }
+  // Skaffold's paths are relative to the skaffold file's folder: that folder is the source
+  const file = path.resolve(ctx.cwd, values.filename ?? 'skaffold.yaml');
+  try {
+    await access(file);
+  } catch {
+    throw new ConfigError(
+      values.filename ? `${values.filename}: no such file` : `no skaffold.yaml in ${ctx.cwd}: run slipway dev where one is, name it with --filename, or give a Slipway pipeline with --pipeline FILE`,
+    );
+  }
+  const dir = path.dirname(file);
+  const name = toDns1123Label(`dev-${path.basename(dir)}`.slice(0, 40));
+  return { dir, target: skaffoldTarget({ name, dir, skaffold: { path: path.basename(file), profiles: values.profile, module: [] } }) };
+}
 
 export const dev: Command = {
-  summary: 'dev --pipeline FILE [--namespace N] [--keep-running-on-failure] [--cleanup=false]   build and deploy this folder on every change',
+  summary: 'dev [-f skaffold.yaml | --pipeline FILE] [-p PROFILE] [--namespace N] [--keep-running-on-failure] [--cleanup=false]   build and deploy this folder on every change',
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
       options: {
         pipeline: { type: 'string' },
+        filename: { type: 'string', short: 'f' },
+        profile: { type: 'string', short: 'p', multiple: true, default: [] },
         namespace: { type: 'string' },
         'keep-running-on-failure': { type: 'boolean', default: false },
         cleanup: { type: 'string', default: 'true' },
       },
     });
-    if (positionals.length || !values.pipeline) throw new UsageError(USAGE);
+    if (positionals.length) throw new UsageError(USAGE);
     if (values.cleanup !== 'true' && values.cleanup !== 'false') throw new UsageError(`--cleanup takes true or false\n${USAGE}`);
-    const file = path.resolve(ctx.cwd, values.pipeline);
-    const { pipelines, errors } = await loadPipelineFiles([file]);
-    for (const p of errors) ctx.stderr(`${formatProblem(p)}\n`);
-    const loaded = pipelines[0];
-    if (!loaded || errors.length) throw new ConfigError(`${values.pipeline}: no usable pipeline`);
-    if (loaded.pipeline.skaffold) throw new ConfigError('slipway dev runs native pipelines (build/deploy sections); skaffold.yaml pipelines are not supported by dev yet');
+    // Skaffold's -p takes a comma-separated list too
+    const profile = values.profile.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
     const config = readConfig(ctx.env, ctx.cwd);
+    const { target, dir } = await chooseTarget({ pipeline: values.pipeline, filename: values.filename, profile }, ctx, config.defaultRepo);
     const user = ctx.env.USER || userInfo().username || 'user';
     const namespace = values.namespace ?? toDns1123Label(`dev-${user}`);
     const { KubeConfig } = await import('@kubernetes/client-node');
@@ -51,8 +95,8 @@ export const dev: Command = {
     process.once('SIGINT', onSigint);
     try {
       return await devLoop({
-        dir: ctx.cwd,
-        pipeline: loaded.pipeline,
+        dir,
+        target,
         namespace,
         user,
         keepRunningOnFailure: values['keep-running-on-failure'],
@@ -60,7 +104,6 @@ export const dev: Command = {
         exec,
         kube: kubeClients(kc),
         log: createLogger({ name: 'slipway-dev', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' }),
-        ...(config.defaultRepo ? { defaultRepo: config.defaultRepo } : {}),
         env: ctx.env,
         signal: controller.signal,
         out: (line) => ctx.stdout(`${line}\n`),

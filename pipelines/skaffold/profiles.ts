@@ -12,7 +12,7 @@ export interface ActivationContext {
   env: Record<string, string | undefined>;
   /** The kube context deploys go to; undefined when the runner has none (in-cluster credentials). */
   kubeContext: string | undefined;
-  /** Skaffold's command Slipway plays: `run` (build, test, deploy). */
+  /** Skaffold's command Slipway plays: `run` for a build (build, test, deploy), `dev` for `slipway dev`. */
   command: string;
 }
 

@@ -1,7 +1,10 @@
-// `slipway dev`'s loop on a native pipeline: the working directory is the source (uncommitted
-// changes included, no checkout); build (the build cache leaves unchanged artifacts alone), deploy
-// into a personal namespace, then watch the files and go again on every change. No server, no
-// Redis: the namespace is this loop's, nobody else deploys there.
+// `slipway dev`'s loop: the working directory is the source (uncommitted changes included, no
+// checkout); build (unchanged artifacts are left alone), deploy into a personal namespace, then
+// watch the files and go again on every change. What one iteration builds and deploys is the
+// target's (native-target.ts: a Slipway pipeline; skaffold-target.ts: a skaffold.yaml); the
+// loop owns the rest: the watcher and its debounce, the iteration's build scope, the namespace,
+// failures (--keep-running-on-failure) and the cleanup. No server, no Redis: the namespace is
+// this loop's, nobody else deploys there.
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,10 +13,10 @@ import { errorMessage } from '../../core/errors.ts';
 import { nowIso } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BuildRecord, ImageRecord } from '../../core/records.ts';
-import { withDefaultRepo } from '../../pipelines/default-repo.ts';
-import type { Pipeline } from '../../pipelines/schema.ts';
-import { deployersFor } from '../deployers/deployers-for.ts';
-import { uninstallRelease, type HelmOptions } from '../deployers/helm.ts';
+import type { ImagePullSecret, Pipeline } from '../../pipelines/schema.ts';
+import type { TemplateVars } from '../../pipelines/template.ts';
+import type { HelmOptions } from '../deployers/helm.ts';
+import type { DeployTarget } from '../deployers/types.ts';
 import { deleteNamespace, ensureNamespace, helmReleaseStatus, type KubeClients } from '../environments/kube.ts';
 import { toLabelValue } from '../environments/namespace.ts';
 import { ensurePullSecret, readPullSecret } from '../environments/pull-secret.ts';
@@ -22,14 +25,49 @@ import type { Exec } from '../exec.ts';
 import { createGit } from '../git.ts';
 import { createSecrets } from '../mask.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
-import { buildStage } from '../stages/build.ts';
-import { templateVars } from '../stages/template-vars.ts';
 import type { BuildScope, Checkout } from '../stages/types.ts';
 
+/** One iteration as the loop hands it to the target. */
+export interface DevIteration {
+  /** The iteration's build scope: its pipeline is the target's, its number the iteration's. */
+  scope: BuildScope;
+  /** The working directory (no commit: sha ''). */
+  checkout: Checkout;
+  namespace: string;
+  /** dev's tags, never a CI build's: `dev-<user>-<session>-{{ .BuildNumber }}`. */
+  tagTemplate: string;
+  /** Creates the namespace (the first time) and its pull secret; before any deploy. */
+  prepareNamespace(pullSecret?: ImagePullSecret): Promise<void>;
+  /** Where deploys go: the namespace, the working directory, the exec door without the loop's signal. */
+  deployTarget(vars: TemplateVars): DeployTarget;
+  helm: HelmOptions;
+  /** For the helm deployers' release status (pending-* repair); records nothing. */
+  environments: EnvironmentManager;
+}
+
+/** What the loop gives a target to remove what it deployed (before a namespace the loop created is deleted). */
+export interface DevCleanup {
+  namespace: string;
+  /** The exec door, its output not shown. */
+  run: Exec;
+  helm: HelmOptions;
+  out(line: string): void;
+}
+
+/** What `slipway dev` builds and deploys on each iteration. */
+export interface DevTarget {
+  /** The pipeline the iterations' build scope carries (its name labels the namespace). */
+  readonly pipeline: Pipeline;
+  /** Builds, then deploys into `it.namespace`; `deployed` false when there is nothing to deploy. */
+  iterate(it: DevIteration): Promise<{ images: ImageRecord[]; deployed: boolean }>;
+  /** Removes what the iterations deployed; failures are reported through `out`, not thrown. */
+  cleanup(c: DevCleanup): Promise<void>;
+}
+
 export interface DevLoopOptions {
-  /** The working directory: the source. */
+  /** The working directory: the source, and what is watched. */
   dir: string;
-  pipeline: Pipeline;
+  target: DevTarget;
   namespace: string;
   user: string;
   keepRunningOnFailure: boolean;
@@ -40,7 +78,6 @@ export interface DevLoopOptions {
   log: Logger;
   helm?: HelmOptions;
   registry?: RegistryClient;
-  defaultRepo?: string;
   env?: NodeJS.ProcessEnv;
   /** Ctrl-C: stops watching, cleans up, resolves 0. */
   signal: AbortSignal;
@@ -63,21 +100,18 @@ const IGNORED = /(^|\/)(\.git|node_modules|\.slipway)(\/|$)/;
 
 export async function devLoop(o: DevLoopOptions): Promise<number> {
   const session = Date.now().toString(36);
-  const pipeline = withDefaultRepo(
-    {
-      ...o.pipeline,
-      // dev tags never meet a CI build's numbers: dev-<user>-<session>-<iteration>
-      build: { ...o.pipeline.build, tagPolicy: { template: `dev-${toLabelValue(o.user)}-${session}-{{ .BuildNumber }}` } },
-    },
-    o.defaultRepo,
-  );
+  const tagTemplate = `dev-${toLabelValue(o.user)}-${session}-{{ .BuildNumber }}`;
+  const { pipeline } = o.target;
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-dev-'));
   const checkout: Checkout = { sha: '', mirror: '', workspace: o.dir };
   const secrets = createSecrets();
+  // images built or reused by this loop, by input digest: an artifact whose inputs did not change
+  // keeps its reference from one iteration to the next, so its workload is not rolled again
+  const keptImages = new Map<string, ImageRecord>();
   let createdNamespace = false;
-  const deployed = new Set<string>();
-  const helmOptions = o.helm ?? {};
-  const environment: EnvironmentManager = {
+  let namespaceReady = false;
+  const helm = o.helm ?? {};
+  const environments: EnvironmentManager = {
     // the namespace is the loop's own: no records, no lock
     prepare: async () => ({ id: o.namespace, namespace: o.namespace }),
     recordDeploy: () => Promise.reject(new Error('not recorded in dev')),
@@ -85,8 +119,15 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
     releaseStatus: (namespace, release) => helmReleaseStatus(o.kube, namespace, release),
   };
   const run: Exec = (argv, options = {}) => o.exec(argv, { ...options, secrets: [...secrets.values(), ...(options.secrets ?? [])], onLine: options.onLine ?? ((l) => o.out(l)) });
+  const prepareNamespace = async (pullSecret?: ImagePullSecret) => {
+    if (namespaceReady) return;
+    const ns = await ensureNamespace(o.kube, o.namespace, { pipeline: pipeline.metadata.name, environment: toLabelValue(`dev.${o.namespace}`), branch: `dev-${o.user}` });
+    createdNamespace ||= ns.created;
+    if (pullSecret) await ensurePullSecret(o.kube, o.namespace, await readPullSecret(pullSecret, o.env ?? process.env));
+    namespaceReady = true;
+  };
 
-  const iteration = async (n: number): Promise<IterationResult> => {
+  const iteration = async (n: number): Promise<IterationResult & { deployed: boolean }> => {
     const started = Date.now();
     const record: BuildRecord = {
       id: `dev-${session}-${n}`,
@@ -102,7 +143,15 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
       images: [],
     };
     const scope: BuildScope = {
-      deps: { exec: o.exec, git: createGit({ workdir: scratch }), workdir: scratch, log: o.log, ...(o.registry ? { registry: o.registry } : {}), ...(o.env ? { env: o.env } : {}) },
+      deps: {
+        exec: o.exec,
+        git: createGit({ workdir: scratch }),
+        workdir: scratch,
+        log: o.log,
+        keptImages,
+        ...(o.registry ? { registry: o.registry } : {}),
+        ...(o.env ? { env: o.env } : {}),
+      },
       build: record,
       pipeline,
       signal: o.signal,
@@ -112,25 +161,20 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
       update: async () => undefined,
     };
     try {
-      const { images } = await buildStage(scope, { checkout });
-      if (pipeline.deploy.helm) {
-        if (!createdNamespace) {
-          const ns = await ensureNamespace(o.kube, o.namespace, { pipeline: pipeline.metadata.name, environment: toLabelValue(`dev.${o.namespace}`), branch: `dev-${o.user}` });
-          createdNamespace = ns.created;
-          const spec = pipeline.environment.imagePullSecret;
-          if (spec) await ensurePullSecret(o.kube, o.namespace, await readPullSecret(spec, o.env ?? process.env));
-        }
-        const vars = templateVars(scope, { sha: '', images, namespace: o.namespace });
+      const { images, deployed } = await o.target.iterate({
+        scope,
+        checkout,
+        namespace: o.namespace,
+        tagTemplate,
+        prepareNamespace,
         // a started deploy finishes: no cancel signal
-        const target = { namespace: o.namespace, workspace: o.dir, vars, run: (argv: string[], options = {}) => run(argv, options), line: (t: string) => o.out(t) };
-        for (const d of deployersFor(pipeline.deploy, target, { helm: helmOptions, environments: environment })) {
-          for (const r of d.releases) deployed.add(r);
-          await d.deploy();
-        }
-      }
-      return { n, ok: true, images, ms: Date.now() - started };
+        deployTarget: (vars) => ({ namespace: o.namespace, workspace: o.dir, vars, run: (argv, options = {}) => run(argv, options), line: (t) => o.out(t) }),
+        helm,
+        environments,
+      });
+      return { n, ok: true, images, deployed, ms: Date.now() - started };
     } catch (err) {
-      return { n, ok: false, images: [], error: secrets.mask(errorMessage(err)), ms: Date.now() - started };
+      return { n, ok: false, images: [], deployed: false, error: secrets.mask(errorMessage(err)), ms: Date.now() - started };
     }
   };
 
@@ -154,9 +198,9 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
     for (let n = 1; !o.signal.aborted; n++) {
       changed = false;
       o.out(`[dev] iteration ${n}: building`);
-      const result = await iteration(n);
+      const { deployed, ...result } = await iteration(n);
       o.onIteration?.(result);
-      if (result.ok) o.out(`[dev] iteration ${n}: ${pipeline.deploy.helm ? `deployed to namespace ${o.namespace}` : 'built'} in ${result.ms} ms; watching ${o.dir}`);
+      if (result.ok) o.out(`[dev] iteration ${n}: ${deployed ? `deployed to namespace ${o.namespace}` : 'built'} in ${result.ms} ms; watching ${o.dir}`);
       else {
         o.out(`[dev] iteration ${n} failed: ${result.error}`);
         if (!o.keepRunningOnFailure && !o.signal.aborted) {
@@ -174,8 +218,8 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
     o.signal.removeEventListener('abort', onAbort);
     if (o.cleanup) {
       o.out(`[dev] cleaning up namespace ${o.namespace}`);
-      const cleanupRun: Exec = (argv, options = {}) => run(argv, { ...options, onLine: () => undefined });
-      for (const r of deployed) await uninstallRelease(cleanupRun, helmOptions, r, o.namespace).catch((err: unknown) => o.out(`[dev] could not uninstall ${r}: ${errorMessage(err)}`));
+      const quiet: Exec = (argv, options = {}) => run(argv, { ...options, onLine: () => undefined });
+      await o.target.cleanup({ namespace: o.namespace, run: quiet, helm, out: o.out }).catch((err: unknown) => o.out(`[dev] cleanup failed: ${errorMessage(err)}`));
       if (createdNamespace) await deleteNamespace(o.kube, o.namespace).catch((err: unknown) => o.out(`[dev] could not delete namespace ${o.namespace}: ${errorMessage(err)}`));
     }
     await rm(scratch, { recursive: true, force: true });

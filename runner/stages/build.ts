@@ -140,6 +140,12 @@ export async function buildOrReuse(
         requires,
       })
     : undefined;
+  const keptKey = inputDigest && scope.deps.keptImages ? `${artifact.image}@${inputDigest}` : undefined;
+  const kept = keptKey ? scope.deps.keptImages?.get(keptKey) : undefined;
+  if (kept) {
+    scope.line(`unchanged, kept ${kept.ref}`);
+    return kept;
+  }
   const { digest } = await cachedBuild({
     registry,
     image: artifact.image,
@@ -152,7 +158,9 @@ export async function buildOrReuse(
       return (await buildArtifact(scope, builder, layers)).digest;
     },
   });
-  return { name: artifact.image, ref: `${input.ref}@${digest}`, tag, digest };
+  const image = { name: artifact.image, ref: `${input.ref}@${digest}`, tag, digest };
+  if (keptKey) scope.deps.keptImages?.set(keptKey, image);
+  return image;
 }
 
 export async function buildStage(scope: BuildScope, { checkout }: BuildStageInput): Promise<BuildStageResult> {

@@ -47,18 +47,22 @@ function runnerKubeContext(scope: BuildScope): Promise<string | undefined> {
   return currentKubeContext({ ...(kubeconfig ? { kubeconfig } : {}), ...(process.env.HOME ? { home: process.env.HOME } : {}) });
 }
 
-export async function loadPlan(scope: BuildScope, checkout: Checkout): Promise<Plan> {
+/**
+ * The plan of the pipeline's skaffold file at the checkout; `command` is the Skaffold command
+ * Slipway plays, which profiles' `activation: [{command}]` match: `run` for builds, `dev` for `slipway dev`.
+ */
+export async function loadPlan(scope: BuildScope, checkout: Checkout, command: 'run' | 'dev'): Promise<Plan> {
   const ref = scope.pipeline.skaffold;
   if (!ref) throw new ConfigError('this pipeline has no skaffold file');
   const env = scope.deps.env ?? process.env;
   const res = await loadSkaffold({
     root: checkout.workspace,
     source: ref,
-    activation: { env, kubeContext: await runnerKubeContext(scope), command: 'run' },
+    activation: { env, kubeContext: await runnerKubeContext(scope), command },
     ...(scope.profile ? { branchProfile: scope.profile } : {}),
   });
   for (const w of res.warnings) scope.line(`warning: ${formatProblem(w)}`);
-  if (!res.plan) throw new ConfigError(`${ref.path} at ${checkout.sha.slice(0, 7)} cannot run`, res.errors);
+  if (!res.plan) throw new ConfigError(`${ref.path}${checkout.sha ? ` at ${checkout.sha.slice(0, 7)}` : ''} cannot run`, res.errors);
   const plan = res.plan;
   const unsupported = plan.deploys.find((d) => d.kind === 'unsupported');
   if (unsupported?.kind === 'unsupported') throw new ConfigError(`the ${unsupported.deployer} deployer${unsupported.where ? ` (${unsupported.where})` : ''} is not supported by this runner`);

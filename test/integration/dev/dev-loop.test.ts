@@ -7,14 +7,14 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
-import { silentLogger } from '../../../core/logger.ts';
+import { AppsV1Api } from '@kubernetes/client-node';
 import { Pipeline } from '../../../pipelines/schema.ts';
-import { devLoop, type IterationResult } from '../../../runner/dev/dev-loop.ts';
-import { deleteNamespace, kubeClients, readNamespace, type KubeClients } from '../../../runner/environments/kube.ts';
+import { nativeTarget } from '../../../runner/dev/native-target.ts';
+import { deleteNamespace, readNamespace, type KubeClients } from '../../../runner/environments/kube.ts';
 import { exec } from '../../../runner/exec.ts';
 import { ROOT, testenv, uniqueName } from '../../helpers/testenv.ts';
 import { useTestenvProcessEnv } from '../runner/harness.ts';
+import { startLoop, testKube } from './harness.ts';
 
 let kube: KubeClients;
 let apps: AppsV1Api;
@@ -22,10 +22,9 @@ const dirs: string[] = [];
 const namespaces: string[] = [];
 before(() => {
   useTestenvProcessEnv();
-  const kc = new KubeConfig();
-  kc.loadFromFile(testenv().kubeconfig);
-  kube = kubeClients(kc);
-  apps = kc.makeApiClient(AppsV1Api);
+  const t = testKube();
+  kube = t.kube;
+  apps = t.kc.makeApiClient(AppsV1Api);
 });
 after(async () => {
   for (const ns of namespaces) await deleteNamespace(kube, ns).catch(() => undefined);
@@ -61,35 +60,8 @@ function pipeline(name: string): Pipeline {
   });
 }
 
-/** Starts the loop; `next()` waits for the next iteration's result. */
-function start(dir: string, name: string, namespace: string, keepRunningOnFailure: boolean) {
-  const controller = new AbortController();
-  const results: IterationResult[] = [];
-  const waiting: ((r: IterationResult) => void)[] = [];
-  const out: string[] = [];
-  const done = devLoop({
-    dir,
-    pipeline: pipeline(name),
-    namespace,
-    user: 'tester',
-    keepRunningOnFailure,
-    cleanup: true,
-    exec,
-    kube,
-    log: silentLogger(),
-    helm: { bin: testenv().helm, env: { KUBECONFIG: testenv().kubeconfig } },
-    signal: controller.signal,
-    out: (l) => void out.push(l),
-    debounceMs: 100,
-    onIteration: (r) => {
-      const w = waiting.shift();
-      if (w) w(r);
-      else results.push(r);
-    },
-  });
-  const next = () => (results.length ? Promise.resolve(results.shift()!) : new Promise<IterationResult>((r) => waiting.push(r)));
-  return { controller, done, next, out };
-}
+const start = (dir: string, name: string, namespace: string, keepRunningOnFailure: boolean) =>
+  startLoop({ dir, target: nativeTarget(pipeline(name)), namespace, kube, keepRunningOnFailure });
 
 const deployedImage = async (namespace: string) =>
   (await apps.readNamespacedDeployment({ name: 'app', namespace })).spec?.template.spec?.containers[0]?.image;

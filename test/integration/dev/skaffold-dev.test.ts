@@ -1,0 +1,238 @@
+// slipway dev on a skaffold.yaml directory, against the testenv: two artifacts (app requires
+// base) and rawYaml manifests, a profile activated by `command: dev` and one asked for by name.
+// A change in one artifact's context rebuilds that one only (builder runs counted at the exec
+// door; the other keeps its image and its Deployment is not rolled) and redeploys; a change to
+// skaffold.yaml is read at the next iteration (a base build arg: base and the app requiring it are
+// rebuilt); a broken Dockerfile with --keep-running-on-failure keeps the loop and the next good
+// change deploys; without it the loop ends with 1; Ctrl-C deletes what the loop applied. The
+// command: dev profile is not applied by a CI build (`slipway run`'s runBuild) of the same files.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { skaffoldTarget } from '../../../runner/dev/skaffold-target.ts';
+import { deleteNamespace, ensureNamespace, type KubeClients } from '../../../runner/environments/kube.ts';
+import { testenv, uniqueName } from '../../helpers/testenv.ts';
+import { runnerHarness, useTestenvProcessEnv } from '../runner/harness.ts';
+import { builds, startLoop, testKube } from './harness.ts';
+
+let kube: KubeClients;
+let apps: AppsV1Api;
+let core: CoreV1Api;
+const dirs: string[] = [];
+const namespaces: string[] = [];
+before(() => {
+  useTestenvProcessEnv();
+  const t = testKube();
+  kube = t.kube;
+  apps = t.kc.makeApiClient(AppsV1Api);
+  core = t.kc.makeApiClient(CoreV1Api);
+});
+after(async () => {
+  for (const ns of namespaces) await deleteNamespace(kube, ns).catch(() => undefined);
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const deployment = (name: string, image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      containers:
+        - name: ${name}
+          image: ${image}
+`;
+const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata: { from: profile }\n`;
+
+function skaffoldYaml(base: string, app: string, greeting: string): string {
+  return `apiVersion: skaffold/v4beta14
+kind: Config
+metadata:
+  name: shop
+build:
+  tagPolicy:
+    gitCommit: {}
+  local:
+    push: false
+    concurrency: 0
+  artifacts:
+    - image: ${base}
+      context: base
+      docker:
+        buildArgs:
+          BASE: ${testenv().baseImage}
+          GREETING: ${greeting}
+    - image: ${app}
+      context: app
+      requires:
+        - image: ${base}
+          alias: BASE_IMAGE
+manifests:
+  rawYaml:
+    - k8s/*.yaml
+deploy:
+  kubectl: {}
+  statusCheckDeadlineSeconds: 60
+profiles:
+  - name: inner-loop
+    activation:
+      - command: dev
+    patches:
+      - op: add
+        path: /manifests/rawYaml/-
+        value: k8s-dev/*.yaml
+  - name: extra
+    patches:
+      - op: add
+        path: /manifests/rawYaml/-
+        value: k8s-extra/*.yaml
+`;
+}
+
+function files(base: string, app: string): Record<string, string> {
+  return {
+    'skaffold.yaml': skaffoldYaml(base, app, 'one'),
+    'base/Dockerfile': 'ARG BASE\nFROM ${BASE}\nARG GREETING\nRUN echo "${GREETING}" > /base.txt\n',
+    'app/Dockerfile': 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY page.txt /page.txt\n',
+    'app/page.txt': 'first\n',
+    'k8s/base.yaml': deployment('base', `${base}:latest`),
+    'k8s/app.yaml': deployment('app', app),
+    'k8s-dev/dev-only.yaml': configMap('dev-only'),
+    'k8s-extra/extra.yaml': configMap('extra'),
+  };
+}
+
+async function writeFiles(dir: string, f: Record<string, string>): Promise<void> {
+  for (const [rel, text] of Object.entries(f)) {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), text);
+  }
+}
+
+async function sourceDir(base: string, app: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-dev-skaffold-'));
+  dirs.push(dir);
+  await writeFiles(dir, files(base, app));
+  return dir;
+}
+
+const deployed = async (name: string, namespace: string) => {
+  const d = await apps.readNamespacedDeployment({ name, namespace });
+  return { image: d.spec?.template.spec?.containers[0]?.image, generation: d.metadata?.generation };
+};
+const exists = (p: Promise<unknown>) => p.then(() => true, (err: { code?: number }) => (err.code === 404 ? false : Promise.reject(err)));
+
+void test('slipway dev on skaffold.yaml: one changed artifact rebuilt and redeployed alone, skaffold.yaml re-read, a broken build survives, Ctrl-C deletes what it applied', async () => {
+  const name = uniqueName('sdev');
+  namespaces.push(name);
+  const base = `${testenv().registry}/slipway-dev-test/${name}-base`;
+  const app = `${testenv().registry}/slipway-dev-test/${name}-app`;
+  const dir = await sourceDir(base, app);
+  // the namespace exists already: the cleanup must delete the objects themselves, not the namespace
+  await ensureNamespace(kube, name, { pipeline: 'test', environment: name, branch: 'test' });
+  const loop = startLoop({ dir, target: skaffoldTarget({ name: 'shop', dir, skaffold: { path: 'skaffold.yaml', profiles: ['extra'], module: [] } }), namespace: name, kube, keepRunningOnFailure: true });
+
+  // 1: both built (base first), pushed although local.push is false, deployed with dev's tags; both profiles applied
+  const first = await loop.next();
+  assert.equal(first.ok, true, `${first.error}\n${loop.out.join('\n')}`);
+  assert.deepEqual([builds(loop.calls, base), builds(loop.calls, app)], [1, 1]);
+  const [base1, app1] = first.images;
+  assert.match(base1!.tag, /^dev-tester-[0-9a-z]+-1$/);
+  assert.match(app1!.digest, /^sha256:/);
+  assert.ok(loop.out.some((l) => l.includes('local.push is false: slipway dev pushes the images anyway')), loop.out.join('\n'));
+  assert.equal((await deployed('base', name)).image, base1!.ref);
+  const app1Deployed = await deployed('app', name);
+  assert.equal(app1Deployed.image, app1!.ref);
+  assert.equal(await exists(core.readNamespacedConfigMap({ name: 'dev-only', namespace: name })), true, 'the command: dev profile applies');
+  assert.equal(await exists(core.readNamespacedConfigMap({ name: 'extra', namespace: name })), true, 'the profile asked for applies');
+
+  // 2: a change in app's context: app alone is built again; base keeps its image and is not rolled
+  const base1Deployed = await deployed('base', name);
+  let mark = loop.calls.length;
+  const written = Date.now();
+  await writeFile(path.join(dir, 'app/page.txt'), 'second\n');
+  const second = await loop.next();
+  const latency = Date.now() - written;
+  assert.equal(second.ok, true, `${second.error}\n${loop.out.join('\n')}`);
+  assert.deepEqual([builds(loop.calls, base, mark), builds(loop.calls, app, mark)], [0, 1]);
+  const [base2, app2] = second.images;
+  assert.deepEqual(base2, base1, 'base unchanged: the same image, tag and digest');
+  assert.notEqual(app2!.digest, app1!.digest);
+  assert.equal((await deployed('app', name)).image, app2!.ref);
+  assert.deepEqual(await deployed('base', name), base1Deployed, 'base not rolled');
+  assert.ok(latency < 60_000, `redeployed ${latency} ms after the change`);
+
+  // 3: skaffold.yaml changes base's build arg: read again, base and the app requiring it rebuilt
+  mark = loop.calls.length;
+  await writeFile(path.join(dir, 'skaffold.yaml'), skaffoldYaml(base, app, 'two'));
+  const third = await loop.next();
+  assert.equal(third.ok, true, `${third.error}\n${loop.out.join('\n')}`);
+  assert.deepEqual([builds(loop.calls, base, mark), builds(loop.calls, app, mark)], [1, 1]);
+  assert.notEqual(third.images[0]!.digest, base1!.digest);
+  assert.notEqual(third.images[1]!.digest, app2!.digest);
+  assert.equal((await deployed('base', name)).image, third.images[0]!.ref);
+  assert.equal((await deployed('app', name)).image, third.images[1]!.ref);
+
+  // 4: a broken Dockerfile fails the iteration, the loop keeps watching, the last deploy stays
+  await writeFile(path.join(dir, 'app/Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN exit 3\n');
+  const broken = await loop.next();
+  assert.equal(broken.ok, false);
+  assert.match(broken.error ?? '', /buildah/);
+  assert.ok(loop.out.includes('[dev] still watching (--keep-running-on-failure)'));
+  assert.equal((await deployed('app', name)).image, third.images[1]!.ref, 'the last good deploy stays');
+
+  // 5: the next good change deploys
+  await writeFile(path.join(dir, 'app/Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY page.txt /page.txt\nRUN echo fixed\n');
+  const fixed = await loop.next();
+  assert.equal(fixed.ok, true, `${fixed.error}\n${loop.out.join('\n')}`);
+  assert.equal((await deployed('app', name)).image, fixed.images[1]!.ref);
+
+  // Ctrl-C: what the loop applied is deleted, its state too; the namespace, not the loop's, stays
+  loop.controller.abort();
+  assert.equal(await loop.done, 0);
+  for (const d of ['base', 'app']) assert.equal(await exists(apps.readNamespacedDeployment({ name: d, namespace: name })), false, `Deployment ${d} deleted`);
+  for (const c of ['dev-only', 'extra']) assert.equal(await exists(core.readNamespacedConfigMap({ name: c, namespace: name })), false, `ConfigMap ${c} deleted`);
+  assert.equal(await exists(core.readNamespacedSecret({ name: 'slipway-kubectl-shop', namespace: name })), false, 'the kubectl state deleted');
+  assert.equal(await exists(core.readNamespace({ name })), true);
+});
+
+void test('slipway dev on skaffold.yaml: without --keep-running-on-failure a failing iteration ends the loop with 1', async () => {
+  const name = uniqueName('sdev');
+  namespaces.push(name);
+  const base = `${testenv().registry}/slipway-dev-test/${name}-base`;
+  const app = `${testenv().registry}/slipway-dev-test/${name}-app`;
+  const dir = await sourceDir(base, app);
+  await writeFile(path.join(dir, 'base/Dockerfile'), 'ARG BASE\nFROM ${BASE}\nRUN exit 4\n');
+  const loop = startLoop({ dir, target: skaffoldTarget({ name: 'shop', dir, skaffold: { path: 'skaffold.yaml', profiles: [], module: [] } }), namespace: name, kube, keepRunningOnFailure: false });
+  const first = await loop.next();
+  assert.equal(first.ok, false);
+  assert.match(first.error ?? '', /buildah/);
+  assert.equal(await loop.done, 1);
+  assert.equal(builds(loop.calls, app), 0, 'the app requiring the broken base is not built');
+});
+
+void test('a profile activated by command: dev is not applied by a CI build of the same skaffold.yaml', async () => {
+  const h = await runnerHarness();
+  try {
+    const base = `${testenv().registry}/slipway-dev-test/${h.name}-base`;
+    const app = `${testenv().registry}/slipway-dev-test/${h.name}-app`;
+    const f = files(base, app);
+    // a CI build pushes as the file says (local.push: false would keep the images off the registry)
+    await h.repo.commit({ ...f, 'skaffold.yaml': f['skaffold.yaml']!.replace('push: false', 'push: true') }, 'skaffold');
+    const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'skaffold.yaml' } });
+    await h.runner([pipeline]);
+    const build = await h.waitFinal((await h.enqueue(pipeline)).id, 240_000);
+    assert.equal(build.status, 'succeeded', await h.logs.text(build.id));
+    assert.equal((await h.apps.readNamespacedDeployment({ name: 'app', namespace: h.namespace })).spec?.template.spec?.containers[0]?.image, build.images[1]!.ref);
+    assert.equal(await exists(core.readNamespacedConfigMap({ name: 'dev-only', namespace: h.namespace })), false, 'the command: dev profile is not active in a run');
+  } finally {
+    await h.cleanup();
+  }
+});
