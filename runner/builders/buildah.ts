@@ -19,6 +19,7 @@ export const buildah: Builder = {
     '-t',
     i.ref,
     ...(i.target ? ['--target', i.target] : []),
+    ...(i.platform ? ['--platform', i.platform] : []),
     ...(i.cacheRepo ? ['--layers', '--cache-from', i.cacheRepo, '--cache-to', i.cacheRepo] : []),
     ...buildArgFlags(i.buildArgs),
     i.context,

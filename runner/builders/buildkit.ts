@@ -18,6 +18,7 @@ export const buildkit: Builder = {
     '--opt',
     `filename=${path.basename(i.dockerfile)}`,
     ...(i.target ? ['--opt', `target=${i.target}`] : []),
+    ...(i.platform ? ['--opt', `platform=${i.platform}`] : []),
     ...(i.cacheRepo
       ? ['--import-cache', `type=registry,ref=${i.cacheRepo}${i.insecureRegistry ? ',registry.insecure=true' : ''}`, '--export-cache', `type=registry,ref=${i.cacheRepo},mode=max${i.insecureRegistry ? ',registry.insecure=true' : ''}`]
       : []),

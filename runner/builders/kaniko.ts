@@ -13,6 +13,7 @@ export const kaniko: Builder = {
     '--destination',
     i.ref,
     ...(i.target ? ['--target', i.target] : []),
+    ...(i.platform ? [`--custom-platform=${i.platform}`] : []),
     ...(i.cacheRepo ? ['--cache=true', `--cache-repo=${i.cacheRepo}`] : []),
     ...buildArgFlags(i.buildArgs),
     '--digest-file',

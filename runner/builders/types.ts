@@ -11,6 +11,8 @@ export interface BuildInput {
   ref: string;
   buildArgs: Record<string, string>;
   target?: string;
+  /** One target platform, os/arch[/variant] (Skaffold's `platforms` of one entry); default the runner's. */
+  platform?: string;
   /** A file the push writes the digest into (for builders that can). */
   digestFile: string;
   /** Plain HTTP / unverified TLS: only for loopback registries (127.0.0.1, localhost). */

@@ -137,6 +137,7 @@ export async function buildOrReuse(
         buildArgs: withoutBuildTags(input.buildArgs, requires),
         target: input.target,
         builder: builder.name,
+        ...(input.platform ? { builderSettings: { platform: input.platform } } : {}),
         requires,
       })
     : undefined;

@@ -148,6 +148,7 @@ async function buildOne(
     ref,
     buildArgs,
     ...(d.target ? { target: d.target } : {}),
+    ...(a.platforms.length === 1 ? { platform: a.platforms[0]! } : {}),
     digestFile,
     insecureRegistry: isLoopbackRegistry(a.image),
   };
@@ -160,8 +161,23 @@ async function buildOne(
   return { name: a.image, ref, tag, digest: '' };
 }
 
+/**
+ * A Dockerfile artifact builds for one platform (buildah's --platform) or the runner's; several
+ * would need a manifest list and emulation for RUN steps, which this runner does not do. Checked
+ * before anything builds. (A custom build gets them all in $PLATFORMS and does what it can.)
+ */
+function checkPlatforms(plan: Plan): void {
+  const multi = plan.build.artifacts.find((a) => a.builder.kind === 'dockerfile' && a.platforms.length > 1);
+  if (multi) {
+    throw new ConfigError(
+      `artifact ${multi.image}${multi.where ? ` (${multi.where})` : ''}: building for several platforms (${multi.platforms.join(', ')}) is not supported by this runner: name one platform, or use a custom build that makes the manifest list ($PLATFORMS)`,
+    );
+  }
+}
+
 export async function planBuildStage(scope: BuildScope, checkout: Checkout, plan: Plan): Promise<{ images: ImageRecord[] }> {
   if (plan.build.artifacts.length === 0) return { images: [] };
+  checkPlatforms(plan);
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
   try {
     let n = 0;

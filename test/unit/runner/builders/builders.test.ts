@@ -58,3 +58,13 @@ void test('with a cache repository each builder reuses and pushes layers there; 
   assert.ok(bk.includes('type=registry,ref=127.0.0.1:5000/team/app/cache,registry.insecure=true'));
   assert.ok(bk.includes('type=registry,ref=127.0.0.1:5000/team/app/cache,mode=max,registry.insecure=true'));
 });
+
+void test('one target platform reaches every builder in its own flag', () => {
+  const p = { ...input, platform: 'linux/arm64' };
+  const after = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+  assert.equal(after(buildah.buildArgv(p), '--platform'), 'linux/arm64');
+  assert.equal(after(docker.buildArgv(p), '--platform'), 'linux/arm64');
+  assert.ok(buildkit.buildArgv(p).includes('platform=linux/arm64'));
+  assert.ok(kaniko.buildArgv(p).includes('--custom-platform=linux/arm64'));
+  for (const b of [buildah, docker, kaniko]) assert.ok(!b.buildArgv(input).some((a) => a.includes('platform')), b.name);
+});
