@@ -20,6 +20,11 @@ export interface Config {
   duplicatePushSeconds: number;
   /** SLIPWAY_DEFAULT_REPO: the registry image names are rewritten onto (Skaffold's --default-repo). */
   defaultRepo: string | undefined;
+  /**
+   * SLIPWAY_LEAK_GRACE_MS: how old an orphaned Slipway namespace must be before the leak scan tears
+   * it down; undefined: the scan's default (runner/environments/leak-scan.ts, 10 minutes).
+   */
+  leakGraceMs: number | undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -30,6 +35,10 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : integer(env, name, 0, min, max);
 }
 
 function defaultRepo(env: NodeJS.ProcessEnv): string | undefined {
@@ -61,5 +70,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     kubeconfig: env.KUBECONFIG || undefined,
     duplicatePushSeconds: integer(env, 'SLIPWAY_DUPLICATE_PUSH_SECONDS', 3600, 0, 30 * 24 * 3600),
     defaultRepo: defaultRepo(env),
+    leakGraceMs: optionalInteger(env, 'SLIPWAY_LEAK_GRACE_MS', 0, 30 * 24 * 3600_000),
   };
 }

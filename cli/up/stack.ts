@@ -79,6 +79,7 @@ export async function startRunnerPart(opts: StackOptions): Promise<RunnerPart> {
         log: envLog,
         git,
         pipelines: () => opts.pipelines().map((p) => p.pipeline),
+        ...(opts.config.leakGraceMs !== undefined ? { leakScan: { graceMs: opts.config.leakGraceMs } } : {}),
       })
     : undefined;
   return {
