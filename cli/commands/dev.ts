@@ -4,7 +4,8 @@
 // dev-<user>), then every change to its files is built and deployed again; only artifacts whose
 // inputs changed are rebuilt (the build cache). What it builds: the skaffold.yaml of the
 // directory (Skaffold's -f/--filename names another; its profiles with -p/--profile, and those
-// activated by `command: dev`), or a Slipway pipeline file (--pipeline). A failing iteration ends
+// activated by `command: dev`), or a Slipway pipeline file (--pipeline); -d/--default-repo (else
+// SLIPWAY_DEFAULT_REPO) rewrites image names as Skaffold's does. A failing iteration ends
 // the loop (exit 1) unless --keep-running-on-failure. Ctrl-C removes what the loop deployed
 // unless --cleanup=false. No server, no Redis.
 import { access } from 'node:fs/promises';
@@ -24,8 +25,8 @@ import { exec } from '../../runner/exec.ts';
 import { UsageError, type Command, type CliContext } from '../context.ts';
 
 const USAGE =
-  'slipway dev [-f|--filename skaffold.yaml] [-p|--profile P ...] [--namespace N] [--keep-running-on-failure] [--cleanup=false]\n' +
-  '       slipway dev --pipeline FILE [--namespace N] [--keep-running-on-failure] [--cleanup=false]';
+  'slipway dev [-f|--filename skaffold.yaml] [-p|--profile P ...] [-d|--default-repo R] [--namespace N] [--keep-running-on-failure] [--cleanup=false]\n' +
+  '       slipway dev --pipeline FILE [-d|--default-repo R] [--namespace N] [--keep-running-on-failure] [--cleanup=false]';
 
 interface TargetChoice {
   target: DevTarget;
@@ -45,7 +46,7 @@ async function chooseTarget(values: { pipeline?: string | undefined; filename?: 
     if (pipeline.skaffold) {
       // a pipeline that runs the repository's skaffold.yaml: that file, relative to this folder
       const skaffold = { ...pipeline.skaffold, profiles: [...pipeline.skaffold.profiles, ...values.profile] };
-      return { dir: ctx.cwd, target: skaffoldTarget({ name: pipeline.metadata.name, dir: ctx.cwd, skaffold }) };
+      return { dir: ctx.cwd, target: skaffoldTarget({ name: pipeline.metadata.name, dir: ctx.cwd, skaffold, ...(defaultRepo ? { defaultRepo } : {}) }) };
     }
     if (values.profile.length) throw new UsageError(`--profile activates skaffold profiles; a Slipway pipeline's profiles follow branches\n${USAGE}`);
     return { dir: ctx.cwd, target: nativeTarget(pipeline, defaultRepo) };
@@ -61,7 +62,7 @@ async function chooseTarget(values: { pipeline?: string | undefined; filename?: 
   }
   const dir = path.dirname(file);
   const name = toDns1123Label(`dev-${path.basename(dir)}`.slice(0, 40));
-  return { dir, target: skaffoldTarget({ name, dir, skaffold: { path: path.basename(file), profiles: values.profile, module: [] } }) };
+  return { dir, target: skaffoldTarget({ name, dir, skaffold: { path: path.basename(file), profiles: values.profile, module: [] }, ...(defaultRepo ? { defaultRepo } : {}) }) };
 }
 
 export const dev: Command = {
@@ -74,6 +75,7 @@ export const dev: Command = {
         pipeline: { type: 'string' },
         filename: { type: 'string', short: 'f' },
         profile: { type: 'string', short: 'p', multiple: true, default: [] },
+        'default-repo': { type: 'string', short: 'd' },
         namespace: { type: 'string' },
         'keep-running-on-failure': { type: 'boolean', default: false },
         cleanup: { type: 'string', default: 'true' },
@@ -84,7 +86,7 @@ export const dev: Command = {
     // Skaffold's -p takes a comma-separated list too
     const profile = values.profile.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
     const config = readConfig(ctx.env, ctx.cwd);
-    const { target, dir } = await chooseTarget({ pipeline: values.pipeline, filename: values.filename, profile }, ctx, config.defaultRepo);
+    const { target, dir } = await chooseTarget({ pipeline: values.pipeline, filename: values.filename, profile }, ctx, values['default-repo'] ?? config.defaultRepo);
     const user = ctx.env.USER || userInfo().username || 'user';
     const namespace = values.namespace ?? toDns1123Label(`dev-${user}`);
     const { KubeConfig } = await import('@kubernetes/client-node');

@@ -5,12 +5,20 @@
 // them) and deploys its helm releases and kubectl manifests. Two things differ from the file:
 // tags are dev's own (the tagPolicy is not used: a gitCommit tag of a dirty tree would name a
 // different image on every edit, and tags are immutable), and `local.push: false` is not obeyed
-// (the cluster pulls the images, so they are pushed to the registry their names say). The
-// cleanup uninstalls the releases and deletes what the kubectl deploys applied.
+// (the cluster pulls the images, so they are pushed: to the registry their names say, or under
+// the default repo). The default repo (SLIPWAY_DEFAULT_REPO, Skaffold's --default-repo) rewrites
+// the artifacts' images as Skaffold does, and manifests, charts and templates still know each
+// image by the name the file gives it. The cleanup uninstalls the releases and deletes what the
+// kubectl deploys applied.
 import { errorMessage } from '../../core/errors.ts';
+import type { ImageRecord } from '../../core/records.ts';
+import { substituteDefaultRepo } from '../../pipelines/default-repo.ts';
 import type { Plan } from '../../pipelines/plan.ts';
+import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
+import { sanitizeImageName } from '../../pipelines/skaffold/upgrade.ts';
 import { Pipeline, type SkaffoldRef } from '../../pipelines/schema.ts';
 import { uninstallRelease } from '../deployers/helm.ts';
+import { imageTemplateValues } from '../deployers/image-values.ts';
 import { deleteArgv } from '../deployers/kubectl.ts';
 import { readLastGood, stateSecretName } from '../deployers/kubectl-state.ts';
 import { planDeployersFor } from '../deployers/plan-deployers.ts';
@@ -27,6 +35,8 @@ export interface SkaffoldTargetOptions {
   skaffold: SkaffoldRef;
   /** kubectl's binary (default kubectl on PATH); its environment is helm's (KUBECONFIG). */
   kubectl?: string;
+  /** Images are rewritten onto it (Skaffold's --default-repo rules, pipelines/default-repo.ts). */
+  defaultRepo?: string;
 }
 
 /** The plan as `slipway dev` runs it: dev's tags, and pushed whatever local.push says. */
@@ -35,6 +45,32 @@ export function devPlan(plan: Plan, tagTemplate: string, line: (text: string) =>
     line('local.push is false: slipway dev pushes the images anyway, since the cluster pulls them from the registry their names say');
   }
   return { ...plan, build: { ...plan.build, tagPolicy: { kind: 'template', template: tagTemplate }, push: true } };
+}
+
+/** The plan with its images on the default repo, and the name the file gives each rewritten one. */
+export function onDefaultRepo(plan: Plan, defaultRepo: string | undefined): { plan: Plan; written: Map<string, string> } {
+  const written = new Map<string, string>();
+  if (!defaultRepo) return { plan, written };
+  const to = (image: string) => {
+    const pushed = substituteDefaultRepo(defaultRepo, image);
+    if (pushed !== image) written.set(pushed, image);
+    return pushed;
+  };
+  const artifacts = plan.build.artifacts.map((a) => ({ ...a, image: to(a.image), requires: a.requires.map((r) => ({ ...r, image: to(r.image) })) }));
+  return { plan: { ...plan, build: { ...plan.build, artifacts } }, written };
+}
+
+/** Skaffold's image variables of a rewritten image under the name the file gives it too (IMAGE_REPO_<written>...). */
+function writtenImageValues(images: readonly ImageRecord[], written: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const img of images) {
+    const name = written.get(img.name);
+    if (!name) continue;
+    // of one image alone: its variables with the pushed name's suffix, and those without, which get the written name's
+    const pushedSuffix = `_${sanitizeImageName(img.name)}`;
+    for (const [k, v] of Object.entries(imageTemplateValues([img]))) if (!k.endsWith(pushedSuffix)) out[`${k}_${sanitizeImageName(name)}`] = v;
+  }
+  return out;
 }
 
 export function skaffoldTarget(o: SkaffoldTargetOptions): DevTarget {
@@ -52,18 +88,23 @@ export function skaffoldTarget(o: SkaffoldTargetOptions): DevTarget {
   return {
     pipeline,
     async iterate(it) {
-      const plan = devPlan(await loadPlan(it.scope, it.checkout, 'dev'), it.tagTemplate, it.scope.line);
-      const { images } = await planBuildStage(it.scope, it.checkout, plan);
+      const { plan, written } = onDefaultRepo(devPlan(await loadPlan(it.scope, it.checkout, 'dev'), it.tagTemplate, it.scope.line), o.defaultRepo);
+      // templates know a rewritten image by the name the file gives it too
+      const scope = written.size ? { ...it.scope, imageNames: written } : it.scope;
+      const { images } = await planBuildStage(scope, it.checkout, plan);
       if (plan.deploys.length === 0) return { images, deployed: false };
       await it.prepareNamespace();
-      const target = it.deployTarget(templateVars(it.scope, { sha: '', images, namespace: it.namespace }));
+      const target = it.deployTarget(templateVars(scope, { sha: '', images, namespace: it.namespace }));
+      const vars: PlanTemplateVars = planVars(scope, it.checkout, images);
+      vars.values = { ...vars.values, ...writtenImageValues(images, written) };
       const deployers = planDeployersFor(plan, target, {
         helm: it.helm,
         environments: it.environments,
         pipeline: pipeline.metadata.name,
         build: it.scope.build.id,
-        images,
-        vars: planVars(it.scope, it.checkout, images),
+        // manifests and charts name the images as the file writes them
+        images: [...images, ...images.filter((i) => written.has(i.name)).map((i) => ({ ...i, name: written.get(i.name)! }))],
+        vars,
       });
       for (const [i, d] of deployers.entries()) {
         for (const r of d.releases) releases.add(r);

@@ -7,13 +7,14 @@
 // change deploys; without it the loop ends with 1; Ctrl-C deletes what the loop applied. The
 // command: dev profile is not applied by a CI build (`slipway run`'s runBuild) of the same files.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { skaffoldTarget } from '../../../runner/dev/skaffold-target.ts';
 import { deleteNamespace, ensureNamespace, type KubeClients } from '../../../runner/environments/kube.ts';
+import { skaffoldDevFiles as files, skaffoldYaml, writeFiles } from '../../helpers/skaffold-dev-files.ts';
 import { testenv, uniqueName } from '../../helpers/testenv.ts';
 import { runnerHarness, useTestenvProcessEnv } from '../runner/harness.ts';
 import { builds, startLoop, testKube } from './harness.ts';
@@ -34,87 +35,6 @@ after(async () => {
   for (const ns of namespaces) await deleteNamespace(kube, ns).catch(() => undefined);
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-const deployment = (name: string, image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      containers:
-        - name: ${name}
-          image: ${image}
-`;
-const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata: { from: profile }\n`;
-
-function skaffoldYaml(base: string, app: string, greeting: string): string {
-  return `apiVersion: skaffold/v4beta14
-kind: Config
-metadata:
-  name: shop
-build:
-  tagPolicy:
-    gitCommit: {}
-  local:
-    push: false
-    concurrency: 0
-  artifacts:
-    - image: ${base}
-      context: base
-      docker:
-        buildArgs:
-          BASE: ${testenv().baseImage}
-          GREETING: ${greeting}
-    - image: ${app}
-      context: app
-      requires:
-        - image: ${base}
-          alias: BASE_IMAGE
-manifests:
-  rawYaml:
-    - k8s/*.yaml
-deploy:
-  kubectl: {}
-  statusCheckDeadlineSeconds: 60
-profiles:
-  - name: inner-loop
-    activation:
-      - command: dev
-    patches:
-      - op: add
-        path: /manifests/rawYaml/-
-        value: k8s-dev/*.yaml
-  - name: extra
-    patches:
-      - op: add
-        path: /manifests/rawYaml/-
-        value: k8s-extra/*.yaml
-`;
-}
-
-function files(base: string, app: string): Record<string, string> {
-  return {
-    'skaffold.yaml': skaffoldYaml(base, app, 'one'),
-    'base/Dockerfile': 'ARG BASE\nFROM ${BASE}\nARG GREETING\nRUN echo "${GREETING}" > /base.txt\n',
-    'app/Dockerfile': 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY page.txt /page.txt\n',
-    'app/page.txt': 'first\n',
-    'k8s/base.yaml': deployment('base', `${base}:latest`),
-    'k8s/app.yaml': deployment('app', app),
-    'k8s-dev/dev-only.yaml': configMap('dev-only'),
-    'k8s-extra/extra.yaml': configMap('extra'),
-  };
-}
-
-async function writeFiles(dir: string, f: Record<string, string>): Promise<void> {
-  for (const [rel, text] of Object.entries(f)) {
-    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await writeFile(path.join(dir, rel), text);
-  }
-}
 
 async function sourceDir(base: string, app: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'slipway-dev-skaffold-'));
