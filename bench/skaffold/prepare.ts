@@ -13,7 +13,10 @@ import { ROOT, testenv } from '../../test/helpers/testenv.ts';
 const t = testenv();
 const dir = await mkdtemp(path.join(tmpdir(), 'slipway-bench-skaffold-'));
 const repo = path.join(dir, 'repo');
-const image = (n: string) => `${t.registry}/slipway-bench/skaffold-${n}`;
+// tags are immutable and build numbers start at 1 for every fresh data folder: each prepared
+// fixture pushes under an image repository (and Redis key prefix) of its own
+const run = `${Date.now()}`;
+const image = (n: string) => `${t.registry}/slipway-bench-${run}/skaffold-${n}`;
 const deployment = (name: string, img: string) => `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: ${name} }
@@ -84,7 +87,7 @@ const env = {
   ...Object.fromEntries(['KUBECONFIG', 'CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF'].map((k) => [k, t.vars[k] ?? ''])),
   PATH: `${t.vars.SLIPWAY_TEST_BIN_DIRS}:${process.env.PATH}`,
   SLIPWAY_REDIS_URL: t.redisUrl,
-  SLIPWAY_KEY_PREFIX: 'slipway-bench-skaffold:',
+  SLIPWAY_KEY_PREFIX: `slipway-bench-skaffold-${run}:`,
   SLIPWAY_DATA_DIR: path.join(dir, '.slipway'),
   SLIPWAY_PIPELINES: path.join(dir, 'pipelines'),
   SLIPWAY_LOG_LEVEL: 'warn',
@@ -97,5 +100,5 @@ const env = {
 };
 const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
 await exec(['npm', 'run', 'build'], { cwd: ROOT });
-console.log(`slipway: env ${envArgs} node ${ROOT}/dist/cli/bin.js run skaffold`);
+console.log(`slipway: env ${envArgs} node ${ROOT}/dist/cli/bin.js run skaffold --no-cache`);
 console.log(`plain:   env ${envArgs} sh ${ROOT}/bench/skaffold/plain.sh`);

@@ -22,6 +22,7 @@ import { createSandbox } from '../../runner/sandbox.ts';
 import { createGit } from '../../runner/git.ts';
 import { runBuild } from '../../runner/run-build.ts';
 import { UsageError, type Command } from '../context.ts';
+import { createTimings } from '../timings.ts';
 
 async function nextNumber(dataDir: string, pipeline: string): Promise<number> {
   const dir = path.join(dataDir, 'run-numbers');
@@ -48,6 +49,11 @@ export const run: Command = {
     const name = positionals[0];
     if (!name || positionals.length > 1) throw new UsageError('slipway run <pipeline> [--branch B] [--sha S] [--no-deploy] [--no-cache]');
     const config = readConfig(ctx.env, ctx.cwd);
+    // SLIPWAY_TIMINGS=1: a timeline of stages, commands and environment calls on stderr (bench/)
+    const timings = ctx.env.SLIPWAY_TIMINGS ? createTimings(ctx.stderr) : undefined;
+    timings?.mark(`slipway run ${name}`);
+    const door = timings ? timings.exec(exec) : exec;
+    const timed = <T>(what: string, fn: () => Promise<T>): Promise<T> => (timings ? timings.around(what, fn) : fn());
     const { pipelines, errors } = await loadPipelines(config.pipelinesDir);
     const loaded = pipelines.find((p) => p.pipeline.metadata.name === name);
     if (!loaded) {
@@ -86,7 +92,7 @@ export const run: Command = {
     let loading: Promise<EnvironmentManager> | undefined;
     const load = (): Promise<EnvironmentManager> => {
       if (!redis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
-      loading ??= (async () => {
+      loading ??= timed('loading the environment manager', async () => {
         const [{ createEnvironmentManager }, { KubeConfig }] = await Promise.all([
           import('../../runner/environments/manager.ts'),
           import('@kubernetes/client-node'),
@@ -94,15 +100,15 @@ export const run: Command = {
         const kube = new KubeConfig();
         kube.loadFromDefault();
         return createEnvironmentManager({ redis, keys, kube, log });
-      })();
+      });
       return loading;
     };
     if (redis) {
       environments = {
-        prepare: async (input) => (await load()).prepare(input),
-        recordDeploy: async (input) => (await load()).recordDeploy(input),
+        prepare: async (input) => timed('environment prepare', async () => (await load()).prepare(input)),
+        recordDeploy: async (input) => timed('environment recordDeploy', async () => (await load()).recordDeploy(input)),
         recordFailure: async (input) => (await load()).recordFailure(input),
-        releaseStatus: async (namespace, release) => (await load()).releaseStatus?.(namespace, release),
+        releaseStatus: async (namespace, release) => timed(`release status ${release}`, async () => (await load()).releaseStatus?.(namespace, release)),
       };
     }
     const controller = new AbortController();
@@ -114,14 +120,15 @@ export const run: Command = {
         pipeline,
         signal: controller.signal,
         onStage: (stage) => {
+          timings?.mark(`==> ${stage}`);
           if (!redis || stage !== 'build') return;
           // both reported by the deploy if they fail; here they only get going while buildah runs
           load().catch(() => undefined);
-          cachedHelmMajor(exec, 'helm').catch(() => undefined);
+          cachedHelmMajor(door, 'helm').catch(() => undefined);
         },
         deps: {
-          exec,
-          git: createGit({ workdir: config.workdir }),
+          exec: door,
+          git: createGit({ workdir: config.workdir, exec: door }),
           workdir: config.workdir,
           log,
           ...(redis ? { redis, keys } : {}),
@@ -130,7 +137,7 @@ export const run: Command = {
           ...(config.defaultRepo ? { defaultRepo: config.defaultRepo } : {}),
           ...(values['no-cache'] ? { noCache: true } : {}),
           env: ctx.env,
-          sandbox: await createSandbox({ workdir: config.workdir, exec, log, env: ctx.env }),
+          sandbox: await createSandbox({ workdir: config.workdir, exec: door, log, env: ctx.env }),
         },
         reporter: {
           update: async (change) => {
@@ -141,6 +148,7 @@ export const run: Command = {
         },
       });
       for (const img of record.images) ctx.stdout(`image ${img.ref}\n`);
+      timings?.mark(`build ${result.status}`);
       return result.status === 'succeeded' ? 0 : 1;
     } finally {
       process.removeListener('SIGINT', onSigint);
