@@ -1,5 +1,6 @@
-// Lint: no floating promises, type-only imports, no import cycles, and one door for subprocesses
-// (runner/exec.ts; git goes through it from runner/git.ts).
+// Lint: no floating promises, type-only imports, no import cycles, one door for subprocesses
+// (runner/exec.ts; git goes through it from runner/git.ts), and @kubernetes/client-node's values
+// only through runner/environments/kube-api.ts (what the bundle holds of it; types anywhere).
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
@@ -9,6 +10,16 @@ const onlyThroughWrappers = {
     { name: 'child_process', message: 'Run subprocesses through runner/exec.ts.' },
     { name: 'node:child_process', message: 'Run subprocesses through runner/exec.ts.' },
   ],
+};
+
+const clientNode = {
+  name: '@kubernetes/client-node',
+  allowTypeImports: true,
+  message: "Import @kubernetes/client-node's values from runner/environments/kube-api.ts (the bundle holds only what it names).",
+};
+const noClientNodeImportExpression = {
+  selector: "ImportExpression[source.value='@kubernetes/client-node']",
+  message: "Import @kubernetes/client-node's values from runner/environments/kube-api.ts (a dynamic import of the package bundles all 17 MB of it).",
 };
 
 export default tseslint.config(
@@ -24,11 +35,17 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
-      'no-restricted-imports': ['error', onlyThroughWrappers],
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [...onlyThroughWrappers.paths, clientNode] }],
+      'no-restricted-syntax': ['error', noClientNodeImportExpression],
     },
   },
   {
+    // not bundled: tests, benchmarks and scripts may use the package directly
+    files: ['runner/environments/kube-api.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', onlyThroughWrappers], 'no-restricted-syntax': 'off' },
+  },
+  {
     files: ['runner/exec.ts'],
-    rules: { 'no-restricted-imports': 'off' },
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
 );

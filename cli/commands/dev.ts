@@ -89,7 +89,7 @@ export const dev: Command = {
     const { target, dir } = await chooseTarget({ pipeline: values.pipeline, filename: values.filename, profile }, ctx, values['default-repo'] ?? config.defaultRepo);
     const user = ctx.env.USER || userInfo().username || 'user';
     const namespace = values.namespace ?? toDns1123Label(`dev-${user}`);
-    const { KubeConfig } = await import('@kubernetes/client-node');
+    const { KubeConfig } = await import('../../runner/environments/kube-api.ts');
     const kc = new KubeConfig();
     kc.loadFromDefault();
     const controller = new AbortController();

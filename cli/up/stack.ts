@@ -2,7 +2,7 @@
 // `slipway runner` runs alone. The caller owns Redis.
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../runner/environments/kube-api.ts';
 import type { Redis } from 'ioredis';
 import { bullConnection } from '../../core/bull-connection.ts';
 import type { Config } from '../../core/config.ts';

@@ -37,7 +37,7 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
   if ('core' in kube && 'networking' in kube) return kube;
   let apis: Promise<{ core: CoreV1Api; networking: NetworkingV1Api; rbac: RbacAuthorizationV1Api }> | undefined;
   const api = () =>
-    (apis ??= import('@kubernetes/client-node').then((m) => ({
+    (apis ??= import('./kube-api.ts').then((m) => ({
       core: kube.makeApiClient(m.CoreV1Api),
       networking: kube.makeApiClient(m.NetworkingV1Api),
       rbac: kube.makeApiClient(m.RbacAuthorizationV1Api),
