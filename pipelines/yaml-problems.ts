@@ -41,6 +41,12 @@ export function positionOf(doc: Document, lc: LineCounter, p: readonly PathKey[]
   return position(lc, found && isScalar(node) ? node : found ? (key ?? node) : node);
 }
 
+/** Where the key of `p` is written (an unknown key is pointed at by its key, whatever its value). */
+export function keyPositionOf(doc: Document, lc: LineCounter, p: readonly PathKey[]): { line?: number; column?: number } {
+  const { node, key } = locate(doc, p);
+  return position(lc, key ?? node);
+}
+
 export function dotted(p: readonly PathKey[]): string {
   return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 }

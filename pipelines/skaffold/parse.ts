@@ -3,12 +3,12 @@
 // does not run, and upgraded to the newest layout. Every problem has file:line:column.
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Problem } from '../../core/errors.ts';
-import { dotted, issueProblems, positionOf, type PathKey } from '../yaml-problems.ts';
+import { dotted, issueProblems, keyPositionOf, positionOf, sortProblems, type PathKey } from '../yaml-problems.ts';
 import { matchPaths, withProfiles } from './paths.ts';
 import { configSchema, SkaffoldConfig } from './schema.ts';
 import { unsupportedWarnings } from './unsupported.ts';
 import { upgradeConfig } from './upgrade.ts';
-import { FIELD_VERSIONS, isBefore, isV1Layout, LATEST, versionIndex } from './versions.ts';
+import { FIELD_VERSIONS, fieldVersionProblem, isV1Layout, LATEST, versionIndex } from './versions.ts';
 
 export interface ParsedConfig {
   /** The file, as given (relative to the repository for messages). */
@@ -37,13 +37,12 @@ function versionProblems(file: string, doc: Document, lc: LineCounter, value: un
   for (const f of FIELD_VERSIONS) {
     for (const pattern of withProfiles(f.path)) {
       for (const at of matchPaths(value, pattern)) {
-        const where = { file, ...positionOf(doc, lc, at), path: dotted(at) };
-        if (f.since && isBefore(apiVersion, f.since)) out.push({ ...where, message: `unknown key in ${apiVersion} (added in ${f.since})` });
-        if (f.until && !isBefore(apiVersion, f.until)) out.push({ ...where, message: `unknown key in ${apiVersion} (removed in ${f.until})` });
+        const message = fieldVersionProblem(f, apiVersion);
+        if (message) out.push({ file, ...keyPositionOf(doc, lc, at), path: dotted(at), message });
       }
     }
   }
-  return out;
+  return sortProblems(out);
 }
 
 /** Skaffold drops top-level keys starting with '.' (they hold YAML anchors). */

@@ -1,6 +1,8 @@
-// The skaffold.yaml schema versions Slipway reads, oldest first, and the fields each version
-// added after the oldest one it reads (a field used in a version that did not have it yet is an
-// error, as Skaffold's strict parse of that version would make it).
+// The skaffold.yaml schema versions Slipway reads, oldest first, and the fields that changed
+// between them (a field used in a version that does not have it is an unknown-key error, as
+// Skaffold's strict parse of that version makes it). The bounds come from reading Skaffold's
+// pkg/skaffold/schema/<version>/config.go at v1beta11, v1beta12, v1beta14, v2beta1, v2beta6,
+// v2beta9, v2beta10, v2beta11, v2beta16, v2beta26, v2beta27 and v3.
 
 const range = (prefix: string, from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `skaffold/${prefix}${from + i}`);
 
@@ -31,15 +33,79 @@ export function isV1Layout(apiVersion: string): boolean {
 }
 
 /**
- * Fields whose version range is known, with the first version that has them (`since`) or the
- * first that no longer has them (`until`). Paths use `*` for any list index; the same paths
- * inside `profiles[*]` are checked too.
+ * A field that not every schema version Slipway reads has: `since` is the first version that may
+ * have it, `until` the first that may no longer have it. Where Skaffold's schemas were read at both
+ * ends the bound is exact (`exact`); elsewhere it is the lenient end of the range the schemas pin
+ * down (a valid file is never refused; a file a little older than the true bound may pass), and
+ * `seen` names a version read to have it (for `until`: read not to have it). Paths use `*` for any
+ * list index; the same paths inside `profiles[*]` are checked too.
  */
-export const FIELD_VERSIONS: readonly { path: string; since?: string; until?: string }[] = [
-  { path: 'metadata', since: 'skaffold/v2beta11' },
-  { path: 'requires', since: 'skaffold/v2beta11' },
-  { path: 'deploy.kustomize.path', until: 'skaffold/v2alpha3' },
-  { path: 'deploy.kustomize.paths', since: 'skaffold/v2alpha3' },
-  { path: 'deploy.helm.releases[*].values', until: 'skaffold/v2beta4' },
-  { path: 'deploy.helm.releases[*].artifactOverrides', since: 'skaffold/v2beta4' },
+export interface FieldVersion {
+  path: string;
+  since?: string;
+  until?: string;
+  exact?: boolean;
+  seen?: string;
+}
+
+const EXACT = true;
+
+/** The one table of fields that changed across versions (the layout split at v3alpha1 is schema.ts's). */
+export const FIELD_VERSIONS: readonly FieldVersion[] = [
+  // top level
+  { path: 'portForward', since: 'skaffold/v1beta12', exact: EXACT },
+  { path: 'metadata', since: 'skaffold/v1beta13', seen: 'skaffold/v1beta14' },
+  { path: 'requires', since: 'skaffold/v2beta11', exact: EXACT },
+  // build
+  { path: 'build.platforms', since: 'skaffold/v2beta27', exact: EXACT },
+  { path: 'build.artifacts[*].platforms', since: 'skaffold/v2beta27', seen: 'skaffold/v2beta27' },
+  { path: 'build.artifacts[*].requires', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'build.artifacts[*].hooks', since: 'skaffold/v1beta15', seen: 'skaffold/v3' },
+  { path: 'build.artifacts[*].runtimeType', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
+  { path: 'build.artifacts[*].ko', since: 'skaffold/v2beta17', seen: 'skaffold/v4beta14' },
+  { path: 'build.local.concurrency', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta1' },
+  { path: 'build.local.tryImportMissing', since: 'skaffold/v2beta7', seen: 'skaffold/v2beta9' },
+  { path: 'build.tagPolicy.customTemplate', since: 'skaffold/v2beta2', seen: 'skaffold/v2beta6' },
+  { path: 'build.tagPolicy.inputDigest', since: 'skaffold/v2beta12', seen: 'skaffold/v2beta26' },
+  { path: 'build.tagPolicy.customTemplate.components[*].inputDigest', since: 'skaffold/v2beta12', seen: 'skaffold/v2beta26' },
+  { path: 'build.tagPolicy.gitCommit.prefix', since: 'skaffold/v2beta2', seen: 'skaffold/v2beta6' },
+  { path: 'build.tagPolicy.gitCommit.ignoreChanges', since: 'skaffold/v2beta11', exact: EXACT },
+  // test
+  { path: 'test[*].custom', since: 'skaffold/v2beta10', seen: 'skaffold/v2beta16' },
+  { path: 'test[*].context', since: 'skaffold/v2beta10', seen: 'skaffold/v2beta16' },
+  { path: 'test[*].structureTestsArgs', since: 'skaffold/v2beta17', seen: 'skaffold/v2beta26' },
+  // deploy
+  { path: 'deploy.statusCheckDeadlineSeconds', since: 'skaffold/v1beta13', seen: 'skaffold/v1beta14' },
+  { path: 'deploy.kubeContext', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta1' },
+  { path: 'deploy.logs', since: 'skaffold/v2beta2', seen: 'skaffold/v2beta6' },
+  { path: 'deploy.statusCheck', since: 'skaffold/v2beta10', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.tolerateFailuresUntilDeadline', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
+  { path: 'deploy.transformableAllowList', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
+  { path: 'deploy.kubectl.defaultNamespace', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta9' },
+  { path: 'deploy.kubectl.flags.disableValidation', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.kustomize.path', until: 'skaffold/v2alpha3', exact: EXACT },
+  { path: 'deploy.kustomize.paths', since: 'skaffold/v2alpha3', exact: EXACT },
+  { path: 'deploy.kustomize.buildArgs', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.kustomize.defaultNamespace', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.kustomize.flags.disableValidation', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.helm.concurrency', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
+  { path: 'deploy.helm.releases[*].values', until: 'skaffold/v2beta4', exact: EXACT },
+  { path: 'deploy.helm.releases[*].artifactOverrides', since: 'skaffold/v2beta4', exact: EXACT },
+  { path: 'deploy.helm.releases[*].remote', until: 'skaffold/v2beta16', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.helm.releases[*].setFiles', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.helm.releases[*].createNamespace', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.helm.releases[*].remoteChart', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.helm.releases[*].repo', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.helm.releases[*].upgradeOnChange', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta16' },
+  { path: 'deploy.helm.releases[*].skipTests', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
+  { path: 'deploy.helm.releases[*].dependsOn', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
+  { path: 'manifests.helm.releases[*].skipTests', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
+  { path: 'manifests.helm.releases[*].dependsOn', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
 ];
+
+/** Why `f`, present in a document of `apiVersion`, is an unknown key there; undefined when that version has it. */
+export function fieldVersionProblem(f: FieldVersion, apiVersion: string): string | undefined {
+  if (f.since && isBefore(apiVersion, f.since)) return `unknown key in ${apiVersion} (${f.exact ? `added in ${f.since}` : `${f.seen} has it`})`;
+  if (f.until && !isBefore(apiVersion, f.until)) return `unknown key in ${apiVersion} (${f.exact ? `removed in ${f.until}` : `${f.seen} no longer has it`})`;
+  return undefined;
+}

@@ -124,8 +124,9 @@ void test('a patch whose path does not exist is an error naming the profile and 
 });
 
 void test('fields of a newer version are errors in an older file; unknown versions and profiles are named', () => {
-  const res = parseSkaffold('apiVersion: skaffold/v2beta10\nkind: Config\nmetadata:\n  name: x\n', 'old.yaml');
-  assert.deepEqual(res.errors.map(formatProblem), ['old.yaml:3:1: metadata: unknown key in skaffold/v2beta10 (added in skaffold/v2beta11)']);
+  // metadata is older than v2beta10 (v1beta13 to v1beta14); requires came with v2beta11
+  const res = parseSkaffold('apiVersion: skaffold/v2beta10\nkind: Config\nmetadata:\n  name: x\nrequires:\n  - path: ./base\n', 'old.yaml');
+  assert.deepEqual(res.errors.map(formatProblem), ['old.yaml:5:1: requires: unknown key in skaffold/v2beta10 (added in skaffold/v2beta11)']);
   const v1 = parseSkaffold('apiVersion: skaffold/v2beta29\nkind: Config\nmanifests:\n  rawYaml: [a.yaml]\n', 'old.yaml');
   assert.deepEqual(v1.errors.map(formatProblem), ['old.yaml:3:1: manifests: unknown key']);
   const unknown = parseSkaffold('apiVersion: skaffold/v9\nkind: Config\n', 'x.yaml');
