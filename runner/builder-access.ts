@@ -3,12 +3,16 @@
 // - the container storage read-write: graphroot and runroot from the file CONTAINERS_STORAGE_CONF
 //   names ([storage] table), else buildah's defaults /var/lib/containers/storage and
 //   /run/containers/storage;
-// - the configuration files read-only: CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF and the
-//   signature policy /etc/containers/policy.json (buildah refuses to pull without one);
+// - the configuration files read-only: CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, the
+//   system's /etc/containers/storage.conf, registries.conf and registries.conf.d (short names such
+//   as `node` resolve through its shortnames.conf) where they exist, and the signature policy
+//   /etc/containers/policy.json (buildah refuses to pull without one); not /etc/containers/certs.d
+//   (registry client keys) nor anything else of /etc/containers;
 // - the registry auth file read-only: REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json;
 // - the environment: CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, BUILDAH_ISOLATION=chroot
 //   and STORAGE_DRIVER when set.
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import type { BuilderAccess } from './sandbox.ts';
@@ -16,6 +20,8 @@ import type { BuilderAccess } from './sandbox.ts';
 export const DEFAULT_GRAPHROOT = '/var/lib/containers/storage';
 export const DEFAULT_RUNROOT = '/run/containers/storage';
 export const POLICY_FILE = '/etc/containers/policy.json';
+/** The system's containers configuration buildah reads when no variable names another. */
+export const SYSTEM_CONFIG = ['/etc/containers/storage.conf', '/etc/containers/registries.conf', '/etc/containers/registries.conf.d'];
 
 /** One TOML string value (basic "…" with escapes, or literal '…'), the rest of the line after `=`. */
 function tomlString(raw: string, where: string): string {
@@ -88,7 +94,7 @@ export function builderAccessFromEnv(env: NodeJS.ProcessEnv = process.env): Buil
     roots = storageRoots(text, storageConf);
   }
   const storage = [roots.graphroot || DEFAULT_GRAPHROOT, roots.runroot || DEFAULT_RUNROOT];
-  const config = [storageConf, registriesConf, POLICY_FILE].filter((f): f is string => f !== undefined && existsSync(f));
+  const config = [...new Set([storageConf, registriesConf, ...SYSTEM_CONFIG, POLICY_FILE])].filter((f): f is string => f !== undefined && existsSync(f));
   const authCandidate = env.REGISTRY_AUTH_FILE || (env.DOCKER_CONFIG ? path.join(env.DOCKER_CONFIG, 'config.json') : undefined);
   const authFile = authCandidate && existsSync(authCandidate) ? authCandidate : undefined;
   const builderEnv: Record<string, string> = { BUILDAH_ISOLATION: 'chroot' };
@@ -96,4 +102,9 @@ export function builderAccessFromEnv(env: NodeJS.ProcessEnv = process.env): Buil
   if (registriesConf) builderEnv.CONTAINERS_REGISTRIES_CONF = registriesConf;
   if (env.STORAGE_DRIVER) builderEnv.STORAGE_DRIVER = env.STORAGE_DRIVER;
   return { storage, config, env: builderEnv, ...(authFile ? { authFile } : {}) };
+}
+
+/** Creates the storage directories buildah would create itself (a fresh host has no /run/containers/storage): they are bound into the sandbox, so they must exist. */
+export async function ensureStorage(access: BuilderAccess): Promise<void> {
+  for (const dir of access.storage) await mkdir(dir, { recursive: true, mode: 0o700 });
 }

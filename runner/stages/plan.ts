@@ -12,7 +12,7 @@ import type { GitVariant, Plan, PlanArtifact } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
 import { loadSkaffold } from '../../pipelines/skaffold/load.ts';
-import { builderAccessFromEnv } from '../builder-access.ts';
+import { builderAccessFromEnv, ensureStorage } from '../builder-access.ts';
 import { builderFor } from '../builders/builder-for.ts';
 import { buildWithRequires } from '../builders/requires.ts';
 import { isLoopbackRegistry } from '../builders/types.ts';
@@ -110,12 +110,14 @@ async function buildOne(
     const b = a.builder;
     scope.line(`building ${ref} with: ${b.buildCommand}`);
     // sandboxed in builder mode: the workspace, the image storage and the push credentials, nothing else of the runner
+    const access = builderAccessFromEnv(scope.deps.env ?? process.env);
+    await ensureStorage(access);
     await runSandboxed(scope, {
       argv: ['sh', '-c', b.buildCommand],
       workspace: checkout.workspace,
       cwd: context,
       mirror: checkout.mirror,
-      builder: builderAccessFromEnv(scope.deps.env ?? process.env),
+      builder: access,
       env: {
         ...buildEnv(scope, { sha: checkout.sha, images: [...required.values()] }),
         IMAGE: ref,

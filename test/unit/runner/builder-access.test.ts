@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError } from '../../../core/errors.ts';
-import { builderAccessFromEnv, DEFAULT_GRAPHROOT, DEFAULT_RUNROOT, storageRoots } from '../../../runner/builder-access.ts';
+import { existsSync } from 'node:fs';
+import { builderAccessFromEnv, DEFAULT_GRAPHROOT, DEFAULT_RUNROOT, ensureStorage, POLICY_FILE, storageRoots, SYSTEM_CONFIG } from '../../../runner/builder-access.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -61,4 +62,19 @@ void test('builderAccessFromEnv: buildah defaults, DOCKER_CONFIG/config.json, an
   assert.deepEqual(a.env, { BUILDAH_ISOLATION: 'chroot' });
   assert.equal(builderAccessFromEnv({}).authFile, undefined);
   assert.throws(() => builderAccessFromEnv({ CONTAINERS_STORAGE_CONF: path.join(d, 'missing.conf') }), (e: unknown) => e instanceof ConfigError && /missing\.conf.*ENOENT/.test(e.message));
+});
+
+void test('builderAccessFromEnv: the system containers configuration that exists, registries.conf.d too, the variables\' files first, nothing else of /etc/containers', () => {
+  const a = builderAccessFromEnv({});
+  const expected = [...SYSTEM_CONFIG, POLICY_FILE].filter((f) => existsSync(f));
+  assert.deepEqual(a.config, expected);
+  assert.ok(!(a.config ?? []).some((f) => f.includes('certs.d')));
+});
+
+void test('ensureStorage creates the storage directories that are bound into the sandbox', async () => {
+  const d = await dir();
+  const graph = path.join(d, 'graph', 'root');
+  const run = path.join(d, 'run');
+  await ensureStorage({ storage: [graph, run] });
+  assert.ok(existsSync(graph) && existsSync(run));
 });
