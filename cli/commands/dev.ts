@@ -22,6 +22,7 @@ import { skaffoldTarget } from '../../runner/dev/skaffold-target.ts';
 import { kubeClients } from '../../runner/environments/kube.ts';
 import { toDns1123Label } from '../../runner/environments/namespace.ts';
 import { exec } from '../../runner/exec.ts';
+import { createSandbox } from '../../runner/sandbox.ts';
 import { UsageError, type Command, type CliContext } from '../context.ts';
 
 const USAGE =
@@ -89,6 +90,9 @@ export const dev: Command = {
     const { target, dir } = await chooseTarget({ pipeline: values.pipeline, filename: values.filename, profile }, ctx, values['default-repo'] ?? config.defaultRepo);
     const user = ctx.env.USER || userInfo().username || 'user';
     const namespace = values.namespace ?? toDns1123Label(`dev-${user}`);
+    const log = createLogger({ name: 'slipway-dev', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
+    // custom build commands run sandboxed, as under slipway run (SLIPWAY_UNSANDBOXED_STEPS=1 opts out)
+    const sandbox = await createSandbox({ workdir: config.workdir, exec, log, env: ctx.env });
     const { KubeConfig } = await import('../../runner/environments/kube-api.ts');
     const kc = new KubeConfig();
     kc.loadFromDefault();
@@ -105,7 +109,8 @@ export const dev: Command = {
         cleanup: values.cleanup === 'true',
         exec,
         kube: kubeClients(kc),
-        log: createLogger({ name: 'slipway-dev', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' }),
+        log,
+        sandbox,
         env: ctx.env,
         signal: controller.signal,
         out: (line) => ctx.stdout(`${line}\n`),

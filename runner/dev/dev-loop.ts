@@ -25,6 +25,7 @@ import type { Exec } from '../exec.ts';
 import { createGit } from '../git.ts';
 import { createSecrets } from '../mask.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
+import type { Sandbox } from '../sandbox.ts';
 import type { BuildScope, Checkout } from '../stages/types.ts';
 
 /** One iteration as the loop hands it to the target. */
@@ -78,6 +79,8 @@ export interface DevLoopOptions {
   log: Logger;
   helm?: HelmOptions;
   registry?: RegistryClient;
+  /** Where a skaffold.yaml's custom build commands run (as under `slipway run`); default bubblewrap. */
+  sandbox?: Sandbox;
   env?: NodeJS.ProcessEnv;
   /** Ctrl-C: stops watching, cleans up, resolves 0. */
   signal: AbortSignal;
@@ -150,6 +153,7 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
         log: o.log,
         keptImages,
         ...(o.registry ? { registry: o.registry } : {}),
+        ...(o.sandbox ? { sandbox: o.sandbox } : {}),
         ...(o.env ? { env: o.env } : {}),
       },
       build: record,
