@@ -17,6 +17,7 @@ import type { RunnerDeps } from '../../runner/runner-deps.ts';
 import { hasDeployers } from '../../runner/deployers/deployers-for.ts';
 import { cachedHelmMajor } from '../../runner/deployers/helm.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
+import type { KubectlStateStore } from '../../runner/deployers/kubectl-state.ts';
 import { exec, type Exec } from '../../runner/exec.ts';
 import { createSandbox } from '../../runner/sandbox.ts';
 import { createGit } from '../../runner/git.ts';
@@ -114,12 +115,21 @@ export const run: Command = {
       });
       return loading;
     };
+    const kubectlState = async (): Promise<KubectlStateStore> => {
+      const store = (await load()).kubectlState;
+      if (!store) throw new ConfigError('this environment manager cannot keep the kubectl deploy state');
+      return store;
+    };
     if (redis) {
       environments = {
         prepare: async (input) => timed('environment prepare', async () => (await load()).prepare(input)),
         recordDeploy: async (input) => timed('environment recordDeploy', async () => (await load()).recordDeploy(input)),
         recordFailure: async (input) => (await load()).recordFailure(input),
         releaseStatus: async (namespace, release) => timed(`release status ${release}`, async () => (await load()).releaseStatus?.(namespace, release)),
+        kubectlState: {
+          read: async (namespace, p) => timed('kubectl state read', async () => (await kubectlState()).read(namespace, p)),
+          write: async (namespace, p, state) => timed('kubectl state write', async () => (await kubectlState()).write(namespace, p, state)),
+        },
       };
     }
     const controller = new AbortController();

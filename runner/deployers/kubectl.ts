@@ -9,7 +9,7 @@ import type { KubectlFlags, PlanDeploy, PlanStatusCheck } from '../../pipelines/
 import { LABEL_ENVIRONMENT, LABEL_PIPELINE, manifestStream, prepareManifests, type BuiltImage, type ManifestObject } from './manifests.ts';
 import { renderSources } from './render.ts';
 import type { Deployer, DeployTarget, Run } from './types.ts';
-import { readLastGood, stateSecret, type LastGood, type ObjectRef } from './kubectl-state.ts';
+import { readLastGood, stateSecret, type KubectlStateStore, type LastGood, type ObjectRef } from './kubectl-state.ts';
 import { statusCheck } from './status-check.ts';
 
 const quiet = (): void => undefined;
@@ -27,6 +27,8 @@ export interface KubectlDeployInput {
   flags: KubectlFlags;
   statusCheck: PlanStatusCheck;
   line(text: string): void;
+  /** Where the last good deploy is read and written instead of with kubectl (the Kubernetes API). */
+  state?: KubectlStateStore;
 }
 
 export interface KubectlDeployResult {
@@ -73,7 +75,7 @@ async function rollBack(i: KubectlDeployInput, last: LastGood | undefined, appli
 }
 
 export async function kubectlDeploy(i: KubectlDeployInput): Promise<KubectlDeployResult> {
-  const last = await readLastGood(i.run, i.kubectl, i.flags.global, i.namespace, i.pipeline);
+  const last = i.state ? await i.state.read(i.namespace, i.pipeline) : await readLastGood(i.run, i.kubectl, i.flags.global, i.namespace, i.pipeline);
   const applied = i.objects.map((o) => refOf(o.object));
   const stream = manifestStream(i.objects);
   i.line(`applying ${applied.length} objects into namespace ${i.namespace}: ${applied.map(resourceArg).join(', ')}`);
@@ -98,7 +100,9 @@ export async function kubectlDeploy(i: KubectlDeployInput): Promise<KubectlDeplo
     await i.run(deleteArgv(i, pruned));
     i.line(`pruned what this deploy no longer has: ${pruned.map(resourceArg).join(', ')}`);
   }
-  await i.run(applyArgv({ ...i, flags: { ...i.flags, apply: [] } }), { input: stateSecret(i.namespace, i.pipeline, { build: i.build, manifests: stream, objects: applied }), onLine: quiet });
+  const good = { build: i.build, manifests: stream, objects: applied };
+  if (i.state) await i.state.write(i.namespace, i.pipeline, good);
+  else await i.run(applyArgv({ ...i, flags: { ...i.flags, apply: [] } }), { input: stateSecret(i.namespace, i.pipeline, good), onLine: quiet });
   return { applied, pruned };
 }
 
@@ -109,6 +113,11 @@ export interface KubectlDeployerDeps {
   build: string;
   images: readonly BuiltImage[];
   statusCheck: PlanStatusCheck;
+  /**
+   * The runner's own way to the last good deploy (the environment manager's Kubernetes client).
+   * Used only without global kubectl flags: those may name another cluster or context.
+   */
+  state?: KubectlStateStore;
 }
 
 /** A plan's kubectl deploy as a Deployer: render the sources, prepare the objects, deploy atomically. */
@@ -125,7 +134,8 @@ export function createKubectlDeployer(config: Extract<PlanDeploy, { kind: 'kubec
         images: deps.images,
         labels: { [LABEL_PIPELINE]: deps.pipeline, [LABEL_ENVIRONMENT]: target.namespace },
       });
-      await kubectlDeploy({ run, kubectl, namespace: target.namespace, pipeline: deps.pipeline, build: deps.build, objects, flags: config.flags, statusCheck: deps.statusCheck, line: target.line });
+      const state = deps.state && config.flags.global.length === 0 ? { state: deps.state } : {};
+      await kubectlDeploy({ run, kubectl, namespace: target.namespace, pipeline: deps.pipeline, build: deps.build, objects, flags: config.flags, statusCheck: deps.statusCheck, line: target.line, ...state });
     },
   };
 }

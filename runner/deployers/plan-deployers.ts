@@ -38,6 +38,7 @@ export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDep
           build: deps.build,
           images,
           statusCheck: plan.statusCheck,
+          ...(deps.environments.kubectlState ? { state: deps.environments.kubectlState } : {}),
         });
       case 'unsupported':
         throw new DeployError(`the ${d.deployer} deployer${d.where ? ` (${d.where})` : ''} is not supported by this runner`);

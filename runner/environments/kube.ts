@@ -1,8 +1,10 @@
 // The Kubernetes calls environments need: namespaces with Slipway's ownership labels, the
-// Ingress hosts of a namespace's releases, and the state helm recorded for a release, through
+// Ingress hosts of a namespace's releases, the state helm recorded for a release, and the last
+// good kubectl deploy's Secret (deployers/kubectl-state.ts), through
 // @kubernetes/client-node (loaded on first use: `slipway run` starts it while the image builds).
 import type { CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api, V1Namespace } from '@kubernetes/client-node';
 import { UnavailableError } from '../../core/errors.ts';
+import { fromStateData, stateSecretName, stateSecretObject, type KubectlStateStore } from '../deployers/kubectl-state.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'slipway';
@@ -19,6 +21,7 @@ export interface KubeClients {
     | 'createNamespace'
     | 'deleteNamespace'
     | 'listNamespacedSecret'
+    | 'readNamespacedSecret'
     | 'createNamespacedSecret'
     | 'replaceNamespacedSecret'
     | 'readNamespacedServiceAccount'
@@ -49,6 +52,7 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
       createNamespace: async (param, options) => (await api()).core.createNamespace(param, options),
       deleteNamespace: async (param, options) => (await api()).core.deleteNamespace(param, options),
       listNamespacedSecret: async (param, options) => (await api()).core.listNamespacedSecret(param, options),
+      readNamespacedSecret: async (param, options) => (await api()).core.readNamespacedSecret(param, options),
       createNamespacedSecret: async (param, options) => (await api()).core.createNamespacedSecret(param, options),
       replaceNamespacedSecret: async (param, options) => (await api()).core.replaceNamespacedSecret(param, options),
       readNamespacedServiceAccount: async (param, options) => (await api()).core.readNamespacedServiceAccount(param, options),
@@ -211,4 +215,30 @@ export async function helmReleaseStatus(k: KubeClients, namespace: string, relea
     if (!newest || version > newest.version) newest = { version, status: labels.status };
   }
   return newest?.status;
+}
+
+/**
+ * The last good kubectl deploy through the API: the Secret `kubectl get secret` / `kubectl apply`
+ * would read and write (same name, labels and data), without starting kubectl twice per deploy.
+ */
+export function kubectlStateStore(k: KubeClients): KubectlStateStore {
+  return {
+    async read(namespace, pipeline) {
+      try {
+        return fromStateData((await k.core.readNamespacedSecret({ name: stateSecretName(pipeline), namespace })).data);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async write(namespace, pipeline, state) {
+      const body = stateSecretObject(namespace, pipeline, state);
+      try {
+        await k.core.createNamespacedSecret({ namespace, body });
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        await k.core.replaceNamespacedSecret({ name: body.metadata.name, namespace, body });
+      }
+    },
+  };
 }

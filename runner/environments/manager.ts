@@ -10,6 +10,7 @@ import {
   ensureNamespace,
   helmReleaseStatus,
   kubeClients,
+  kubectlStateStore,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   PIPELINE_LABEL,
@@ -177,5 +178,6 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
     },
 
     releaseStatus: (namespace, release) => helmReleaseStatus(k, namespace, release),
+    kubectlState: kubectlStateStore(k),
   };
 }

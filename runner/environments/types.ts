@@ -1,6 +1,7 @@
 // What the deploy stage needs from the environment manager (runner/environments/manager.ts).
 import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
+import type { KubectlStateStore } from '../deployers/kubectl-state.ts';
 
 export interface PrepareInput {
   /** The effective pipeline for this branch (profile applied). */
@@ -35,4 +36,6 @@ export interface EnvironmentManager {
    * from the cluster without running helm; undefined when there is no such release.
    */
   releaseStatus?(namespace: string, release: string): Promise<string | undefined>;
+  /** The last good kubectl deploy of a pipeline in a namespace, read and written without starting kubectl. */
+  kubectlState?: KubectlStateStore;
 }
