@@ -65,6 +65,10 @@ export const run: Command = {
       return started;
     };
     const timed = <T>(what: string, fn: () => Promise<T>): Promise<T> => (timings ? timings.around(what, fn) : fn());
+    const log = createLogger({ name: 'slipway-run', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
+    // the sandbox's probes (two short processes) run while the pipelines are read
+    const sandbox = createSandbox({ workdir: config.workdir, exec: door, log, env: ctx.env });
+    sandbox.catch(() => undefined); // awaited below, after the pipeline is found
     const { pipelines, errors } = await loadPipelines(config.pipelinesDir);
     const loaded = pipelines.find((p) => p.pipeline.metadata.name === name);
     if (!loaded) {
@@ -79,7 +83,6 @@ export const run: Command = {
       throw new ConfigError('a deploy needs SLIPWAY_REDIS_URL (the namespace lock and environment records live there); or pass --no-deploy');
     }
 
-    const log = createLogger({ name: 'slipway-run', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
     // ioredis only for a deploy (a build-and-test run never loads it)
     const redis = needsRedis ? (await import('../../core/redis.ts')).connectRedis(config.redisUrl!, log) : undefined;
     const keys = createKeys(config.keyPrefix);
@@ -160,7 +163,7 @@ export const run: Command = {
           ...(config.defaultRepo ? { defaultRepo: config.defaultRepo } : {}),
           ...(values['no-cache'] ? { noCache: true } : {}),
           env: ctx.env,
-          sandbox: await createSandbox({ workdir: config.workdir, exec: door, log, env: ctx.env }),
+          sandbox: await sandbox,
         },
         reporter: {
           update: async (change) => {

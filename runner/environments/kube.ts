@@ -232,12 +232,13 @@ export function kubectlStateStore(k: KubeClients): KubectlStateStore {
       }
     },
     async write(namespace, pipeline, state) {
+      // replaced first: after the first deploy there is one, and that is a single round trip
       const body = stateSecretObject(namespace, pipeline, state);
       try {
-        await k.core.createNamespacedSecret({ namespace, body });
-      } catch (err) {
-        if (!isConflict(err)) throw err;
         await k.core.replaceNamespacedSecret({ name: body.metadata.name, namespace, body });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        await k.core.createNamespacedSecret({ namespace, body });
       }
     },
   };
