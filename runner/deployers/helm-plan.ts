@@ -6,7 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeployError } from '../../core/errors.ts';
-import type { PlanDeploy, PlanHelmRelease } from '../../pipelines/plan.ts';
+import type { Problem } from './status-check.ts';
+import { firstUnrecoverable } from './status-check.ts';
+import { durationMs } from '../../pipelines/duration.ts';
+import type { PlanDeploy, PlanHelmRelease, PlanStatusCheck } from '../../pipelines/plan.ts';
 import { renderPlanTemplate, type PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import type { EnvironmentManager } from '../environments/types.ts';
 import { resolveInside } from '../workspace-path.ts';
@@ -21,6 +24,10 @@ export interface PlanHelmDeps {
   /** What setValueTemplates see: IMAGE_REPO_x ..., BUILD_NUMBER, the environment. */
   vars: PlanTemplateVars;
   images: readonly BuiltImage[];
+  /** The plan's status check: without tolerateFailuresUntilDeadline a pod that cannot recover stops the wait. */
+  statusCheck?: PlanStatusCheck;
+  /** kubectl, for reading the pods meanwhile (helm's environment); default 'kubectl' on PATH. */
+  kubectl?: string;
 }
 
 function releaseFlags(r: PlanHelmRelease, workspace: string, vars: PlanTemplateVars): string[] {
@@ -51,6 +58,31 @@ export function createPlanHelmDeployer(config: Extract<PlanDeploy, { kind: 'helm
       flags: releaseFlags(r, workspace, deps.vars),
     };
   });
+  // Skaffold's fail-fast for helm's own wait: a pod of this deploy that cannot recover stops helm
+  // (SIGTERM), which with --atomic rolls the release back itself, long before --timeout
+  const check = deps.statusCheck;
+  const failFast = check !== undefined && check.enabled && !check.tolerateFailuresUntilDeadline;
+  const upgradeFailingFast = async (release: string, argv: string[]): Promise<void> => {
+    const stopHelm = new AbortController();
+    const stopWatch = new AbortController();
+    let problem: Problem | undefined;
+    const watching = firstUnrecoverable({ run, kubectl: deps.kubectl ?? 'kubectl', namespace, flags: { global: [], apply: [], delete: [] }, since: Date.now(), signal: stopWatch.signal }).then((p) => {
+      if (!p) return;
+      problem = p;
+      target.line(`${p.message}: stopping helm, which rolls release ${release} back`);
+      stopHelm.abort();
+    });
+    try {
+      // helm gets its whole timeout to roll back before it is killed
+      await run(argv, { signal: stopHelm.signal, killGraceMs: (durationMs(config.timeout) ?? 600_000) + 30_000 });
+    } catch (err) {
+      if (problem) throw new DeployError(`release ${release} cannot become ready: ${problem.message} (rolled back without waiting out the ${config.timeout} timeout)`, { cause: err });
+      throw err;
+    } finally {
+      stopWatch.abort();
+      await watching;
+    }
+  };
   return {
     kind: 'helm',
     releases: planned.map((p) => p.r.name),
@@ -64,11 +96,11 @@ export function createPlanHelmDeployer(config: Extract<PlanDeploy, { kind: 'helm
           if (repaired) target.line(repaired);
           const post = p.r.replaceImages ? await postRendererFlags(path.join(scratch, `images-${i}.json`), { images: deps.images, namespace }) : [];
           target.line(`deploying release ${p.r.name} into namespace ${namespace}`);
-          await run(
-            upgradeArgv({ helm, major, namespace, timeout: config.timeout, atomic: config.atomic, release: p.r.name, chart: p.chart, valuesFiles: p.valuesFiles, setValues: {}, extraFlags: [...p.flags, ...post] }),
-          );
+          const argv = upgradeArgv({ helm, major, namespace, timeout: config.timeout, atomic: config.atomic, release: p.r.name, chart: p.chart, valuesFiles: p.valuesFiles, setValues: {}, extraFlags: [...p.flags, ...post] });
+          await (failFast ? upgradeFailingFast(p.r.name, argv) : run(argv));
         }
       } catch (err) {
+        if (err instanceof DeployError) throw err;
         throw new DeployError(`helm failed: ${helmReason(err)}`, { cause: err });
       } finally {
         await rm(scratch, { recursive: true, force: true });

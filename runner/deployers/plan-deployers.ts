@@ -30,7 +30,7 @@ export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDep
   return plan.deploys.map((d): Deployer => {
     switch (d.kind) {
       case 'helm':
-        return createPlanHelmDeployer(d, target, { ...(deps.helm ? { helm: deps.helm } : {}), environments: deps.environments, vars: deps.vars, images });
+        return createPlanHelmDeployer(d, target, { ...(deps.helm ? { helm: deps.helm } : {}), environments: deps.environments, vars: deps.vars, images, statusCheck: plan.statusCheck });
       case 'kubectl':
         return createKubectlDeployer(d, target, {
           kubectl: { ...(deps.helm?.env ? { env: deps.helm.env } : {}) },

@@ -39,7 +39,7 @@ interface ContainerStatus {
 }
 
 export interface PodLike {
-  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string; ownerReferences?: { kind: string }[] };
+  metadata: { name: string; labels?: Record<string, string>; creationTimestamp?: string; deletionTimestamp?: string; ownerReferences?: { kind: string }[] };
   status?: {
     phase?: string;
     reason?: string;
@@ -172,7 +172,7 @@ function lastLine(err: unknown): string {
   return (tail.filter((l) => l.trim()).at(-1) ?? 'failed').replace(/^error:\s*/i, '');
 }
 
-async function snapshot(i: StatusCheckInput, withJobs: boolean): Promise<Snapshot | undefined> {
+async function snapshot(i: Pick<StatusCheckInput, 'run' | 'kubectl' | 'namespace' | 'flags'>, withJobs: boolean): Promise<Snapshot | undefined> {
   const res = await i.run(pollArgv(i, withJobs), { onLine: quiet, allowFailure: true }).catch(() => undefined);
   if (!res || res.exitCode !== 0) return undefined;
   try {
@@ -258,4 +258,38 @@ export async function statusCheck(i: StatusCheckInput): Promise<string[]> {
     const byDeadline = o.at >= deadlineAt - 1000;
     return byDeadline ? `${w.kind} ${w.name} did not become ready within ${deadlineSeconds}s: ${why}` : `${w.kind} ${w.name} failed: ${why}`;
   });
+}
+
+export interface PodWatchInput {
+  run: Run;
+  kubectl: string;
+  namespace: string;
+  flags: KubectlFlags;
+  /** Only pods created from this time on (ms) are looked at: those of the deploy being watched. */
+  since: number;
+  /** Stops the watch (it then resolves undefined). */
+  signal: AbortSignal;
+  pollMs?: number;
+}
+
+/**
+ * Watches the namespace's pods created since `since` until one reports a state it cannot recover
+ * from, and resolves with it; undefined once `signal` stops the watch. For deployers that wait by
+ * themselves (helm --wait) and only need to know when waiting is pointless.
+ */
+export async function firstUnrecoverable(i: PodWatchInput): Promise<Problem | undefined> {
+  const pollMs = i.pollMs ?? 1000;
+  const from = Math.floor(i.since / 1000) * 1000; // creationTimestamp has whole seconds
+  while (!i.signal.aborted) {
+    await sleep(pollMs, undefined, { signal: i.signal }).catch(() => undefined);
+    if (i.signal.aborted) return undefined;
+    const snap = await snapshot(i, false);
+    for (const pod of snap?.pods ?? []) {
+      if (pod.metadata.deletionTimestamp) continue;
+      if (!pod.metadata.creationTimestamp || Date.parse(pod.metadata.creationTimestamp) < from) continue;
+      const p = podProblem(pod);
+      if (p?.unrecoverable) return p;
+    }
+  }
+  return undefined;
 }

@@ -29,8 +29,9 @@ export async function deployStage(scope: BuildScope, { checkout, images, plan }:
     namespace,
     workspace: checkout.workspace,
     vars: templateVars(scope, { sha: checkout.sha, images, namespace }),
-    // no signal: a started deploy is never killed
-    run: (argv, options = {}) => scope.run(argv, { ...options, signal: new AbortController().signal }),
+    // not the build's cancel signal: a started deploy is never killed by a cancel; a deployer's
+    // own signal (the status check stopping a `kubectl rollout status` it no longer needs) stays
+    run: (argv, options = {}) => scope.run(argv, { ...options, signal: options.signal ?? new AbortController().signal }),
     line: (text) => scope.line(text),
   };
   const helm = scope.deps.helm ? { helm: scope.deps.helm } : {};

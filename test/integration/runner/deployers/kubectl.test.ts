@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { exec, recordingExec } from '../../../../runner/exec.ts';
 import { kubectlDeploy, type KubectlDeployInput } from '../../../../runner/deployers/kubectl.ts';
 import { parseManifests, prepareManifests } from '../../../../runner/deployers/manifests.ts';
+import { reportContainerTrouble } from '../../../helpers/kubelet.ts';
 import { testenvChildEnv, uniqueName } from '../../../helpers/testenv.ts';
 
 const env = testenvChildEnv();
@@ -117,40 +118,8 @@ void test('a first deploy that fails leaves nothing of itself behind', async () 
   }
 });
 
-/** Plays the kubelet of a pod whose container keeps crashing: once kwok has it Running, its status says CrashLoopBackOff. */
-async function crashLoop(namespace: string, signal: AbortSignal): Promise<string> {
-  for (;;) {
-    if (signal.aborted) return '';
-    const pods = await kubectl('get', 'pods', '-n', namespace, '-l', 'app=web', '-o', 'jsonpath={range .items[?(@.status.phase=="Running")]}{.metadata.name}{"\\n"}{end}');
-    const pod = pods.stdout.trim().split('\n').filter(Boolean)[0];
-    if (pod) {
-      const status = {
-        status: {
-          phase: 'Running',
-          conditions: [
-            { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [web]' },
-            { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady' },
-          ],
-          containerStatuses: [
-            {
-              name: 'web',
-              image: 'web:dev',
-              imageID: '',
-              ready: false,
-              restartCount: 3,
-              state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container=web' } },
-              lastState: { terminated: { exitCode: 1, reason: 'Error' } },
-            },
-          ],
-        },
-      };
-      const res = await kubectl('patch', 'pod', pod, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(status));
-      assert.equal(res.exitCode, 0, res.stderr);
-      return pod;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const crashLoop = (namespace: string, signal: AbortSignal) =>
+  reportContainerTrouble(namespace, { selector: 'app=web', reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container=web', phase: 'Running' }, signal);
 
 // minReadySeconds beyond the deadline: the rollout cannot complete by itself in the test, so only the pod's state decides
 const neverDone = (statusCheck: KubectlDeployInput['statusCheck'], namespace: string, lines: string[]) => {
