@@ -15,10 +15,9 @@ import type { BuildRecord } from '../../core/records.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { RunnerDeps } from '../../runner/runner-deps.ts';
 import { hasDeployers } from '../../runner/deployers/deployers-for.ts';
-import { cachedHelmMajor } from '../../runner/deployers/helm.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import type { KubectlStateStore } from '../../runner/deployers/kubectl-state.ts';
-import { exec, type Exec } from '../../runner/exec.ts';
+import { exec } from '../../runner/exec.ts';
 import { createSandbox } from '../../runner/sandbox.ts';
 import { createGit } from '../../runner/git.ts';
 import { runBuild } from '../../runner/run-build.ts';
@@ -53,17 +52,7 @@ export const run: Command = {
     // SLIPWAY_TIMINGS=1: a timeline of stages, commands and environment calls on stderr (bench/)
     const timings = ctx.env.SLIPWAY_TIMINGS ? createTimings(ctx.stderr) : undefined;
     timings?.mark(`slipway run ${name}`);
-    const timedExec = timings ? timings.exec(exec) : exec;
-    // The build stage's deploy preparations (below) start with its first command: the process
-    // is then only waiting, and compiling the Kubernetes client cannot delay that command's start.
-    let warmUp: (() => void) | undefined;
-    const door: Exec = (argv, options) => {
-      const started = timedExec(argv, options);
-      const w = warmUp;
-      warmUp = undefined;
-      w?.();
-      return started;
-    };
+    const door = timings ? timings.exec(exec) : exec;
     const timed = <T>(what: string, fn: () => Promise<T>): Promise<T> => (timings ? timings.around(what, fn) : fn());
     const log = createLogger({ name: 'slipway-run', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
     // the sandbox's probes (two short processes) run while the pipelines are read
@@ -101,9 +90,9 @@ export const run: Command = {
       images: [],
     };
     let environments: RunnerDeps['environments'];
-    // The environment manager and @kubernetes/client-node (~0.2 s of CPU bundled) are loaded while
-    // buildah runs (once the build stage's first command has started; the deploy waits for it),
-    // not before checkout.
+    // The environment manager and @kubernetes/client-node (~0.2 s of CPU bundled) are loaded when
+    // the deploy starts, as helm's version is asked (deployers/helm.ts), not while buildah runs:
+    // loading them then made two parallel builds take up to twice as long (bench/skaffold).
     let loading: Promise<EnvironmentManager> | undefined;
     const load = (): Promise<EnvironmentManager> => {
       if (!redis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
@@ -145,12 +134,6 @@ export const run: Command = {
         signal: controller.signal,
         onStage: (stage) => {
           timings?.mark(`==> ${stage}`);
-          if (!redis || stage !== 'build') return;
-          // both reported by the deploy if they fail; here they only get going while buildah runs
-          warmUp = () => {
-            load().catch(() => undefined);
-            cachedHelmMajor(door, 'helm').catch(() => undefined);
-          };
         },
         deps: {
           exec: door,

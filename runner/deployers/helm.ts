@@ -103,7 +103,7 @@ const majors = new Map<string, Promise<number>>();
 
 /**
  * helmMajor, asked once per process for each helm (the binary, its environment and PATH): a
- * runner asks at its first deploy, `slipway run` while the image builds. A failed probe is
+ * runner asks at its first deploy, `slipway run` when its deploy starts. A failed probe is
  * asked again next time.
  */
 export function cachedHelmMajor(run: Run, helm: string, env: Record<string, string | undefined> = {}): Promise<number> {

@@ -1,7 +1,7 @@
 // The Kubernetes calls environments need: namespaces with Slipway's ownership labels, the
 // Ingress hosts of a namespace's releases, the state helm recorded for a release, and the last
 // good kubectl deploy's Secret (deployers/kubectl-state.ts), through
-// @kubernetes/client-node (loaded on first use: `slipway run` starts it while the image builds).
+// @kubernetes/client-node (loaded on first use: `slipway run` loads it when the deploy starts).
 import type { CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api, V1Namespace } from '@kubernetes/client-node';
 import { UnavailableError } from '../../core/errors.ts';
 import { fromStateData, stateSecretName, stateSecretObject, type KubectlStateStore } from '../deployers/kubectl-state.ts';

@@ -1,6 +1,6 @@
 // The bundled CLI (npm run build, what the container image runs) as a process: every command's
 // chunk loads, and `slipway run` goes through all its stages into the test cluster (namespace
-// and release status through @kubernetes/client-node, loaded while the image builds, as is helm's
+// and release status through @kubernetes/client-node, loaded when the deploy starts, as is helm's
 // version).
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
