@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { BuildRecord } from '../../../core/records.ts';
-import { exec, type ExecResult } from '../../../runner/exec.ts';
 import { fixtureRepo } from '../../helpers/fixture-repo.ts';
-import { ROOT, testenv, testRedis, uniqueName } from '../../helpers/testenv.ts';
+import { startSlipwayProcess } from '../../helpers/slipway-process.ts';
+import { testenv, testRedis, uniqueName } from '../../helpers/testenv.ts';
 
 const t = await testRedis();
 const dir = await mkdtemp(path.join(tmpdir(), 'slipway-processes-'));
@@ -20,28 +20,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function start(command: 'server' | 'runner', env: Record<string, string>, ready: RegExp): { done: Promise<ExecResult>; ready: Promise<string>; pid: () => number | undefined } {
-  let pid: number | undefined;
-  let onReady!: (line: string) => void;
-  let readyYet = false;
-  const isReady = new Promise<string>((r) => (onReady = r));
-  // tsx by its full URL: the processes run in a folder of their own, outside the checkout
-  const done = exec(['node', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'cli/bin.ts'), command], {
-    cwd: dir,
-    env,
-    allowFailure: true,
-    timeoutMs: 120_000,
-    onSpawn: (p: number) => (pid = p),
-    onLine: (line) => {
-      if (!readyYet && ready.test(line)) {
-        readyYet = true;
-        onReady(line);
-      }
-    },
-  });
-  const exitedEarly = done.then((r) => (readyYet ? new Promise<never>(() => undefined) : assert.fail(`${command} exited early: ${r.stderr}${r.stdout}`)));
-  return { done, ready: Promise.race([isReady, exitedEarly]), pid: () => pid };
-}
+const start = (command: 'server' | 'runner', env: Record<string, string>, ready: RegExp) => startSlipwayProcess(command, { cwd: dir, env, ready });
 
 void test('server and runner processes build a manual trigger and stop on SIGTERM', async () => {
   const name = uniqueName('procs');
