@@ -1,5 +1,5 @@
 // The fault scenario of issue 12 ("And in the project itself"), shared by the fault test
-// (test/integration/fault/fault.test.ts, reduced) and the bench (bench/fault/run.ts, 1000
+// (test/e2e/fault.test.ts, reduced) and the bench (bench/fault/run.ts, 1000
 // deliveries): signed Gitea push deliveries over many branches of a real git repository, with
 // redeliveries (the same delivery id again) and replays (a captured push under a fresh id), sent to
 // a real `slipway server` and built by two real `slipway runner` processes, against a redis-server
