@@ -173,6 +173,8 @@ export const SkaffoldRef = z.strictObject({
   profiles: z.array(z.string().min(1)).default([]),
   /** metadata.name of the configs to run; empty = all of the file. */
   module: z.array(z.string().min(1)).default([]),
+  /** Skaffold's --default-repo for this pipeline's images (over the runner's SLIPWAY_DEFAULT_REPO). */
+  defaultRepo: z.string().regex(/^[a-z0-9.:_/-]+$/, 'must be a registry host with an optional path, e.g. 127.0.0.1:5000/team').optional(),
 });
 export type SkaffoldRef = z.infer<typeof SkaffoldRef>;
 

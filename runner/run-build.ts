@@ -13,7 +13,7 @@ import type { RunnerDeps } from './runner-deps.ts';
 import { buildStage } from './stages/build.ts';
 import { checkoutStage } from './stages/checkout.ts';
 import { deployStage } from './stages/deploy.ts';
-import { loadPlan, planBuildStage, planTestStage } from './stages/plan.ts';
+import { loadPlan, onDefaultRepo, planBuildStage, planTestStage } from './stages/plan.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
 import type { BuildScope, Checkout } from './stages/types.ts';
@@ -168,17 +168,20 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
 
   /** A skaffold pipeline: its plan is read from the checkout in the build stage, then tested and deployed. */
   const planStages = async (checkout: Checkout): Promise<void> => {
+    let planScope: BuildScope = scope;
     const built = await stage('build', async () => {
-      const plan = await loadPlan(scope, checkout, 'run');
-      return { plan, ...(await planBuildStage(scope, checkout, plan)) };
+      // the pipeline's skaffold.defaultRepo, else the runner's SLIPWAY_DEFAULT_REPO (Skaffold's --default-repo)
+      const { plan, written } = onDefaultRepo(await loadPlan(scope, checkout, 'run'), pipeline.skaffold?.defaultRepo || deps.defaultRepo);
+      planScope = written.size ? { ...scope, imageNames: written } : scope;
+      return { plan, ...(await planBuildStage(planScope, checkout, plan)) };
     });
     if (!built) return;
     const { plan, images } = built;
     if (plan.tests.length > 0) {
-      if (!(await stage('test', () => planTestStage(scope, checkout, plan, images)))) return;
+      if (!(await stage('test', () => planTestStage(planScope, checkout, plan, images)))) return;
     } else if (!(await absent('test'))) return;
     if (plan.deploys.length > 0) {
-      if (!(await stage('deploy', () => deployStage(scope, { checkout, images, plan })))) return;
+      if (!(await stage('deploy', () => deployStage(planScope, { checkout, images, plan })))) return;
     } else if (!(await absent('deploy'))) return;
   };
 

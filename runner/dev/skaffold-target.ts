@@ -11,18 +11,13 @@
 // image by the name the file gives it. The cleanup uninstalls the releases and deletes what the
 // kubectl deploys applied.
 import { errorMessage } from '../../core/errors.ts';
-import type { ImageRecord } from '../../core/records.ts';
-import { substituteDefaultRepo } from '../../pipelines/default-repo.ts';
 import type { Plan } from '../../pipelines/plan.ts';
-import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
-import { sanitizeImageName } from '../../pipelines/skaffold/upgrade.ts';
 import { Pipeline, type SkaffoldRef } from '../../pipelines/schema.ts';
 import { uninstallRelease } from '../deployers/helm.ts';
-import { imageTemplateValues } from '../deployers/image-values.ts';
 import { deleteArgv } from '../deployers/kubectl.ts';
 import { readLastGood, stateSecretName } from '../deployers/kubectl-state.ts';
 import { planDeployersFor } from '../deployers/plan-deployers.ts';
-import { loadPlan, planBuildStage, planVars } from '../stages/plan.ts';
+import { loadPlan, onDefaultRepo, planBuildStage, planDeployInputs } from '../stages/plan.ts';
 import { templateVars } from '../stages/template-vars.ts';
 import type { DevTarget } from './dev-loop.ts';
 
@@ -47,32 +42,6 @@ export function devPlan(plan: Plan, tagTemplate: string, line: (text: string) =>
   return { ...plan, build: { ...plan.build, tagPolicy: { kind: 'template', template: tagTemplate }, push: true } };
 }
 
-/** The plan with its images on the default repo, and the name the file gives each rewritten one. */
-export function onDefaultRepo(plan: Plan, defaultRepo: string | undefined): { plan: Plan; written: Map<string, string> } {
-  const written = new Map<string, string>();
-  if (!defaultRepo) return { plan, written };
-  const to = (image: string) => {
-    const pushed = substituteDefaultRepo(defaultRepo, image);
-    if (pushed !== image) written.set(pushed, image);
-    return pushed;
-  };
-  const artifacts = plan.build.artifacts.map((a) => ({ ...a, image: to(a.image), requires: a.requires.map((r) => ({ ...r, image: to(r.image) })) }));
-  return { plan: { ...plan, build: { ...plan.build, artifacts } }, written };
-}
-
-/** Skaffold's image variables of a rewritten image under the name the file gives it too (IMAGE_REPO_<written>...). */
-function writtenImageValues(images: readonly ImageRecord[], written: ReadonlyMap<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const img of images) {
-    const name = written.get(img.name);
-    if (!name) continue;
-    // of one image alone: its variables with the pushed name's suffix, and those without, which get the written name's
-    const pushedSuffix = `_${sanitizeImageName(img.name)}`;
-    for (const [k, v] of Object.entries(imageTemplateValues([img]))) if (!k.endsWith(pushedSuffix)) out[`${k}_${sanitizeImageName(name)}`] = v;
-  }
-  return out;
-}
-
 export function skaffoldTarget(o: SkaffoldTargetOptions): DevTarget {
   const pipeline = Pipeline.parse({
     apiVersion: 'slipway/v1',
@@ -95,16 +64,13 @@ export function skaffoldTarget(o: SkaffoldTargetOptions): DevTarget {
       if (plan.deploys.length === 0) return { images, deployed: false };
       await it.prepareNamespace();
       const target = it.deployTarget(templateVars(scope, { sha: '', images, namespace: it.namespace }));
-      const vars: PlanTemplateVars = planVars(scope, it.checkout, images);
-      vars.values = { ...vars.values, ...writtenImageValues(images, written) };
+      const inputs = planDeployInputs(scope, it.checkout, images);
       const deployers = planDeployersFor(plan, target, {
         helm: it.helm,
         environments: it.environments,
         pipeline: pipeline.metadata.name,
         build: it.scope.build.id,
-        // manifests and charts name the images as the file writes them
-        images: [...images, ...images.filter((i) => written.has(i.name)).map((i) => ({ ...i, name: written.get(i.name)! }))],
-        vars,
+        ...inputs,
       });
       for (const [i, d] of deployers.entries()) {
         for (const r of d.releases) releases.add(r);

@@ -9,7 +9,7 @@ import { planDeployersFor } from '../deployers/plan-deployers.ts';
 import type { DeployTarget } from '../deployers/types.ts';
 import { environmentNamespace } from '../environments/namespace.ts';
 import { withNamespaceLock } from '../lock.ts';
-import { planVars } from './plan.ts';
+import { planDeployInputs } from './plan.ts';
 import { firstLine, retry } from '../retry.ts';
 import { retryOptions } from './retry-options.ts';
 import { templateVars } from './template-vars.ts';
@@ -36,7 +36,7 @@ export async function deployStage(scope: BuildScope, { checkout, images, plan }:
   };
   const helm = scope.deps.helm ? { helm: scope.deps.helm } : {};
   const deployers = plan
-    ? planDeployersFor(plan, target, { environments, ...helm, pipeline: scope.pipeline.metadata.name, build: scope.build.id, images, vars: planVars(scope, checkout, images) })
+    ? planDeployersFor(plan, target, { environments, ...helm, pipeline: scope.pipeline.metadata.name, build: scope.build.id, ...planDeployInputs(scope, checkout, images) })
     : deployersFor(scope.pipeline.deploy, target, { environments, ...helm });
   const releases = deployers.flatMap((d) => d.releases);
   const input = { pipeline: scope.pipeline, ...(scope.profile ? { profile: scope.profile } : {}), branch, build: { ...scope.build, sha: checkout.sha, images } };

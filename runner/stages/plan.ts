@@ -10,6 +10,8 @@ import { ConfigError, formatProblem } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
 import type { GitVariant, Plan, PlanArtifact } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
+import { substituteDefaultRepo } from '../../pipelines/default-repo.ts';
+import { sanitizeImageName } from '../../pipelines/skaffold/upgrade.ts';
 import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
 import { loadSkaffold } from '../../pipelines/skaffold/load.ts';
 import { builderAccessFromEnv, ensureStorage } from '../builder-access.ts';
@@ -39,6 +41,45 @@ export function planVars(scope: BuildScope, checkout: Checkout, images: readonly
     slipway: templateVars(scope, { sha: checkout.sha, images: [...images] }),
     values: { ...values, ...buildEnv(scope, { sha: checkout.sha, images: [...images] }), ...imageTemplateValues(images) },
   };
+}
+
+/** The plan with its images on the default repo, and the name the file gives each rewritten one. */
+export function onDefaultRepo(plan: Plan, defaultRepo: string | undefined): { plan: Plan; written: Map<string, string> } {
+  const written = new Map<string, string>();
+  if (!defaultRepo) return { plan, written };
+  const to = (image: string) => {
+    const pushed = substituteDefaultRepo(defaultRepo, image);
+    if (pushed !== image) written.set(pushed, image);
+    return pushed;
+  };
+  const artifacts = plan.build.artifacts.map((a) => ({ ...a, image: to(a.image), requires: a.requires.map((r) => ({ ...r, image: to(r.image) })) }));
+  return { plan: { ...plan, build: { ...plan.build, artifacts } }, written };
+}
+
+/** Skaffold's image variables of a rewritten image under the name the file gives it too (IMAGE_REPO_<written>...). */
+function writtenImageValues(images: readonly ImageRecord[], written: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const img of images) {
+    const name = written.get(img.name);
+    if (!name) continue;
+    // of one image alone: its variables with the pushed name's suffix, and those without, which get the written name's
+    const pushedSuffix = `_${sanitizeImageName(img.name)}`;
+    for (const [k, v] of Object.entries(imageTemplateValues([img]))) if (!k.endsWith(pushedSuffix)) out[`${k}_${sanitizeImageName(name)}`] = v;
+  }
+  return out;
+}
+
+/** Rewritten image → the name the file gives it (scope.imageNames without the unchanged ones). */
+function writtenNames(scope: BuildScope): Map<string, string> {
+  return new Map([...(scope.imageNames ?? new Map<string, string>())].filter(([pushed, name]) => pushed !== name));
+}
+
+/** What a plan's deployers get: manifests, charts and templates know a rewritten image by the name the file gives it too. */
+export function planDeployInputs(scope: BuildScope, checkout: Checkout, images: readonly ImageRecord[]): { images: ImageRecord[]; vars: PlanTemplateVars } {
+  const written = writtenNames(scope);
+  const vars = planVars(scope, checkout, images);
+  vars.values = { ...vars.values, ...writtenImageValues(images, written) };
+  return { images: [...images, ...images.filter((i) => written.has(i.name)).map((i) => ({ ...i, name: written.get(i.name)! }))], vars };
 }
 
 /** The context of the kubeconfig the runner's kubectl and helm use (their env over the runner's). */

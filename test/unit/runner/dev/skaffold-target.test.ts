@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Plan } from '../../../../pipelines/plan.ts';
-import { devPlan, onDefaultRepo } from '../../../../runner/dev/skaffold-target.ts';
+import { devPlan } from '../../../../runner/dev/skaffold-target.ts';
+import { onDefaultRepo } from '../../../../runner/stages/plan.ts';
 
 const plan = (push: boolean): Plan => ({
   build: {
