@@ -124,7 +124,7 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
   const run: Exec = (argv, options = {}) => o.exec(argv, { ...options, secrets: [...secrets.values(), ...(options.secrets ?? [])], onLine: options.onLine ?? ((l) => o.out(l)) });
   const prepareNamespace = async (pullSecret?: ImagePullSecret) => {
     if (namespaceReady) return;
-    const ns = await ensureNamespace(o.kube, o.namespace, { pipeline: pipeline.metadata.name, environment: toLabelValue(`dev.${o.namespace}`), branch: `dev-${o.user}` });
+    const ns = await ensureNamespace(o.kube, o.namespace, { pipeline: pipeline.metadata.name, environment: toLabelValue(`dev.${o.namespace}`), branch: `dev-${o.user}`, dev: true });
     createdNamespace ||= ns.created;
     if (pullSecret) await ensurePullSecret(o.kube, o.namespace, await readPullSecret(pullSecret, o.env ?? process.env));
     namespaceReady = true;

@@ -11,6 +11,8 @@ export const MANAGED_BY_VALUE = 'slipway';
 export const PIPELINE_LABEL = 'slipway.dev/pipeline';
 export const ENVIRONMENT_LABEL = 'slipway.dev/environment';
 export const BRANCH_ANNOTATION = 'slipway.dev/branch';
+/** On a `slipway dev` namespace: it has no environment record, and the leak scan leaves it alone. */
+export const DEV_LABEL = 'slipway.dev/dev';
 
 /** The calls made, by the names and shapes @kubernetes/client-node gives them. */
 export interface KubeClients {
@@ -119,7 +121,7 @@ export interface EnsuredNamespace {
 export async function ensureNamespace(
   k: KubeClients,
   name: string,
-  labels: { pipeline: string; environment: string; branch: string },
+  labels: { pipeline: string; environment: string; branch: string; dev?: boolean },
   opts: WaitOptions = {},
 ): Promise<EnsuredNamespace> {
   for (let attempt = 0; ; attempt++) {
@@ -137,7 +139,7 @@ export async function ensureNamespace(
         body: {
           metadata: {
             name,
-            labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PIPELINE_LABEL]: labels.pipeline, [ENVIRONMENT_LABEL]: labels.environment },
+            labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PIPELINE_LABEL]: labels.pipeline, [ENVIRONMENT_LABEL]: labels.environment, ...(labels.dev ? { [DEV_LABEL]: 'true' } : {}) },
             annotations: { [BRANCH_ANNOTATION]: labels.branch },
           },
         },

@@ -7,7 +7,7 @@
 // may hold another Slipway's environments, whose records live in another Redis.
 import { EnvStore } from '../../core/env-store.ts';
 import { namespaceLocked } from '../lock.ts';
-import { kubeClients, listSlipwayNamespaces, PIPELINE_LABEL } from './kube.ts';
+import { DEV_LABEL, kubeClients, listSlipwayNamespaces, PIPELINE_LABEL } from './kube.ts';
 import { toLabelValue } from './namespace.ts';
 import { teardownOrphanNamespace, type TeardownDeps } from './teardown.ts';
 
@@ -39,6 +39,8 @@ export async function scanLeakedNamespaces(deps: TeardownDeps, opts: LeakScanOpt
   for (const ns of await listSlipwayNamespaces(k, opts.labelSelector)) {
     const namespace = ns.metadata?.name;
     if (!namespace || owned.has(namespace) || ns.status?.phase === 'Terminating') continue;
+    // a slipway dev namespace never has a record: its dev session cleans it up
+    if (ns.metadata?.labels?.[DEV_LABEL] === 'true') continue;
     const pipeline = ns.metadata?.labels?.[PIPELINE_LABEL];
     if (pipeline === undefined || !ours.has(pipeline)) continue;
     const created = ns.metadata?.creationTimestamp ? new Date(ns.metadata.creationTimestamp).getTime() : now;

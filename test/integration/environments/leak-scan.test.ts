@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EnvStore } from '../../../core/env-store.ts';
 import { exec } from '../../../runner/exec.ts';
 import { startEnvironmentKeeper, type KeeperOptions } from '../../../runner/environments/keeper.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PIPELINE_LABEL, readNamespace } from '../../../runner/environments/kube.ts';
+import { DEV_LABEL, ensureNamespace, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PIPELINE_LABEL, readNamespace } from '../../../runner/environments/kube.ts';
 import { testenv } from '../../helpers/testenv.ts';
 import { CHART, envHarness, testPipeline, type EnvHarness } from './harness.ts';
 
@@ -133,4 +133,23 @@ void test('reconcile tears down the environments of a pipeline no longer loaded'
   assert.equal(await readNamespace(h.kube, gone.namespace), undefined);
   assert.equal((await store.get(loaded.metadata.name, 'main'))?.status, 'ready');
   assert.ok(await readNamespace(h.kube, kept.namespace));
+});
+
+void test('the leak scan leaves a slipway dev namespace alone (no record, same pipeline) and still tears down a real leak', async () => {
+  const pipeline = testPipeline();
+  const name = pipeline.metadata.name;
+  const dev = `${name}-dev`;
+  const leak = `${name}-leak`;
+  h.track(dev);
+  // labelled as slipway dev's loop labels it (runner/dev/dev-loop.ts)
+  await ensureNamespace(h.kube, dev, { pipeline: name, environment: `dev.${dev}`, branch: 'dev-me', dev: true });
+  assert.equal((await readNamespace(h.kube, dev))?.metadata?.labels?.[DEV_LABEL], 'true');
+  await makeNamespace(leak, name, true);
+  const keeper = keeperFor(name, { pipelines: () => [pipeline] });
+  try {
+    assert.deepEqual((await keeper.runOnce()).leaked, [leak]);
+  } finally {
+    await keeper.close();
+  }
+  assert.ok(await readNamespace(h.kube, dev), 'the dev namespace is kept');
 });
