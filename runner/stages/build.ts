@@ -13,11 +13,14 @@ import { artifactInputDigest } from '../build-cache/input-digest.ts';
 import { builderFor } from '../builders/builder-for.ts';
 import { cacheRepoOf, isLoopbackRegistry, type Builder, type BuildInput } from '../builders/types.ts';
 import { createRegistryClient, type RegistryClient } from '../registry/registry-client.ts';
-import type { ExecOptions } from '../exec.ts';
+import { builderAccessFromEnv, ensureStorage } from '../builder-access.ts';
+import type { ExecOptions, ExecResult } from '../exec.ts';
+import { bubblewrapSandbox } from '../sandbox.ts';
 import { retry } from '../retry.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { computeTag } from '../tag-policy.ts';
 import { resolveInside } from '../workspace-path.ts';
+import { runSandboxed } from './sandboxed.ts';
 import { templateVars } from './template-vars.ts';
 import type { BuildScope, BuildStageInput, BuildStageResult, Checkout } from './types.ts';
 
@@ -82,6 +85,22 @@ async function push(scope: BuildScope, argv: string[], ref: string, timeout: Exe
   return pushed.stdout + pushed.stderr;
 }
 
+/**
+ * Runs an artifact's build. buildah's `bud` runs the Dockerfile's RUN instructions as root on this
+ * machine, so it runs in the sandbox's builder mode (runner/sandbox.ts), with the build context
+ * bound: a RUN step sees the sandbox's root, not the runner's files or processes. Unsandboxed
+ * (SLIPWAY_UNSANDBOXED_STEPS=1) it runs as the runner's child, as do the other builders (their
+ * daemons run the build) and every push.
+ */
+export async function runBuild(scope: BuildScope, builder: Builder, input: BuildInput, timeoutMs?: number): Promise<ExecResult> {
+  const argv = builder.buildArgv(input);
+  const sandbox = scope.deps.sandbox ?? bubblewrapSandbox();
+  if (builder.name !== 'buildah' || sandbox.kind === 'none') return scope.run(argv, timeoutMs === undefined ? {} : { timeoutMs });
+  const access = builderAccessFromEnv(scope.deps.env ?? process.env);
+  await ensureStorage(access);
+  return runSandboxed(scope, { argv, workspace: input.context, cwd: input.context, env: {}, builder: access }, timeoutMs);
+}
+
 /** Builds and pushes one artifact with `builder`; resolves with the image as pushed (its digest). */
 export async function buildArtifact(scope: BuildScope, builder: Builder, plan: ArtifactPlan): Promise<ImageRecord> {
   const { input, tag, artifact } = plan;
@@ -89,7 +108,7 @@ export async function buildArtifact(scope: BuildScope, builder: Builder, plan: A
   const timeout: ExecOptions = timeoutMs === undefined ? {} : { timeoutMs };
 
   scope.line(`building ${input.ref}`);
-  const built = await scope.run(builder.buildArgv(input), timeout);
+  const built = await runBuild(scope, builder, input, timeoutMs);
   const pushArgv = builder.pushArgv(input);
   const output = pushArgv ? await push(scope, pushArgv, input.ref, timeout) : built.stdout + built.stderr;
   const digest = await builder.digest(input, output);

@@ -23,7 +23,7 @@ import { currentKubeContext } from '../kube-context.ts';
 import { computePlanTag } from '../plan-tags.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
 import { resolveInside } from '../workspace-path.ts';
-import { buildOrReuse, registryFor } from './build.ts';
+import { buildOrReuse, registryFor, runBuild } from './build.ts';
 import { runSandboxed } from './sandboxed.ts';
 import { runStep } from './test.ts';
 import { buildEnv, templateVars } from './template-vars.ts';
@@ -200,7 +200,7 @@ async function buildOne(
     return buildOrReuse(scope, builder, { artifact: { image: a.image, context: a.context, docker: { dockerfile: d.dockerfile, buildArgs } }, tag, input }, registry, requires);
   }
   scope.line(`building ${ref} (local.push: false: not pushed)`);
-  await scope.run(builder.buildArgv(input));
+  await runBuild(scope, builder, input);
   return { name: a.image, ref, tag, digest: '' };
 }
 

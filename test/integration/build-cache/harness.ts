@@ -14,6 +14,7 @@ import { runBuild } from '../../../runner/run-build.ts';
 import { fixtureRepo, type FixtureRepo } from '../../helpers/fixture-repo.ts';
 import { testenv, uniqueName } from '../../helpers/testenv.ts';
 import { useTestenvProcessEnv } from '../runner/harness.ts';
+import { buildahArgv } from '../../helpers/buildah-argv.ts';
 
 export const SERVICES = ['svc-1', 'svc-2', 'svc-3', 'svc-4', 'svc-5', 'svc-6', 'svc-7'];
 
@@ -107,7 +108,7 @@ export async function cacheHarness(files: Record<string, string> = serviceFiles(
         if (storageConf === undefined) delete process.env.CONTAINERS_STORAGE_CONF;
         else process.env.CONTAINERS_STORAGE_CONF = storageConf;
       }
-      const builds = rec.calls.map((c) => c.argv).filter((a) => a[0] === 'buildah' && a.includes('bud'));
+      const builds = rec.calls.map((c) => buildahArgv(c.argv)).filter((a): a is string[] => a !== undefined && a.includes('bud'));
       return { record, log: lines.join('\n'), calls: rec.calls, builds };
     },
     async cleanup() {

@@ -6,6 +6,7 @@ import { devLoop, type DevTarget, type IterationResult } from '../../../runner/d
 import { kubeClients, type KubeClients } from '../../../runner/environments/kube.ts';
 import { exec, recordingExec, type RecordedCall } from '../../../runner/exec.ts';
 import { testenv } from '../../helpers/testenv.ts';
+import { buildahArgv } from '../../helpers/buildah-argv.ts';
 
 export function testKube(): { kc: KubeConfig; kube: KubeClients } {
   const kc = new KubeConfig();
@@ -67,5 +68,5 @@ export function startLoop(o: { dir: string; target: DevTarget; namespace: string
 
 /** Builder runs (buildah bud) of `image` among `calls` from index `from`. */
 export function builds(calls: readonly RecordedCall[], image: string, from = 0): number {
-  return calls.slice(from).filter((c) => c.argv[0] === 'buildah' && c.argv.includes('bud') && c.argv.some((a) => a.startsWith(`${image}:`))).length;
+  return calls.slice(from).filter((c) => buildahArgv(c.argv)?.includes('bud') && c.argv.some((a) => a.startsWith(`${image}:`))).length;
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
+import { buildahArgv } from '../../helpers/buildah-argv.ts';
 
 let h: RunnerHarness;
 before(async () => {
@@ -60,7 +61,7 @@ void test('a build goes through every stage: pushed image, deployed release, exa
 
   // the exact argv at the exec door
   const argvs = h.calls.map((c) => c.argv);
-  const buildArgv = argvs.find((a) => a[0] === 'buildah' && a.includes('bud'))!;
+  const buildArgv = argvs.map(buildahArgv).find((a) => a?.includes('bud'))!;
   const workspace = buildArgv.at(-1)!;
   assert.deepEqual(buildArgv, [
     'buildah', '--storage-driver', 'vfs', 'bud', '--isolation', 'chroot', '-f', `${workspace}/Dockerfile`,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
+import { buildahArgv } from '../../helpers/buildah-argv.ts';
 
 let h: RunnerHarness;
 before(async () => {
@@ -67,7 +68,7 @@ buildah --storage-driver vfs push --tls-verify=false "$IMAGE" "docker://$IMAGE"
   const log = await h.logs.text(build.id);
   assert.equal(build.status, 'succeeded', log);
 
-  const bud = h.calls.find((c) => c.argv[0] === 'buildah' && c.argv.includes('bud') && c.argv.includes(`${arm}:p${build.number}`));
+  const bud = h.calls.find((c) => buildahArgv(c.argv)?.includes('bud') && c.argv.includes(`${arm}:p${build.number}`));
   assert.ok(bud, 'buildah bud of the arm artifact');
   assert.deepEqual(bud.argv.slice(bud.argv.indexOf('--platform'), bud.argv.indexOf('--platform') + 2), ['--platform', 'linux/arm64']);
   const armImage = build.images.find((i) => i.name === arm)!;
