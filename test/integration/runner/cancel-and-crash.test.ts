@@ -15,25 +15,9 @@ import { exec } from '../../../runner/exec.ts';
 import { RUNNER_LOST } from '../../../runner/worker.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { forgeStandIn } from '../../helpers/forge-stand-in.ts';
+import { alive, gone } from '../../helpers/processes.ts';
 import { ROOT, testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    if (!alive(pid)) return true;
-    await sleep(50);
-  }
-  return false;
-}
 
 /**
  * The host pid of a build's sleeping step. The step runs in a PID namespace of its own

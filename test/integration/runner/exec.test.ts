@@ -1,32 +1,10 @@
 // exec against real processes: masking, timeout, process-group kill, errors with their tail.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, ChildProcessError } from '../../../core/errors.ts';
 import { exec, recordingExec } from '../../../runner/exec.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // a zombie nobody reaped yet is gone for our purposes
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    if (!alive(pid)) return true;
-    await sleep(50);
-  }
-  return false;
-}
+import { alive, gone } from '../../helpers/processes.ts';
 
 void test('streams lines, returns stdout and stderr, passes input and env', async () => {
   const lines: string[] = [];
@@ -98,8 +76,8 @@ void test('abort kills the whole process group: the child and its grandchild are
   const err = await run.catch((e: unknown) => e);
   assert.ok(err instanceof CancelledError);
   assert.ok(child > 0 && grandchild > 0);
-  assert.ok(await waitGone(child), 'the child is still running');
-  assert.ok(await waitGone(grandchild), 'the grandchild sleep is still running');
+  assert.ok(await gone(child), 'the child is still running');
+  assert.ok(await gone(grandchild), 'the grandchild sleep is still running');
 });
 
 // A child left in the background with its output let go of, as a daemon does; it prints its pid.
@@ -107,7 +85,7 @@ const leaveBackground = ['sh', '-c', 'sleep 300 </dev/null >/dev/null 2>&1 & ech
 
 void test('what a command leaves running in its group dies with it', async () => {
   const { stdout } = await exec(leaveBackground);
-  assert.ok(await waitGone(Number(stdout)), 'the background sleep outlived its command');
+  assert.ok(await gone(Number(stdout)), 'the background sleep outlived its command');
 });
 
 void test('startsDaemon: what the command leaves running stays, and abort still reaches it', async () => {
@@ -130,7 +108,7 @@ void test('startsDaemon: what the command leaves running stays, and abort still 
     },
   });
   await assert.rejects(run, CancelledError);
-  assert.ok(await waitGone(pid), 'abort left the background sleep running');
+  assert.ok(await gone(pid), 'abort left the background sleep running');
 });
 
 void test('an already-aborted signal never starts the command', async () => {

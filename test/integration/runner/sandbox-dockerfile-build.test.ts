@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { exec } from '../../../runner/exec.ts';
 import { buildahArgv } from '../../helpers/buildah-argv.ts';
+import { alive } from '../../helpers/processes.ts';
 import { testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
@@ -38,15 +39,6 @@ after(async () => {
   await neighbour;
   await h?.cleanup();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 void test("a Dockerfile's RUN step is sandboxed: it kills no runner process and reads none of the runner's files or environment, and the image still builds and pushes", async () => {
   assert.ok(pid > 0 && alive(pid), 'the neighbour runs');
