@@ -23,8 +23,11 @@ export type PlanBuilder =
   | { kind: 'dockerfile'; dockerfile: string; buildArgs: Record<string, string | null>; target?: string; noCache?: boolean; pullParent?: boolean }
   /** Skaffold's custom builder: a command run in the context with $IMAGE, $PUSH_IMAGE, $BUILD_CONTEXT... */
   | { kind: 'custom'; buildCommand: string; dependencies: string[] }
-  /** Known but not run here (jib, bazel, ko, buildpacks, kaniko): building it fails, naming the artifact. */
-  | { kind: 'unsupported'; builder: string };
+  /**
+   * Known but not run here (jib, bazel, ko, buildpacks, kaniko; a Dockerfile build that needs build
+   * secrets or an ssh agent): building it fails, naming the artifact and `reason` when there is one.
+   */
+  | { kind: 'unsupported'; builder: string; reason?: string };
 
 export interface PlanArtifact {
   /** Image name without tag. */

@@ -18,6 +18,8 @@ export interface ResolvedConfig {
 }
 
 const UNSUPPORTED_BUILDERS = ['bazel', 'jib', 'jibMaven', 'jibGradle', 'kaniko', 'buildpacks', 'buildpack', 'ko'] as const;
+/** Docker fields a build needs and this runner does not pass on: the artifact fails to build. */
+const NEEDS = ['secrets', 'secret', 'ssh'] as const;
 
 function rebase(dir: string, p: string): string {
   return path.posix.normalize(path.posix.join(dir, p));
@@ -55,6 +57,10 @@ function artifacts(rc: ResolvedConfig, problems: Problem[]): PlanArtifact[] {
       builder = { kind: 'custom', buildCommand: a.custom.buildCommand ?? '', dependencies: a.custom.dependencies?.paths ?? [] };
     } else if (unsupported) {
       builder = { kind: 'unsupported', builder: unsupported };
+    } else if (a.docker && NEEDS.some((f) => a.docker![f] !== undefined)) {
+      // the Dockerfile mounts what these provide (RUN --mount=type=secret / ssh): without them it fails or builds wrong
+      const f = NEEDS.find((n) => a.docker![n] !== undefined)!;
+      builder = { kind: 'unsupported', builder: 'docker', reason: `docker.${f}: build ${f === 'ssh' ? 'ssh agents' : 'secrets'} are not supported by this runner (not passed to buildah)` };
     } else {
       const d = a.docker ?? {};
       const buildArgs: Record<string, string | null> = {};

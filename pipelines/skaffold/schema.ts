@@ -18,6 +18,7 @@ export const ConfigDependency = z.strictObject({
   path: Str.optional(),
   git: Known.optional(),
   googleCloudStorage: Known.optional(),
+  googleCloudBuildRepoV2: Known.optional(),
   activeProfiles: z.array(z.strictObject({ name: Str, activatedBy: StrList.optional() })).optional(),
 });
 export type ConfigDependency = z.infer<typeof ConfigDependency>;
@@ -103,6 +104,7 @@ export const LocalBuild = z.strictObject({
 });
 
 export const BuildConfig = z.strictObject({
+  hooks: Known.optional(),
   artifacts: z.array(Artifact).optional(),
   insecureRegistries: StrList.optional(),
   tagPolicy: TagPolicy.optional(),
@@ -110,7 +112,6 @@ export const BuildConfig = z.strictObject({
   local: LocalBuild.optional(),
   googleCloudBuild: Known.optional(),
   cluster: Known.optional(),
-  kaniko: Known.optional(),
 });
 export type BuildConfig = z.infer<typeof BuildConfig>;
 

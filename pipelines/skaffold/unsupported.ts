@@ -4,7 +4,7 @@
 // matters on a server).
 import type { Document, LineCounter } from 'yaml';
 import type { Problem } from '../../core/errors.ts';
-import { dotted, positionOf } from '../yaml-problems.ts';
+import { dotted, keyPositionOf } from '../yaml-problems.ts';
 import { matchPaths, withProfiles } from './paths.ts';
 
 const RELEASE_FIELDS = ['remoteChart', 'version', 'recreatePods', 'skipTests', 'useHelmSecrets', 'repo', 'upgradeOnChange', 'overrides', 'packaged', 'dependsOn', 'remote'];
@@ -16,12 +16,13 @@ const IGNORED: readonly [pattern: string, why: string][] = [
   ['build.artifacts[*].sync', 'file sync is for `skaffold dev`; ignored'],
   ['build.artifacts[*].hooks', 'build hooks are not run; ignored'],
   ['build.artifacts[*].runtimeType', 'ignored (no debugging on the server)'],
-  ...['network', 'addHost', 'cacheFrom', 'cliFlags', 'squash', 'secrets', 'secret', 'ssh'].map(
+  ...['network', 'addHost', 'cacheFrom', 'cliFlags', 'squash', 'noCache', 'pullParent'].map(
     (f): [string, string] => [`build.artifacts[*].docker.${f}`, 'not passed to the builder; ignored'],
   ),
+  ...['secrets', 'secret', 'ssh'].map((f): [string, string] => [`build.artifacts[*].docker.${f}`, `build ${f === 'ssh' ? 'ssh agents' : 'secrets'} are not passed to the builder: the artifact fails to build`]),
   ['build.googleCloudBuild', 'Google Cloud Build is not supported: artifacts build on this runner'],
   ['build.cluster', 'in-cluster (kaniko) builds are not supported: artifacts build on this runner'],
-  ['build.kaniko', 'in-cluster (kaniko) builds are not supported: artifacts build on this runner'],
+  ['build.hooks', 'build hooks are not run; ignored'],
   ['build.insecureRegistries', 'ignored: loopback registries are spoken to over plain HTTP, others over TLS'],
   ['build.local.tryImportMissing', 'ignored'],
   ['build.local.useDockerCLI', 'ignored: artifacts build with buildah'],
@@ -54,6 +55,9 @@ const IGNORED: readonly [pattern: string, why: string][] = [
   ['manifests.helm.flags', 'helm flags are not passed; ignored'],
   ['requires[*].git', 'remote (git) configs are not supported: only local `path`'],
   ['requires[*].googleCloudStorage', 'remote (GCS) configs are not supported: only local `path`'],
+  ['requires[*].googleCloudBuildRepoV2', 'remote (Cloud Build repository) configs are not supported: only local `path`'],
+  ['metadata.labels', 'not used by this runner; ignored'],
+  ['metadata.annotations', 'not used by this runner; ignored'],
   ['portForward', 'port forwarding is for local development; ignored'],
   ['verify', 'verify tests are not run; ignored'],
   ['customActions', 'custom actions are not run; ignored'],
@@ -65,7 +69,7 @@ export function unsupportedWarnings(file: string, doc: Document, lc: LineCounter
   const out: Problem[] = [];
   for (const [pattern, why] of IGNORED) {
     for (const p of withProfiles(pattern)) {
-      for (const at of matchPaths(value, p)) out.push({ file, ...positionOf(doc, lc, at), path: dotted(at), message: why });
+      for (const at of matchPaths(value, p)) out.push({ file, ...keyPositionOf(doc, lc, at), path: dotted(at), message: why });
     }
   }
   return out;

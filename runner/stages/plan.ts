@@ -139,7 +139,9 @@ async function buildOne(
   digestFile: string,
   registry: RegistryClient,
 ): Promise<ImageRecord> {
-  if (a.builder.kind === 'unsupported') throw new ConfigError(`artifact ${a.image}${a.where ? ` (${a.where})` : ''}: the ${a.builder.builder} builder is not supported by this runner`);
+  if (a.builder.kind === 'unsupported') {
+    throw new ConfigError(`artifact ${a.image}${a.where ? ` (${a.where})` : ''}: ${a.builder.reason ?? `the ${a.builder.builder} builder is not supported by this runner`}`);
+  }
   const context = resolveInside(checkout.workspace, a.context, `artifact ${a.image} context`);
   const vars = planVars(scope, checkout, [...required.values()]);
   const tag = await computePlanTag({ policy: plan.build.tagPolicy, vars, context, git: (v) => gitFact(scope, checkout, context, v) });

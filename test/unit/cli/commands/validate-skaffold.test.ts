@@ -30,3 +30,29 @@ void test('slipway validate tries every profile: a broken patch path and an unkn
     ].join('\n'),
   );
 });
+
+void test('slipway validate reads each skaffold.yaml with its own apiVersion: fields of later versions are errors at file:line:column, fields Slipway does not run are warnings', async () => {
+  const older = 'test/fixtures/skaffold/versions/v2beta29-v3-fields.yaml';
+  const newer = 'test/fixtures/skaffold/versions/v4beta14-unsupported.yaml';
+  const res = await run(older, newer);
+  assert.equal(res.code, 1);
+  assert.equal(
+    res.err,
+    [
+      `warning: ${newer}:5:3: metadata.labels: not used by this runner; ignored`,
+      `warning: ${newer}:8:3: build.hooks: build hooks are not run; ignored`,
+      `warning: ${newer}:13:9: build.artifacts[0].docker.secrets: build secrets are not passed to the builder: the artifact fails to build`,
+      `warning: ${newer}:18:3: manifests.transform: manifest transforms are not run; ignored`,
+      `warning: ${newer}:20:1: customActions: custom actions are not run; ignored`,
+      `${older}:5:3: metadata.labels: unknown key in skaffold/v2beta29 (added in skaffold/v3alpha1)`,
+      `${older}:12:1: verify: unknown key in skaffold/v2beta29 (added in skaffold/v3alpha1)`,
+      `${older}:17:5: profiles[0].requiresAllActivations: unknown key in skaffold/v2beta29 (added in skaffold/v3alpha1)`,
+      '3 problems',
+      '',
+    ].join('\n'),
+  );
+  // the newer file alone is valid: its warnings do not fail it
+  const alone = await run(newer);
+  assert.equal(alone.code, 0);
+  assert.equal(alone.out, `${newer}: skaffold config valid\n`);
+});
