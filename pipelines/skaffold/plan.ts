@@ -156,7 +156,8 @@ function deploys(rc: ResolvedConfig, problems: Problem[]): PlanDeploy[] {
   // manifests without a deployer are applied by kubectl, as in Skaffold
   if (sources.length && (deploy.kubectl !== undefined || (releases.length === 0 && others.length === 0))) {
     const f = deploy.kubectl?.flags ?? {};
-    out.push({ kind: 'kubectl', sources, flags: { global: f.global ?? [], apply: f.apply ?? [], delete: f.delete ?? [] } });
+    // Skaffold's disableValidation: `--validate=false` on the apply
+    out.push({ kind: 'kubectl', sources, flags: { global: f.global ?? [], apply: [...(f.apply ?? []), ...(f.disableValidation ? ['--validate=false'] : [])], delete: f.delete ?? [] } });
   }
   return out;
 }

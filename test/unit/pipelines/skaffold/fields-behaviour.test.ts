@@ -1,6 +1,7 @@
 // What some version-dependent fields do once accepted: `requiresAllActivations` decides between
 // ALL and ANY of a profile's activations, as Skaffold does; a Dockerfile artifact that needs build
-// secrets or an ssh agent is warned about and fails to build (the others still plan).
+// secrets or an ssh agent is warned about and fails to build (the others still plan); kubectl's
+// `disableValidation` becomes `--validate=false` on the apply.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatProblem } from '../../../../core/errors.ts';
@@ -93,4 +94,12 @@ manifests:
   assert.deepEqual(api!.builder, { kind: 'unsupported', builder: 'docker', reason: 'docker.secrets: build secrets are not supported by this runner (not passed to buildah)' });
   assert.deepEqual(worker!.builder, { kind: 'unsupported', builder: 'docker', reason: 'docker.ssh: build ssh agents are not supported by this runner (not passed to buildah)' });
   assert.equal(api!.where, 'skaffold.yaml:9');
+});
+
+void test('deploy.kubectl.flags.disableValidation (and a v2 kustomize deployer\'s) passes --validate=false to kubectl apply', async () => {
+  const v4 = await fromText('apiVersion: skaffold/v4beta14\nkind: Config\nmanifests:\n  rawYaml: [k8s/*.yaml]\ndeploy:\n  kubectl:\n    flags:\n      apply: [--force-conflicts]\n      disableValidation: true\n');
+  assert.deepEqual(v4.warnings, []);
+  assert.deepEqual(v4.plan!.deploys, [{ kind: 'kubectl', sources: [{ kind: 'rawYaml', globs: ['k8s/*.yaml'] }], flags: { global: [], apply: ['--force-conflicts', '--validate=false'], delete: [] } }]);
+  const v2 = await fromText('apiVersion: skaffold/v2beta29\nkind: Config\ndeploy:\n  kustomize:\n    paths: [overlays/prod]\n    flags:\n      disableValidation: true\n');
+  assert.deepEqual(v2.plan!.deploys, [{ kind: 'kubectl', sources: [{ kind: 'kustomize', path: 'overlays/prod', buildArgs: [] }], flags: { global: [], apply: ['--validate=false'], delete: [] } }]);
 });
