@@ -122,6 +122,13 @@ export const run: Command = {
           read: async (namespace, p) => timed('kubectl state read', async () => (await kubectlState()).read(namespace, p)),
           write: async (namespace, p, state) => timed('kubectl state write', async () => (await kubectlState()).write(namespace, p, state)),
         },
+        workloads: {
+          snapshot: async (namespace, withJobs) => timed('pods read', async () => {
+            const reader = (await load()).workloads;
+            if (!reader) throw new ConfigError('this environment manager cannot read pods');
+            return reader.snapshot(namespace, withJobs);
+          }),
+        },
       };
     }
     const controller = new AbortController();

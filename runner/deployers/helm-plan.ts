@@ -6,8 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeployError } from '../../core/errors.ts';
-import type { Problem } from './status-check.ts';
-import { firstUnrecoverable } from './status-check.ts';
+import { firstUnrecoverable, type Problem, type WorkloadReader } from './status-check.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import type { PlanDeploy, PlanHelmRelease, PlanStatusCheck } from '../../pipelines/plan.ts';
 import { renderPlanTemplate, type PlanTemplateVars } from '../../pipelines/plan-template.ts';
@@ -28,6 +27,11 @@ export interface PlanHelmDeps {
   statusCheck?: PlanStatusCheck;
   /** kubectl, for reading the pods meanwhile (helm's environment); default 'kubectl' on PATH. */
   kubectl?: string;
+  /**
+   * Where the pods are read meanwhile instead of with `kubectl get pods` once a second (the
+   * environment manager's Kubernetes client; helm's fail-fast has no kubectl flags of its own).
+   */
+  reader?: WorkloadReader;
 }
 
 function releaseFlags(r: PlanHelmRelease, workspace: string, vars: PlanTemplateVars): string[] {
@@ -66,7 +70,15 @@ export function createPlanHelmDeployer(config: Extract<PlanDeploy, { kind: 'helm
     const stopHelm = new AbortController();
     const stopWatch = new AbortController();
     let problem: Problem | undefined;
-    const watching = firstUnrecoverable({ run, kubectl: deps.kubectl ?? 'kubectl', namespace, flags: { global: [], apply: [], delete: [] }, since: Date.now(), signal: stopWatch.signal }).then((p) => {
+    const watching = firstUnrecoverable({
+      run,
+      kubectl: deps.kubectl ?? 'kubectl',
+      namespace,
+      flags: { global: [], apply: [], delete: [] },
+      since: Date.now(),
+      signal: stopWatch.signal,
+      ...(deps.reader ? { reader: deps.reader } : {}),
+    }).then((p) => {
       if (!p) return;
       problem = p;
       target.line(`${p.message}: stopping helm, which rolls release ${release} back`);

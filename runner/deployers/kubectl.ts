@@ -10,7 +10,7 @@ import { LABEL_ENVIRONMENT, LABEL_PIPELINE, manifestStream, prepareManifests, ty
 import { renderSources } from './render.ts';
 import type { Deployer, DeployTarget, Run } from './types.ts';
 import { readLastGood, stateSecret, type KubectlStateStore, type LastGood, type ObjectRef } from './kubectl-state.ts';
-import { statusCheck } from './status-check.ts';
+import { statusCheck, type WorkloadReader } from './status-check.ts';
 
 const quiet = (): void => undefined;
 
@@ -29,6 +29,8 @@ export interface KubectlDeployInput {
   line(text: string): void;
   /** Where the last good deploy is read and written instead of with kubectl (the Kubernetes API). */
   state?: KubectlStateStore;
+  /** Where the status check reads pods and Jobs instead of with `kubectl get` (the Kubernetes API). */
+  reader?: WorkloadReader;
 }
 
 export interface KubectlDeployResult {
@@ -114,10 +116,12 @@ export interface KubectlDeployerDeps {
   images: readonly BuiltImage[];
   statusCheck: PlanStatusCheck;
   /**
-   * The runner's own way to the last good deploy (the environment manager's Kubernetes client).
-   * Used only without global kubectl flags: those may name another cluster or context.
+   * The runner's own way to the last good deploy and to the pods the status check reads (the
+   * environment manager's Kubernetes client). Used only without global kubectl flags: those may
+   * name another cluster or context.
    */
   state?: KubectlStateStore;
+  reader?: WorkloadReader;
 }
 
 /** A plan's kubectl deploy as a Deployer: render the sources, prepare the objects, deploy atomically. */
@@ -134,7 +138,8 @@ export function createKubectlDeployer(config: Extract<PlanDeploy, { kind: 'kubec
         images: deps.images,
         labels: { [LABEL_PIPELINE]: deps.pipeline, [LABEL_ENVIRONMENT]: target.namespace },
       });
-      const state = deps.state && config.flags.global.length === 0 ? { state: deps.state } : {};
+      const own = config.flags.global.length === 0;
+      const state = { ...(own && deps.state ? { state: deps.state } : {}), ...(own && deps.reader ? { reader: deps.reader } : {}) };
       await kubectlDeploy({ run, kubectl, namespace: target.namespace, pipeline: deps.pipeline, build: deps.build, objects, flags: config.flags, statusCheck: deps.statusCheck, line: target.line, ...state });
     },
   };

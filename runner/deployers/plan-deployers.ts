@@ -30,7 +30,14 @@ export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDep
   return plan.deploys.map((d): Deployer => {
     switch (d.kind) {
       case 'helm':
-        return createPlanHelmDeployer(d, target, { ...(deps.helm ? { helm: deps.helm } : {}), environments: deps.environments, vars: deps.vars, images, statusCheck: plan.statusCheck });
+        return createPlanHelmDeployer(d, target, {
+          ...(deps.helm ? { helm: deps.helm } : {}),
+          environments: deps.environments,
+          vars: deps.vars,
+          images,
+          statusCheck: plan.statusCheck,
+          ...(deps.environments.workloads ? { reader: deps.environments.workloads } : {}),
+        });
       case 'kubectl':
         return createKubectlDeployer(d, target, {
           kubectl: { ...(deps.helm?.env ? { env: deps.helm.env } : {}) },
@@ -39,6 +46,7 @@ export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDep
           images,
           statusCheck: plan.statusCheck,
           ...(deps.environments.kubectlState ? { state: deps.environments.kubectlState } : {}),
+          ...(deps.environments.workloads ? { reader: deps.environments.workloads } : {}),
         });
       case 'unsupported':
         throw new DeployError(`the ${d.deployer} deployer${d.where ? ` (${d.where})` : ''} is not supported by this runner`);

@@ -7,7 +7,10 @@
 // stopped: the deploy then rolls back without waiting out the deadline. With
 // tolerateFailuresUntilDeadline the check keeps waiting until the deadline whatever the pods
 // say (a rollout that kubectl gives up on, e.g. past its progressDeadlineSeconds, is asked
-// again). Either way the failure names the pod and its condition or container state.
+// again). Either way the failure names the pod and its condition or container state. The pods
+// (and Jobs) are read with `kubectl get` or, where the runner has a Kubernetes client and no
+// global kubectl flags may name another cluster, through its API (WorkloadReader,
+// runner/environments/kube.ts): no kubectl process a second while the deploy waits.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../core/errors.ts';
 import type { KubectlFlags, PlanStatusCheck } from '../../pipelines/plan.ts';
@@ -119,6 +122,11 @@ export interface Snapshot {
   jobs: JobLike[];
 }
 
+/** A namespace's pods (and Jobs) read other than with kubectl (the Kubernetes API). */
+export interface WorkloadReader {
+  snapshot(namespace: string, withJobs: boolean): Promise<Snapshot>;
+}
+
 /** What is wrong with a workload in a snapshot of its namespace: unrecoverable problems first. */
 export function workloadProblem(w: Workload, snap: Snapshot): Problem | undefined {
   const problems: Problem[] = [];
@@ -150,6 +158,8 @@ export interface StatusCheckInput {
   line(text: string): void;
   /** How often pods are read; default 1 s (Skaffold's poll period). */
   pollMs?: number;
+  /** Where pods and Jobs are read instead of with `kubectl get` (used as given: no flags are looked at). */
+  reader?: WorkloadReader;
 }
 
 const resourceArg = (w: Workload) => {
@@ -172,7 +182,9 @@ function lastLine(err: unknown): string {
   return (tail.filter((l) => l.trim()).at(-1) ?? 'failed').replace(/^error:\s*/i, '');
 }
 
-async function snapshot(i: Pick<StatusCheckInput, 'run' | 'kubectl' | 'namespace' | 'flags'>, withJobs: boolean): Promise<Snapshot | undefined> {
+/** The namespace's pods (and Jobs); undefined when they cannot be read now (asked again next time). */
+async function snapshot(i: Pick<StatusCheckInput, 'run' | 'kubectl' | 'namespace' | 'flags' | 'reader'>, withJobs: boolean): Promise<Snapshot | undefined> {
+  if (i.reader) return i.reader.snapshot(i.namespace, withJobs).catch(() => undefined);
   const res = await i.run(pollArgv(i, withJobs), { onLine: quiet, allowFailure: true }).catch(() => undefined);
   if (!res || res.exitCode !== 0) return undefined;
   try {
@@ -270,6 +282,8 @@ export interface PodWatchInput {
   /** Stops the watch (it then resolves undefined). */
   signal: AbortSignal;
   pollMs?: number;
+  /** Where pods are read instead of with `kubectl get pods`. */
+  reader?: WorkloadReader;
 }
 
 /**

@@ -17,7 +17,7 @@ import type { ImagePullSecret, Pipeline } from '../../pipelines/schema.ts';
 import type { TemplateVars } from '../../pipelines/template.ts';
 import type { HelmOptions } from '../deployers/helm.ts';
 import type { DeployTarget } from '../deployers/types.ts';
-import { deleteNamespace, ensureNamespace, helmReleaseStatus, type KubeClients } from '../environments/kube.ts';
+import { deleteNamespace, ensureNamespace, helmReleaseStatus, workloadReader, type KubeClients } from '../environments/kube.ts';
 import { toLabelValue } from '../environments/namespace.ts';
 import { ensurePullSecret, readPullSecret } from '../environments/pull-secret.ts';
 import type { EnvironmentManager } from '../environments/types.ts';
@@ -120,6 +120,7 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
     recordDeploy: () => Promise.reject(new Error('not recorded in dev')),
     recordFailure: async () => undefined,
     releaseStatus: (namespace, release) => helmReleaseStatus(o.kube, namespace, release),
+    workloads: workloadReader(o.kube),
   };
   const run: Exec = (argv, options = {}) => o.exec(argv, { ...options, secrets: [...secrets.values(), ...(options.secrets ?? [])], onLine: options.onLine ?? ((l) => o.out(l)) });
   const prepareNamespace = async (pullSecret?: ImagePullSecret) => {

@@ -1,10 +1,12 @@
 // The Kubernetes calls environments need: namespaces with Slipway's ownership labels, the
-// Ingress hosts of a namespace's releases, the state helm recorded for a release, and the last
-// good kubectl deploy's Secret (deployers/kubectl-state.ts), through
+// Ingress hosts of a namespace's releases, the state helm recorded for a release, the last good
+// kubectl deploy's Secret (deployers/kubectl-state.ts), and the pods and Jobs a status check
+// looks at (deployers/status-check.ts), through
 // @kubernetes/client-node (loaded on first use: `slipway run` loads it when the deploy starts).
-import type { CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api, V1Namespace } from '@kubernetes/client-node';
+import type { BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api, V1Job, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { UnavailableError } from '../../core/errors.ts';
 import { fromStateData, stateSecretName, stateSecretObject, type KubectlStateStore } from '../deployers/kubectl-state.ts';
+import type { JobLike, PodLike, WorkloadReader } from '../deployers/status-check.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'slipway';
@@ -23,6 +25,7 @@ export interface KubeClients {
     | 'createNamespace'
     | 'deleteNamespace'
     | 'listNamespacedSecret'
+    | 'listNamespacedPod'
     | 'readNamespacedSecret'
     | 'createNamespacedSecret'
     | 'replaceNamespacedSecret'
@@ -31,6 +34,7 @@ export interface KubeClients {
     | 'replaceNamespacedServiceAccount'
   >;
   networking: Pick<NetworkingV1Api, 'listNamespacedIngress'>;
+  batch: Pick<BatchV1Api, 'listNamespacedJob'>;
   rbac: Pick<RbacAuthorizationV1Api, 'createNamespacedRoleBinding'>;
 }
 
@@ -40,11 +44,12 @@ export interface KubeClients {
  */
 export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
   if ('core' in kube && 'networking' in kube) return kube;
-  let apis: Promise<{ core: CoreV1Api; networking: NetworkingV1Api; rbac: RbacAuthorizationV1Api }> | undefined;
+  let apis: Promise<{ core: CoreV1Api; networking: NetworkingV1Api; batch: BatchV1Api; rbac: RbacAuthorizationV1Api }> | undefined;
   const api = () =>
     (apis ??= import('./kube-api.ts').then((m) => ({
       core: kube.makeApiClient(m.CoreV1Api),
       networking: kube.makeApiClient(m.NetworkingV1Api),
+      batch: kube.makeApiClient(m.BatchV1Api),
       rbac: kube.makeApiClient(m.RbacAuthorizationV1Api),
     })));
   return {
@@ -54,6 +59,7 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
       createNamespace: async (param, options) => (await api()).core.createNamespace(param, options),
       deleteNamespace: async (param, options) => (await api()).core.deleteNamespace(param, options),
       listNamespacedSecret: async (param, options) => (await api()).core.listNamespacedSecret(param, options),
+      listNamespacedPod: async (param, options) => (await api()).core.listNamespacedPod(param, options),
       readNamespacedSecret: async (param, options) => (await api()).core.readNamespacedSecret(param, options),
       createNamespacedSecret: async (param, options) => (await api()).core.createNamespacedSecret(param, options),
       replaceNamespacedSecret: async (param, options) => (await api()).core.replaceNamespacedSecret(param, options),
@@ -63,6 +69,9 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
     },
     networking: {
       listNamespacedIngress: async (param, options) => (await api()).networking.listNamespacedIngress(param, options),
+    },
+    batch: {
+      listNamespacedJob: async (param, options) => (await api()).batch.listNamespacedJob(param, options),
     },
     rbac: {
       createNamespacedRoleBinding: async (param, options) => (await api()).rbac.createNamespacedRoleBinding(param, options),
@@ -242,6 +251,40 @@ export function kubectlStateStore(k: KubeClients): KubectlStateStore {
         if (!isNotFound(err)) throw err;
         await k.core.createNamespacedSecret({ namespace, body });
       }
+    },
+  };
+}
+
+/** A timestamp as kubectl prints it (client-node gives Dates). */
+const isoTime = (t: Date | string | undefined): string | undefined => (t === undefined ? undefined : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+function podLike(p: V1Pod): PodLike {
+  const m = p.metadata ?? {};
+  const created = isoTime(m.creationTimestamp);
+  const deleted = isoTime(m.deletionTimestamp);
+  return {
+    metadata: {
+      name: m.name ?? '',
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(created ? { creationTimestamp: created } : {}),
+      ...(deleted ? { deletionTimestamp: deleted } : {}),
+      ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
+    },
+    ...(p.status ? { status: p.status } : {}),
+  };
+}
+
+const jobLike = (j: V1Job): JobLike => ({ metadata: { name: j.metadata?.name ?? '' }, ...(j.status ? { status: j.status } : {}) });
+
+/**
+ * A namespace's pods (and Jobs) for the status check and helm's fail-fast, as `kubectl get
+ * pods,jobs.batch --output json` lists them, without starting kubectl once a second.
+ */
+export function workloadReader(k: KubeClients): WorkloadReader {
+  return {
+    async snapshot(namespace, withJobs) {
+      const [pods, jobs] = await Promise.all([k.core.listNamespacedPod({ namespace }), withJobs ? k.batch.listNamespacedJob({ namespace }) : undefined]);
+      return { pods: pods.items.map(podLike), jobs: (jobs?.items ?? []).map(jobLike) };
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   releaseUrls,
   type KubeClients,
   type WaitOptions,
+  workloadReader,
 } from './kube.ts';
 import { ensureRunnerAccess, runnerAccess, type RunnerAccess } from './access.ts';
 import { environmentId, environmentNamespace, toLabelValue } from './namespace.ts';
@@ -179,5 +180,6 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
 
     releaseStatus: (namespace, release) => helmReleaseStatus(k, namespace, release),
     kubectlState: kubectlStateStore(k),
+    workloads: workloadReader(k),
   };
 }

@@ -2,6 +2,7 @@
 import type { BuildRecord, EnvironmentRecord } from '../../core/records.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import type { KubectlStateStore } from '../deployers/kubectl-state.ts';
+import type { WorkloadReader } from '../deployers/status-check.ts';
 
 export interface PrepareInput {
   /** The effective pipeline for this branch (profile applied). */
@@ -38,4 +39,6 @@ export interface EnvironmentManager {
   releaseStatus?(namespace: string, release: string): Promise<string | undefined>;
   /** The last good kubectl deploy of a pipeline in a namespace, read and written without starting kubectl. */
   kubectlState?: KubectlStateStore;
+  /** A namespace's pods and Jobs, read without starting kubectl (the status check, helm's fail-fast). */
+  workloads?: WorkloadReader;
 }
