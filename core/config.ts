@@ -25,6 +25,13 @@ export interface Config {
    * it down; undefined: the scan's default (runner/environments/leak-scan.ts, 10 minutes).
    */
   leakGraceMs: number | undefined;
+  /**
+   * SLIPWAY_STOP_GRACE_MS: how long running builds may finish after SIGTERM before they are
+   * cancelled; undefined: the command's default (`up` 30 s, `runner` 10 min).
+   */
+  stopGraceMs: number | undefined;
+  /** SLIPWAY_REDIS_WAIT_MS: how long `up` waits for an external SLIPWAY_REDIS_URL to answer; undefined: 10 s. */
+  redisWaitMs: number | undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -71,5 +78,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     duplicatePushSeconds: integer(env, 'SLIPWAY_DUPLICATE_PUSH_SECONDS', 3600, 0, 30 * 24 * 3600),
     defaultRepo: defaultRepo(env),
     leakGraceMs: optionalInteger(env, 'SLIPWAY_LEAK_GRACE_MS', 0, 30 * 24 * 3600_000),
+    // a timer (setTimeout): well under Node's limit of 2^31-1 ms, past which it would fire at once
+    stopGraceMs: optionalInteger(env, 'SLIPWAY_STOP_GRACE_MS', 0, 24 * 3600_000),
+    redisWaitMs: optionalInteger(env, 'SLIPWAY_REDIS_WAIT_MS', 0, 3600_000),
   };
 }

@@ -15,7 +15,7 @@ export const runner: Command = {
     stack.log.info({ redis: redactCredentials(stack.redisUrl), concurrency: stack.config.concurrency }, 'runner listening for builds');
     await untilSignal();
     stack.log.info({}, 'runner stopping');
-    await part.close(Number(ctx.env.SLIPWAY_STOP_GRACE_MS ?? 600_000));
+    await part.close(stack.config.stopGraceMs ?? 600_000);
     stack.redis.disconnect();
     return 0;
   },

@@ -107,7 +107,7 @@ export const up: Command = {
       let redisUrl: string;
       let embedded: EmbeddedRedis | undefined;
       if (config.redisUrl) {
-        await reachRedis(config.redisUrl, Number(ctx.env.SLIPWAY_REDIS_WAIT_MS ?? 10_000));
+        await reachRedis(config.redisUrl, config.redisWaitMs ?? 10_000);
         redisUrl = config.redisUrl;
       } else {
         embedded = await startEmbeddedRedis({ dataDir: config.dataDir, exec });
@@ -171,7 +171,7 @@ export const up: Command = {
       }
       checkInterrupted();
       const runnerPart = await startRunnerPart(stack);
-      cleanups.push(() => runnerPart.close(Number(ctx.env.SLIPWAY_STOP_GRACE_MS ?? 30_000)));
+      cleanups.push(() => runnerPart.close(config.stopGraceMs ?? 30_000));
 
       // Client commands (slipway builds, logs, ...) find this server through up.json; it goes when
       // this process stops, unless another `up` has written its own meanwhile.
