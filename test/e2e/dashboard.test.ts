@@ -149,12 +149,43 @@ async function signIn(page: Page): Promise<void> {
   await page.locator('#session').getByText('Signed in').waitFor();
 }
 
-void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
-  void test('a running build\'s log lines arrive live, colours as styled text; Cancel (after sign-in) ends it', { timeout: 150_000 }, async () => {
+/** The branch `slow`, whose build sleeps in its test step (made once). */
+let slowMade: Promise<void> | undefined;
+function slowBranch(): Promise<string> {
+  slowMade ??= (async () => {
     await repo.branch('slow');
     await repo.commit({ slow: 'yes\n' }, 'slow down');
     await repo.branch('main');
-    const running = await trigger(ci, 'slow');
+  })();
+  return slowMade.then(() => 'slow');
+}
+
+/**
+ * Holds the page's first answer from `url` (a glob) as the server gave it, until `release()`: the
+ * order in which a busy browser takes in an answer and the event stream is not the order the
+ * server sent them. `answered` resolves once the server's answer is in hand.
+ */
+async function holdFirstAnswer(page: Page, url: string): Promise<{ answered: Promise<void>; release: () => void }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let answeredNow!: () => void;
+  const answered = new Promise<void>((resolve) => (answeredNow = resolve));
+  let held = 0;
+  await page.route(url, async (route) => {
+    if (held++ > 0) return route.continue();
+    const answer = await route.fetch();
+    answeredNow();
+    await released;
+    await route.fulfill({ response: answer });
+  });
+  return { answered, release };
+}
+
+const heading = (page: Page) => page.getByRole('heading', { level: 1 });
+
+void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
+  void test('a running build\'s log lines arrive live, colours as styled text; Cancel (after sign-in) ends it', { timeout: 150_000 }, async () => {
+    const running = await trigger(ci, await slowBranch());
     const page = await open(`/builds/${running.id}`);
     await page.getByRole('heading', { level: 1, name: new RegExp(`${ci} #${running.number}`) }).waitFor();
     const red = page.locator('#log .line .ansi-red-fg', { hasText: 'red alert' });
@@ -182,6 +213,51 @@ void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
     await page.locator('#log .end', { hasText: 'build cancelled' }).waitFor({ timeout: 60_000 });
     assert.equal((await finished(running.id)).status, 'cancelled');
     assert.equal(await cancel.isDisabled(), true, 'a finished build cannot be cancelled');
+    await page.close();
+  });
+
+  // The answer to Cancel carries the record as it was when the stop was asked (running, stop
+  // requested); the runner's final event can reach the page before it.
+  void test('Cancel\'s answer arriving after the build\'s end leaves the page showing it cancelled', { timeout: 150_000 }, async () => {
+    const running = await trigger(ci, await slowBranch());
+    const page = await open(`/builds/${running.id}`);
+    await page.locator('#log .line .text').getByText('plain <b>line</b>', { exact: true }).waitFor(); // the step sleeps now
+    await signIn(page);
+    const answer = await holdFirstAnswer(page, `**/api/builds/${running.id}/cancel`);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await answer.answered;
+    await heading(page).filter({ hasText: 'cancelled' }).waitFor({ timeout: 60_000 }); // the final event
+    answer.release();
+    await page.locator('#announce').filter({ hasText: 'Stop requested' }).waitFor(); // the answer is taken in
+    assert.match(await heading(page).innerText(), /cancelled/, 'the page went back to the state the answer carried');
+    assert.equal(await page.getByRole('button', { name: 'Cancel', exact: true }).isDisabled(), true);
+    await page.close();
+  });
+
+  void test('a build page whose first read is answered before the build ends, and arrives after its final event, shows it ended', { timeout: 150_000 }, async () => {
+    const running = await trigger(ci, await slowBranch());
+    await eventually(async () => ((await (await fetch(`${server.url}/api/builds/${running.id}/log`)).text()).includes('plain <b>line</b>') ? true : undefined), 'the step runs', 60_000);
+    const page = await browser.newPage();
+    page.setDefaultTimeout(STEP);
+    page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+    const read = await holdFirstAnswer(page, `**/api/builds/${running.id}`);
+    await page.goto(`${server.url}/builds/${running.id}`);
+    await read.answered; // running
+    // a second stream in the page tells when the final event has reached it (the page itself shows nothing yet)
+    await page.evaluate(`new Promise((listening) => {
+      const probe = new EventSource('/api/events');
+      window.finalSeen = new Promise((seen) => probe.addEventListener('build', (ev) => {
+        const b = JSON.parse(ev.data);
+        if (b.id === ${JSON.stringify(running.id)} && b.status === 'cancelled') seen(probe.close());
+      }));
+      probe.addEventListener('hello', () => listening());
+    })`);
+    await api('POST', `/api/builds/${running.id}/cancel`);
+    assert.equal((await finished(running.id)).status, 'cancelled');
+    await page.evaluate('window.finalSeen');
+    read.release();
+    await page.locator('body[data-ready="true"]').waitFor();
+    await heading(page).filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
     await page.close();
   });
 

@@ -69,6 +69,17 @@ const refOf = (b) => b.branch ?? (b.tag !== undefined ? `tag ${b.tag}` : '');
 const shortSha = (sha) => (sha ? sha.slice(0, 7) : '(branch head)');
 const firstLine = (text) => (text ?? '').split('\n', 1)[0];
 
+const FINAL = ['succeeded', 'failed', 'cancelled'];
+/**
+ * The record of one build to show, of the one shown and one just come. A build only moves forward
+ * and a final record is its last: an answer or event that carries an earlier, unfinished state
+ * (Cancel's answer, read before the runner stopped the build; a read answered before the final
+ * event arrived) never replaces it.
+ */
+function fresher(shown, next) {
+  return shown && FINAL.includes(shown.status) && !FINAL.includes(next.status) ? shown : next;
+}
+
 function statusBadge(status) {
   return h('span', { className: `status status-${status}` }, status);
 }
@@ -134,12 +145,18 @@ function setTitle(text) {
 // ---------- the one event stream ----------
 
 const listeners = { build: new Set(), environment: new Set(), reconnect: new Set() };
+/** Resolves at the stream's first hello: from then on no change is missed. */
+let streamOpen;
 function startEvents() {
   const source = new EventSource('/api/events');
-  let hellos = 0;
+  let opened;
+  streamOpen = new Promise((resolve) => (opened = resolve));
   source.addEventListener('hello', () => {
-    // the first hello opens the stream; a later one follows a reconnect, when changes may have been missed
-    if (hellos++ > 0) for (const fn of listeners.reconnect) fn();
+    // The stream listens from now on. What a page read before may have changed meanwhile (before
+    // the first hello, when the page could not wait for it; before a later one, while the stream
+    // was down), and such a change is only in the API: pages read it again.
+    opened();
+    for (const fn of listeners.reconnect) fn();
   });
   for (const kind of ['build', 'environment']) {
     source.addEventListener(kind, (ev) => {
@@ -367,9 +384,19 @@ async function pipelinePage(name) {
 // /builds/<id> : one build
 async function buildPage(id) {
   let build;
+  let shown = false;
+  // listening before the first read: a change that comes while it is answered is kept
+  const onBuild = (b) => {
+    if (b.id !== id) return;
+    build = fresher(build, b);
+    if (shown) renderAll();
+  };
+  listeners.build.add(onBuild);
   try {
-    build = await api(`/api/builds/${enc(id)}`);
+    const read = await api(`/api/builds/${enc(id)}`);
+    build = fresher(build, read); // `build` as it is now: events may have come while the read was answered
   } catch (err) {
+    listeners.build.delete(onBuild);
     return pageError(err.status === 404 ? 'Build not found' : 'Build', err);
   }
   setTitle(`${build.pipeline} #${build.number}`);
@@ -462,7 +489,7 @@ async function buildPage(id) {
   async function doCancel() {
     try {
       const res = await api(`/api/builds/${enc(build.id)}/cancel`, { method: 'POST' });
-      build = res.build;
+      build = fresher(build, res.build);
       renderAll();
       announce(res.outcome === 'cancelled' ? 'Build cancelled' : 'Stop requested: a deploy that has started finishes first');
     } catch (err) {
@@ -471,6 +498,7 @@ async function buildPage(id) {
   }
 
   renderAll();
+  shown = true;
   put(main, 
     heading,
     actions,
@@ -489,13 +517,9 @@ async function buildPage(id) {
     ),
   );
   authListeners.add(renderAll);
-  listeners.build.add((b) => {
-    if (b.id !== build.id) return;
-    build = b;
-    renderAll();
-  });
   listeners.reconnect.add(async () => {
-    build = await api(`/api/builds/${enc(build.id)}`).catch(() => build);
+    const read = await api(`/api/builds/${enc(build.id)}`).catch(() => build);
+    build = fresher(build, read);
     renderAll();
   });
   followLog(build.id, log, followBox);
@@ -628,6 +652,9 @@ async function route() {
   markNav();
   renderSession();
   startEvents();
+  // a page reads the API once the stream listens, so no change falls between the two; a stream
+  // slow to open does not hold the page back (when its hello comes, a page that has read reads again)
+  await Promise.race([streamOpen, new Promise((resolve) => setTimeout(resolve, 3000))]);
   const path = location.pathname;
   const m = (re) => re.exec(path);
   try {
