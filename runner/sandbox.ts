@@ -272,18 +272,19 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
   const sandbox = bubblewrapSandbox({ ...(opts.bwrap ? { bwrap: opts.bwrap } : {}), ...(opts.unshare ? { unshare: opts.unshare } : {}), gitConfig });
   const optOut = 'or set SLIPWAY_UNSANDBOXED_STEPS=1 to run steps unsandboxed (they can then read the runner\'s files and secrets).';
   const probe = sandbox.command({ argv: ['/bin/sh', '-c', `test "$(id -u)" = ${STEP_UID}`], workspace: dir, cwd: dir, env: {} });
-  try {
-    await opts.exec(probe.argv, { ...probe.options, timeoutMs: 15_000 });
-  } catch (err) {
-    throw new ConfigError(`steps cannot be sandboxed here (bubblewrap: ${lastLines(err)}). Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, ${optOut}`);
-  }
   // a custom build command's sandbox: uid 0 with the uid range images use, and setgroups() allowed (buildah's RUN calls it)
   const builderProbe = sandbox.command({ argv: ['/bin/sh', '-c', 'test "$(id -u)" = 0 && setpriv --groups=0 true'], workspace: dir, cwd: dir, env: {}, builder: { storage: [] } });
-  try {
-    await opts.exec(builderProbe.argv, { ...builderProbe.options, timeoutMs: 15_000 });
-  } catch (err) {
+  // both at once (two short processes); a step's sandbox failing is said first
+  const [step, builder] = await Promise.allSettled([
+    opts.exec(probe.argv, { ...probe.options, timeoutMs: 15_000 }),
+    opts.exec(builderProbe.argv, { ...builderProbe.options, timeoutMs: 15_000 }),
+  ]);
+  if (step.status === 'rejected') {
+    throw new ConfigError(`steps cannot be sandboxed here (bubblewrap: ${lastLines(step.reason)}). Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, ${optOut}`);
+  }
+  if (builder.status === 'rejected') {
     throw new ConfigError(
-      `custom build commands cannot be sandboxed here (unshare --map-users=0,0,${BUILDER_ID_COUNT} and bubblewrap: ${lastLines(err)}). ` +
+      `custom build commands cannot be sandboxed here (unshare --map-users=0,0,${BUILDER_ID_COUNT} and bubblewrap: ${lastLines(builder.reason)}). ` +
         `Run the runner as root with the uidmap package (newuidmap, newgidmap) and util-linux installed and the line root:0:${BUILDER_ID_COUNT} in /etc/subuid and in /etc/subgid, ${optOut}`,
     );
   }
