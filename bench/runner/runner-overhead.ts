@@ -7,76 +7,26 @@
 // (buildah's commit waits for the next whole second; see RESULTS.md). Needs the testenv.
 //   node --import tsx bench/runner/runner-overhead.ts [ROUNDS]
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from '../../cli/up/free-port.ts';
 import { exec } from '../../runner/exec.ts';
-import { ROOT, testenv } from '../../test/helpers/testenv.ts';
+import { benchFixture, buildBundle, ROOT, RUNNER_APP, runnerAppPipeline } from '../fixture.ts';
 
 const rounds = Number(process.argv[2] ?? 10);
-const t = testenv();
-const dir = await mkdtemp(path.join(tmpdir(), 'slipway-runner-overhead-'));
-const repo = path.join(dir, 'repo');
-await cp(path.join(ROOT, 'test/fixtures/runner-app'), repo, { recursive: true });
-const gitEnv = { GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
-const git = async (...args: string[]) => (await exec(['git', '-C', repo, ...args], { env: gitEnv })).stdout.trim();
-await git('init', '-q', '-b', 'main');
-await git('add', '-A');
-await git('commit', '-q', '-m', 'app');
+const f = await benchFixture('slipway-runner-overhead-');
+await f.commit(RUNNER_APP);
+const { t, dir, repo, git } = f;
 
 const name = 'runner-overhead';
-// a repository of its own per run: build numbers start at 1 again with each run's fresh key prefix, and tags are immutable
-const image = `${t.registry}/slipway-bench-${Date.now().toString(36)}/${name}`;
+const image = f.image(name);
 const namespace = 'slipway-bench-runner';
-await mkdir(path.join(dir, 'pipelines'));
-await writeFile(
-  path.join(dir, 'pipelines', `${name}.yaml`),
-  `apiVersion: slipway/v1
-kind: Pipeline
-metadata: { name: ${name} }
-source: { repo: "file://${repo}", allowLocal: true }
-build:
-  artifacts:
-    - image: ${image}
-      docker: { buildArgs: { BASE: "${t.baseImage}" } }
-test:
-  - { name: unit, run: [sh, -c, "test -f chart/Chart.yaml && echo tests passed"] }
-deploy:
-  helm:
-    releases:
-      - name: app
-        chartPath: chart
-        setValues:
-          image.repository: "{{ .Images.${name}.Repo }}"
-          image.tag: "{{ .Images.${name}.Tag }}"
-          image.digest: "{{ .Images.${name}.Digest }}"
-    timeout: 60s
-environment: { namespace: ${namespace}, ttl: 1h }
-`,
-);
+await f.pipeline(name, runnerAppPipeline(f, name, image, namespace));
 const port = await freePort();
-const env: Record<string, string> = {
-  ...Object.fromEntries(['KUBECONFIG', 'CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF'].map((k) => [k, t.vars[k] ?? ''])),
-  PATH: `${t.vars.SLIPWAY_TEST_BIN_DIRS}:${process.env.PATH}`,
-  SLIPWAY_REDIS_URL: t.redisUrl,
-  SLIPWAY_KEY_PREFIX: `slipway-bench-runner-${port}:`,
-  SLIPWAY_DATA_DIR: path.join(dir, '.slipway'),
-  SLIPWAY_PIPELINES: path.join(dir, 'pipelines'),
-  SLIPWAY_PORT: String(port),
-  SLIPWAY_API_TOKEN: randomUUID(),
-  SLIPWAY_LOG_LEVEL: 'warn',
-  BENCH_DIR: dir,
-  BENCH_REPO: `file://${repo}`,
-  BENCH_IMAGE: image,
-  BENCH_BASE: t.baseImage,
-  BENCH_NAMESPACE: namespace,
-  BENCH_HELM: t.helm,
-};
+const env = f.env({ namespace, slipway: { SLIPWAY_PORT: String(port), SLIPWAY_API_TOKEN: randomUUID() }, bench: { BENCH_IMAGE: image } });
 
-await exec(['npm', 'run', 'build'], { cwd: ROOT, timeoutMs: 300_000 });
+const bin = await buildBundle();
 const stop = new AbortController();
-const bin = path.join(ROOT, 'dist/cli/bin.js');
 const daemon = (command: string) =>
   exec(['node', bin, command], { cwd: dir, env, signal: stop.signal, onLine: (l) => console.error(`[${command}] ${l}`) }).catch(() => undefined);
 const server = daemon('server');
