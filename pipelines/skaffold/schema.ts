@@ -178,7 +178,6 @@ const commonDeploy = {
   kubeContext: Str.optional(),
   logs: Known.optional(),
   tolerateFailuresUntilDeadline: z.boolean().optional(),
-  transformableAllowList: Known.optional(),
 };
 
 export const DeployConfig = z.strictObject({
@@ -218,7 +217,7 @@ export type LegacyDeployConfig = z.infer<typeof LegacyDeployConfig>;
 export const RenderConfig = z.strictObject({
   rawYaml: StrList.optional(),
   remoteManifests: Known.optional(),
-  kustomize: z.strictObject({ paths: StrList.optional(), buildArgs: StrList.optional(), hydrationDir: Known.optional() }).optional(),
+  kustomize: z.strictObject({ paths: StrList.optional(), buildArgs: StrList.optional() }).optional(),
   helm: z.strictObject({ releases: z.array(HelmRelease).optional(), flags: Known.optional() }).optional(),
   kpt: Known.optional(),
   transform: Known.optional(),

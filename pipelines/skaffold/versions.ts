@@ -6,6 +6,11 @@
 // schema) at v1beta11, v1beta15, v2beta10, v2beta12, v2beta15, v2beta20, v2beta22, v2beta25,
 // v2beta27, v2beta29, v3alpha1, v3, v4beta3, v4beta5, v4beta6, v4beta10 and v4beta13. There is no
 // skaffold/v3beta1: v3alpha1 upgrades to v3, v3 to v4beta1.
+// Not in the table, since no version's file may have them: `deploy.transformableAllowList` (tagged
+// `yaml:"-"` from v3alpha1 on, read in v3alpha1, v4beta1 and v4beta13; not in v2beta29's
+// DeployConfig nor in the v4beta14 JSON schema) and `manifests.kustomize.hydrationDir` (Kustomize
+// has only `paths` and `buildArgs` in v3alpha1, v4beta13 and the v4beta14 JSON schema): both are
+// unknown keys in every version, as in Skaffold's strict parse.
 
 const range = (prefix: string, from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `skaffold/${prefix}${from + i}`);
 
@@ -104,7 +109,6 @@ export const FIELD_VERSIONS: readonly FieldVersion[] = [
   { path: 'deploy.logs', since: 'skaffold/v2beta2', seen: 'skaffold/v2beta6' },
   { path: 'deploy.statusCheck', since: 'skaffold/v2beta16', seen: 'skaffold/v2beta20' },
   { path: 'deploy.tolerateFailuresUntilDeadline', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta13' },
-  { path: 'deploy.transformableAllowList', since: 'skaffold/v4beta1', seen: 'skaffold/v4beta14' },
   { path: 'deploy.kpt', since: 'skaffold/v1beta12', seen: 'skaffold/v2beta10' },
   { path: 'deploy.docker', since: 'skaffold/v2beta23', seen: 'skaffold/v2beta25' },
   { path: 'deploy.cloudrun', since: 'skaffold/v3alpha1', exact: EXACT },

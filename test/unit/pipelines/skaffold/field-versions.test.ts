@@ -57,7 +57,6 @@ const VALUE: Record<string, string> = {
   logs: '{prefix: none}',
   statusCheck: 'true',
   tolerateFailuresUntilDeadline: 'true',
-  transformableAllowList: '[]',
   kpt: '{dir: .}',
   docker: '{images: [app]}',
   cloudrun: '{region: europe-west1}',
@@ -110,7 +109,6 @@ const WARNED = new Set([
   'build.local.tryImportMissing',
   'deploy.kubeContext',
   'deploy.logs',
-  'deploy.transformableAllowList',
   'deploy.kpt',
   'deploy.docker',
   'deploy.cloudrun',
@@ -248,4 +246,24 @@ void test('build.kaniko (an in-cluster build of v1alpha schemas) is unknown in e
     const res = parseSkaffold(`apiVersion: ${v}\nkind: Config\nbuild:\n  kaniko: {}\n`, 'skaffold.yaml');
     assert.deepEqual(res.errors.map(formatProblem), ['skaffold.yaml:4:3: build.kaniko: unknown key'], v);
   }
+});
+
+void test('deploy.transformableAllowList and kustomize hydrationDir are in no version (yaml:"-" / no such field): unknown keys at their place', () => {
+  const cases: [version: string, text: string, shown: string][] = [
+    ['skaffold/v2beta29', 'deploy:\n  transformableAllowList: []\n', 'skaffold.yaml:4:3: deploy.transformableAllowList: unknown key'],
+    ['skaffold/v3alpha1', 'deploy:\n  transformableAllowList: []\n', 'skaffold.yaml:4:3: deploy.transformableAllowList: unknown key'],
+    ['skaffold/v4beta1', 'deploy:\n  transformableAllowList: []\n', 'skaffold.yaml:4:3: deploy.transformableAllowList: unknown key'],
+    ['skaffold/v4beta14', 'deploy:\n  transformableAllowList: [{type: Foo.example.com, image: [.spec.image]}]\n', 'skaffold.yaml:4:3: deploy.transformableAllowList: unknown key'],
+    ['skaffold/v2beta29', 'deploy:\n  kustomize:\n    paths: [.]\n    hydrationDir: out\n', 'skaffold.yaml:6:5: deploy.kustomize.hydrationDir: unknown key'],
+    ['skaffold/v3alpha1', 'manifests:\n  kustomize:\n    paths: [.]\n    hydrationDir: out\n', 'skaffold.yaml:6:5: manifests.kustomize.hydrationDir: unknown key'],
+    ['skaffold/v4beta14', 'manifests:\n  kustomize:\n    paths: [.]\n    hydrationDir: out\n', 'skaffold.yaml:6:5: manifests.kustomize.hydrationDir: unknown key'],
+  ];
+  for (const [v, body, shown] of cases) {
+    const res = parseSkaffold(`apiVersion: ${v}\nkind: Config\n${body}`, 'skaffold.yaml');
+    assert.deepEqual(res.errors.map(formatProblem), [shown], v);
+    assert.deepEqual(res.configs, [], v);
+  }
+  // in a profile too
+  const profiled = parseSkaffold('apiVersion: skaffold/v4beta14\nkind: Config\nprofiles:\n  - name: p\n    deploy:\n      transformableAllowList: []\n', 'skaffold.yaml');
+  assert.deepEqual(profiled.errors.map(formatProblem), ['skaffold.yaml:6:7: profiles[0].deploy.transformableAllowList: unknown key']);
 });
