@@ -103,6 +103,17 @@ export interface PlanStatusCheck {
   tolerateFailuresUntilDeadline: boolean;
 }
 
+/**
+ * A config the plan's file requires from outside the repository (Skaffold's `requires[].git`,
+ * `googleCloudStorage`, `googleCloudBuildRepoV2`): a required config is part of every run of the
+ * configs requiring it, and this runner does not fetch them, so a plan with one cannot run.
+ */
+export interface PlanRemoteConfig {
+  source: 'git' | 'googleCloudStorage' | 'googleCloudBuildRepoV2';
+  /** Where the requires entry is written (file:line). */
+  where: string;
+}
+
 export interface Plan {
   build: PlanBuild;
   tests: PlanTest[];
@@ -110,6 +121,8 @@ export interface Plan {
   statusCheck: PlanStatusCheck;
   /** Skaffold profiles applied (empty for native pipelines). */
   profiles: string[];
+  /** Remote configs the active configs require (empty for native pipelines). */
+  remoteConfigs: PlanRemoteConfig[];
   /** Fields read but not run, each with its place. */
   warnings: Problem[];
 }
@@ -173,6 +186,7 @@ export function planFromPipeline(pipeline: Pipeline): Plan {
       : [],
     statusCheck: DEFAULT_STATUS_CHECK,
     profiles: [],
+    remoteConfigs: [],
     warnings: [],
   };
 }

@@ -124,7 +124,7 @@ export async function loadSkaffold(opts: LoadSkaffoldOptions): Promise<LoadSkaff
     visiting.add(k);
     const parentActive = activeNames(c, opts, activatedBy);
     for (const r of c.config.requires ?? []) {
-      if (!r.path) continue; // git / GCS configs: warned about, not read
+      if (!r.path) continue; // a remote config: not read; the plan lists it (remoteConfigs) and the build stage refuses the plan
       const targets = files.get(requiredFile(c.file, r.path)) ?? [];
       const picked = r.configs?.length ? targets.filter((t) => t.name && r.configs!.includes(t.name)) : targets;
       for (const name of r.configs ?? []) if (!targets.some((t) => t.name === name)) errors.push({ file: c.file, path: 'requires', message: `no config named ${name} in ${requiredFile(c.file, r.path)}` });

@@ -3,7 +3,17 @@
 // relative to the repository (a required config's paths are relative to its own file).
 import path from 'node:path';
 import type { Problem } from '../../core/errors.ts';
-import { DEFAULT_STATUS_CHECK, type ManifestSource, type Plan, type PlanArtifact, type PlanDeploy, type PlanHelmRelease, type PlanTagPolicy, type PlanTest } from '../plan.ts';
+import {
+  DEFAULT_STATUS_CHECK,
+  type ManifestSource,
+  type Plan,
+  type PlanArtifact,
+  type PlanDeploy,
+  type PlanHelmRelease,
+  type PlanRemoteConfig,
+  type PlanTagPolicy,
+  type PlanTest,
+} from '../plan.ts';
 import { formatProblemPlace } from './where.ts';
 import type { ParsedConfig } from './parse.ts';
 import type { HelmRelease, SkaffoldConfig, TagPolicy } from './schema.ts';
@@ -18,7 +28,7 @@ export interface ResolvedConfig {
 }
 
 const UNSUPPORTED_BUILDERS = ['bazel', 'jib', 'jibMaven', 'jibGradle', 'kaniko', 'buildpacks', 'buildpack', 'ko'] as const;
-/** Docker fields a build needs and this runner does not pass on: the artifact fails to build. */
+/** Docker fields a build needs and this runner does not pass on: a plan with such an artifact is refused (checkPlan). */
 const NEEDS = ['secrets', 'secret', 'ssh'] as const;
 
 function rebase(dir: string, p: string): string {
@@ -162,6 +172,16 @@ function deploys(rc: ResolvedConfig, problems: Problem[]): PlanDeploy[] {
   return out;
 }
 
+const REMOTE_SOURCES = ['git', 'googleCloudStorage', 'googleCloudBuildRepoV2'] as const;
+
+/** The requires entries of a config that name a config outside the repository, with their place. */
+function remoteConfigs(rc: ResolvedConfig): PlanRemoteConfig[] {
+  return (rc.config.requires ?? []).flatMap((r, i) => {
+    const source = REMOTE_SOURCES.find((s) => r[s] !== undefined);
+    return source ? [{ source, where: formatProblemPlace(rc.parsed, ['requires', i]) }] : [];
+  });
+}
+
 /** The plan of the configs, in order (required configs before those requiring them). */
 export function planFromSkaffold(configs: ResolvedConfig[], warnings: Problem[]): { plan: Plan; errors: Problem[] } {
   const errors: Problem[] = [];
@@ -207,6 +227,7 @@ export function planFromSkaffold(configs: ResolvedConfig[], warnings: Problem[])
         tolerateFailuresUntilDeadline: deploySection?.tolerateFailuresUntilDeadline ?? false,
       },
       profiles: [...new Set(configs.flatMap((rc) => rc.profiles))],
+      remoteConfigs: configs.flatMap(remoteConfigs),
       warnings,
     },
   };

@@ -1,7 +1,8 @@
 // Fields Skaffold knows and Slipway does not run: warnings naming where each is used (e.g.
 // `build.artifacts[2].jib`). Only those that change what is built or deployed fail the build,
-// and only when the build needs them (a jib artifact fails its build; a port-forward never
-// matters on a server).
+// and only when the build needs them: when the plan as it runs (profiles applied, modules
+// selected) has them, the build stage refuses it before anything builds (checkPlan in
+// runner/stages/plan.ts); a port-forward never matters on a server.
 import type { Document, LineCounter } from 'yaml';
 import type { Problem } from '../../core/errors.ts';
 import { dotted, keyPositionOf } from '../yaml-problems.ts';
@@ -11,7 +12,7 @@ const RELEASE_FIELDS = ['remoteChart', 'version', 'recreatePods', 'skipTests', '
 
 const IGNORED: readonly [pattern: string, why: string][] = [
   ...['bazel', 'jib', 'jibMaven', 'jibGradle', 'kaniko', 'buildpacks', 'buildpack', 'ko'].map(
-    (b): [string, string] => [`build.artifacts[*].${b}`, `the ${b} builder is not supported by this runner: the artifact fails to build`],
+    (b): [string, string] => [`build.artifacts[*].${b}`, `the ${b} builder is not supported by this runner: a build that needs it fails before anything is built`],
   ),
   ['build.artifacts[*].sync', 'file sync is for `skaffold dev`; ignored'],
   ['build.artifacts[*].hooks', 'build hooks are not run; ignored'],
@@ -19,7 +20,7 @@ const IGNORED: readonly [pattern: string, why: string][] = [
   ...['network', 'addHost', 'cacheFrom', 'cliFlags', 'squash', 'noCache', 'pullParent'].map(
     (f): [string, string] => [`build.artifacts[*].docker.${f}`, 'not passed to the builder; ignored'],
   ),
-  ...['secrets', 'secret', 'ssh'].map((f): [string, string] => [`build.artifacts[*].docker.${f}`, `build ${f === 'ssh' ? 'ssh agents' : 'secrets'} are not passed to the builder: the artifact fails to build`]),
+  ...['secrets', 'secret', 'ssh'].map((f): [string, string] => [`build.artifacts[*].docker.${f}`, `build ${f === 'ssh' ? 'ssh agents' : 'secrets'} are not passed to the builder: a build that needs it fails before anything is built`]),
   ['build.googleCloudBuild', 'Google Cloud Build is not supported: artifacts build on this runner'],
   ['build.cluster', 'in-cluster (kaniko) builds are not supported: artifacts build on this runner'],
   ['build.hooks', 'build hooks are not run; ignored'],
@@ -27,9 +28,9 @@ const IGNORED: readonly [pattern: string, why: string][] = [
   ['build.local.tryImportMissing', 'ignored'],
   ['build.local.useDockerCLI', 'ignored: artifacts build with buildah'],
   ['build.local.useBuildkit', 'ignored: artifacts build with buildah'],
-  ['deploy.docker', 'the docker deployer is not supported by this runner'],
-  ['deploy.kpt', 'the kpt deployer is not supported by this runner'],
-  ['deploy.cloudrun', 'the Cloud Run deployer is not supported by this runner'],
+  ['deploy.docker', 'the docker deployer is not supported by this runner: a build that needs it fails before anything is built'],
+  ['deploy.kpt', 'the kpt deployer is not supported by this runner: a build that needs it fails before anything is built'],
+  ['deploy.cloudrun', 'the Cloud Run deployer is not supported by this runner: a build that needs it fails before anything is built'],
   ['deploy.logs', 'ignored (no log tailing on the server)'],
   ['deploy.kubeContext', 'ignored: Slipway deploys into the environment namespace of its own cluster'],
   ['deploy.kubectl.remoteManifests', 'remote manifests are not deployed'],
@@ -51,9 +52,14 @@ const IGNORED: readonly [pattern: string, why: string][] = [
   ['manifests.output', 'ignored'],
   ['manifests.hooks', 'render hooks are not run; ignored'],
   ['manifests.helm.flags', 'helm flags are not passed; ignored'],
-  ['requires[*].git', 'remote (git) configs are not supported: only local `path`'],
-  ['requires[*].googleCloudStorage', 'remote (GCS) configs are not supported: only local `path`'],
-  ['requires[*].googleCloudBuildRepoV2', 'remote (Cloud Build repository) configs are not supported: only local `path`'],
+  // a required config is part of every run of the config requiring it: not fetched, so a build of that config fails
+  ...(
+    [
+      ['git', 'git'],
+      ['googleCloudStorage', 'GCS'],
+      ['googleCloudBuildRepoV2', 'Cloud Build repository'],
+    ] as const
+  ).map(([f, what]): [string, string] => [`requires[*].${f}`, `remote (${what}) configs are not supported by this runner, only a local \`path\`: a build of this config fails before anything is built`]),
   ['metadata.labels', 'not used by this runner; ignored'],
   ['metadata.annotations', 'not used by this runner; ignored'],
   ['portForward', 'port forwarding is for local development; ignored'],

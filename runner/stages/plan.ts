@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, formatProblem } from '../../core/errors.ts';
+import { ConfigError, formatProblem, type Problem } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
 import type { GitVariant, Plan, PlanArtifact } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
@@ -105,8 +105,6 @@ export async function loadPlan(scope: BuildScope, checkout: Checkout, command: '
   for (const w of res.warnings) scope.line(`warning: ${formatProblem(w)}`);
   if (!res.plan) throw new ConfigError(`${ref.path}${checkout.sha ? ` at ${checkout.sha.slice(0, 7)}` : ''} cannot run`, res.errors);
   const plan = res.plan;
-  const unsupported = plan.deploys.find((d) => d.kind === 'unsupported');
-  if (unsupported?.kind === 'unsupported') throw new ConfigError(`the ${unsupported.deployer} deployer${unsupported.where ? ` (${unsupported.where})` : ''} is not supported by this runner`);
   scope.line(
     `${ref.path}: ${plan.build.artifacts.length} artifacts, ${plan.tests.length} tests, deploys: ${plan.deploys.map((d) => d.kind).join(', ') || 'none'}${plan.profiles.length ? ` (profiles ${plan.profiles.join(', ')})` : ''}`,
   );
@@ -139,9 +137,8 @@ async function buildOne(
   digestFile: string,
   registry: RegistryClient,
 ): Promise<ImageRecord> {
-  if (a.builder.kind === 'unsupported') {
-    throw new ConfigError(`artifact ${a.image}${a.where ? ` (${a.where})` : ''}: ${a.builder.reason ?? `the ${a.builder.builder} builder is not supported by this runner`}`);
-  }
+  // refused by checkPlan before anything builds; this narrows the type
+  if (a.builder.kind === 'unsupported') throw new ConfigError(artifactProblem(a)!);
   const context = resolveInside(checkout.workspace, a.context, `artifact ${a.image} context`);
   const vars = planVars(scope, checkout, [...required.values()]);
   const tag = await computePlanTag({ policy: plan.build.tagPolicy, vars, context, git: (v) => gitFact(scope, checkout, context, v) });
@@ -206,23 +203,47 @@ async function buildOne(
   return { name: a.image, ref, tag, digest: '' };
 }
 
-/**
- * A Dockerfile artifact builds for one platform (buildah's --platform) or the runner's; several
- * would need a manifest list and emulation for RUN steps, which this runner does not do. Checked
- * before anything builds. (A custom build gets them all in $PLATFORMS and does what it can.)
- */
-function checkPlatforms(plan: Plan): void {
-  const multi = plan.build.artifacts.find((a) => a.builder.kind === 'dockerfile' && a.platforms.length > 1);
-  if (multi) {
-    throw new ConfigError(
-      `artifact ${multi.image}${multi.where ? ` (${multi.where})` : ''}: building for several platforms (${multi.platforms.join(', ')}) is not supported by this runner: name one platform, or use a custom build that makes the manifest list ($PLATFORMS)`,
-    );
+const at = (where: string | undefined) => (where ? ` (${where})` : '');
+
+/** Why this runner cannot build `a`, or undefined when it can. */
+function artifactProblem(a: PlanArtifact): string | undefined {
+  if (a.builder.kind === 'unsupported') return `artifact ${a.image}${at(a.where)}: ${a.builder.reason ?? `the ${a.builder.builder} builder is not supported by this runner`}`;
+  // A Dockerfile artifact builds for one platform (buildah's --platform) or the runner's; several
+  // would need a manifest list and emulation for RUN steps. (A custom build gets them all in $PLATFORMS.)
+  if (a.builder.kind === 'dockerfile' && a.platforms.length > 1) {
+    return `artifact ${a.image}${at(a.where)}: building for several platforms (${a.platforms.join(', ')}) is not supported by this runner: name one platform, or use a custom build that makes the manifest list ($PLATFORMS)`;
   }
+  return undefined;
+}
+
+/**
+ * Everything in the plan, as it runs (profiles applied, modules selected), that this runner cannot
+ * do: configs required from elsewhere (git, GCS, Cloud Build repositories), artifacts of another
+ * builder or needing build secrets or an ssh agent, Dockerfile artifacts for several platforms,
+ * deployers other than kubectl and helm. Each with its file:line.
+ */
+export function planProblems(plan: Plan): Problem[] {
+  const problems: Problem[] = [];
+  for (const r of plan.remoteConfigs) {
+    problems.push({ message: `requires${at(r.where)}: remote configs (${r.source}) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires` });
+  }
+  for (const a of plan.build.artifacts) {
+    const problem = artifactProblem(a);
+    if (problem) problems.push({ message: problem });
+  }
+  for (const d of plan.deploys) if (d.kind === 'unsupported') problems.push({ message: `the ${d.deployer} deployer${at(d.where)} is not supported by this runner` });
+  return problems;
+}
+
+/** The one check of what the runner can run, before anything builds: the build fails whole, naming every problem, instead of half-way. */
+export function checkPlan(plan: Plan): void {
+  const problems = planProblems(plan);
+  if (problems.length) throw new ConfigError('this build needs what this runner does not support (nothing was built):', problems);
 }
 
 export async function planBuildStage(scope: BuildScope, checkout: Checkout, plan: Plan): Promise<{ images: ImageRecord[] }> {
+  checkPlan(plan);
   if (plan.build.artifacts.length === 0) return { images: [] };
-  checkPlatforms(plan);
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
   try {
     let n = 0;

@@ -14,7 +14,7 @@ void test('slipway validate checks skaffold.yaml files: unsupported fields are w
   const res = await run('test/fixtures/skaffold/seed002/skaffold.yaml');
   assert.equal(res.code, 0);
   assert.equal(res.out, 'test/fixtures/skaffold/seed002/skaffold.yaml: skaffold config valid\n');
-  assert.equal(res.err, 'warning: test/fixtures/skaffold/seed002/skaffold.yaml:25:7: build.artifacts[0].jib: the jib builder is not supported by this runner: the artifact fails to build\n');
+  assert.equal(res.err, 'warning: test/fixtures/skaffold/seed002/skaffold.yaml:25:7: build.artifacts[0].jib: the jib builder is not supported by this runner: a build that needs it fails before anything is built\n');
 });
 
 void test('slipway validate tries every profile: a broken patch path and an unknown field are errors with file:line:column', async () => {
@@ -41,7 +41,7 @@ void test('slipway validate reads each skaffold.yaml with its own apiVersion: fi
     [
       `warning: ${newer}:5:3: metadata.labels: not used by this runner; ignored`,
       `warning: ${newer}:8:3: build.hooks: build hooks are not run; ignored`,
-      `warning: ${newer}:13:9: build.artifacts[0].docker.secrets: build secrets are not passed to the builder: the artifact fails to build`,
+      `warning: ${newer}:13:9: build.artifacts[0].docker.secrets: build secrets are not passed to the builder: a build that needs it fails before anything is built`,
       `warning: ${newer}:18:3: manifests.transform: manifest transforms are not run; ignored`,
       `warning: ${newer}:20:1: customActions: custom actions are not run; ignored`,
       `${older}:5:3: metadata.labels: unknown key in skaffold/v2beta29 (added in skaffold/v3alpha1)`,

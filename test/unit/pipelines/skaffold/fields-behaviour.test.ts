@@ -1,6 +1,6 @@
 // What some version-dependent fields do once accepted: `requiresAllActivations` decides between
 // ALL and ANY of a profile's activations, as Skaffold does; a Dockerfile artifact that needs build
-// secrets or an ssh agent is warned about and fails to build (the others still plan); kubectl's
+// secrets or an ssh agent is warned about and its plan is refused before anything builds (the others still plan); kubectl's
 // `disableValidation` becomes `--validate=false` on the apply.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -62,7 +62,7 @@ void test('requiresAllActivations: true activates a profile only when ALL its ac
   assert.deepEqual(old.errors.map(formatProblem), ['skaffold.yaml:10:5: profiles[0].requiresAllActivations: unknown key in skaffold/v2beta29 (added in skaffold/v3alpha1)']);
 });
 
-void test('docker secrets / ssh: a warning naming the path, and that artifact fails to build with a clear reason; squash and cliFlags are only warned about', async () => {
+void test('docker secrets / ssh: a warning naming the path, and that artifact is unsupported with a clear reason; squash and cliFlags are only warned about', async () => {
   const res = await fromText(`apiVersion: skaffold/v4beta14
 kind: Config
 build:
@@ -86,8 +86,8 @@ manifests:
   assert.deepEqual(res.warnings.map(formatProblem), [
     'skaffold.yaml:7:9: build.artifacts[0].docker.squash: not passed to the builder; ignored',
     'skaffold.yaml:8:9: build.artifacts[0].docker.cliFlags: not passed to the builder; ignored',
-    'skaffold.yaml:11:9: build.artifacts[1].docker.secrets: build secrets are not passed to the builder: the artifact fails to build',
-    'skaffold.yaml:16:9: build.artifacts[2].docker.ssh: build ssh agents are not passed to the builder: the artifact fails to build',
+    'skaffold.yaml:11:9: build.artifacts[1].docker.secrets: build secrets are not passed to the builder: a build that needs it fails before anything is built',
+    'skaffold.yaml:16:9: build.artifacts[2].docker.ssh: build ssh agents are not passed to the builder: a build that needs it fails before anything is built',
   ]);
   const [web, api, worker] = res.plan!.build.artifacts;
   assert.equal(web!.builder.kind, 'dockerfile');

@@ -89,7 +89,7 @@ void test('seed 002: required configs first, their paths made relative to the re
   ]);
   // jib is known to Skaffold, not run here: a warning with its place, not an error
   assert.deepEqual(warnings.map(formatProblem), [
-    'skaffold.yaml:25:7: build.artifacts[0].jib: the jib builder is not supported by this runner: the artifact fails to build',
+    'skaffold.yaml:25:7: build.artifacts[0].jib: the jib builder is not supported by this runner: a build that needs it fails before anything is built',
   ]);
 
   // module selection: only `api` (and what it requires: nothing)

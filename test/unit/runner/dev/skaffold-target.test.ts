@@ -21,6 +21,7 @@ const plan = (push: boolean): Plan => ({
   deploys: [],
   statusCheck: { enabled: true, deadlineSeconds: 600, tolerateFailuresUntilDeadline: false },
   profiles: [],
+  remoteConfigs: [],
   warnings: [],
 });
 

@@ -1,0 +1,124 @@
+// What this runner cannot run fails a skaffold build before anything is built (checkPlan,
+// runner/stages/plan.ts), through the real runner, buildah and registry: a plan with a Dockerfile
+// artifact Slipway builds plus a jib artifact and one needing build secrets pushes nothing (the
+// registry has no such repository) and names both with their file:line; a file that requires a
+// config from git fails the same way, naming the requires entry. The same file with a profile
+// that leaves the unsupported artifacts out builds and pushes (so the registry query does see
+// pushes).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { buildahArgv } from '../../helpers/buildah-argv.ts';
+import { testenv } from '../../helpers/testenv.ts';
+import { runnerHarness, type RunnerHarness } from './harness.ts';
+
+let h: RunnerHarness;
+before(async () => {
+  h = await runnerHarness();
+});
+after(async () => {
+  await h.cleanup();
+});
+
+/** The tags the registry has for a repository ([] when it has no such repository). */
+async function tagsOf(image: string): Promise<string[]> {
+  const [host, ...rest] = image.split('/');
+  const res = await fetch(`http://${host}/v2/${rest.join('/')}/tags/list`);
+  if (res.status === 404) return [];
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { tags: string[] | null }).tags ?? [];
+}
+
+const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const built = (calls: RunnerHarness['calls']) => calls.filter((c) => buildahArgv(c.argv)?.includes('bud') || buildahArgv(c.argv)?.includes('push'));
+
+void test('a plan with a supported and unsupported artifacts pushes nothing and names each unsupported one with its file:line; a profile without them builds', async () => {
+  const web = `${testenv().registry}/slipway-skaffold-test/${h.name}-web`;
+  const api = `${testenv().registry}/slipway-skaffold-test/${h.name}-api`;
+  const worker = `${testenv().registry}/slipway-skaffold-test/${h.name}-worker`;
+  const skaffold = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'build:',
+    '  tagPolicy: { envTemplate: { template: "u{{.BUILD_NUMBER}}" } }',
+    '  artifacts:',
+    `    - image: ${web}`, // 6
+    '      context: web',
+    `      docker: { buildArgs: { BASE: ${testenv().baseImage} } }`,
+    `    - image: ${api}`, // 9
+    '      jib: {}',
+    `    - image: ${worker}`, // 11
+    '      context: web',
+    '      docker:',
+    `        buildArgs: { BASE: ${testenv().baseImage} }`,
+    '        secrets: [{id: npmrc, src: .npmrc}]',
+    'profiles:',
+    '  - name: web-only',
+    '    patches:',
+    '      - op: remove',
+    '        path: /build/artifacts/2',
+    '      - op: remove',
+    '        path: /build/artifacts/1',
+    '',
+  ].join('\n');
+  await h.repo.commit({ 'skaffold.yaml': skaffold, 'web/Dockerfile': 'ARG BASE\nFROM ${BASE}\nRUN echo web > /web.txt\n' }, 'unsupported artifacts');
+  const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'skaffold.yaml' } });
+  const webOnly = { ...pipeline, metadata: { ...pipeline.metadata, name: `${pipeline.metadata.name}-w` }, skaffold: { ...pipeline.skaffold!, profiles: ['web-only'] } };
+  await h.runner([pipeline, webOnly]);
+
+  const refused = await h.waitFinal((await h.enqueue(pipeline)).id, 120_000);
+  const log = await h.logs.text(refused.id);
+  assert.equal(refused.status, 'failed', log);
+  assert.match(log, /this build needs what this runner does not support \(nothing was built\)/);
+  assert.match(log, new RegExp(`artifact ${quote(api)} \\(skaffold\\.yaml:9\\): the jib builder is not supported by this runner`));
+  assert.match(log, new RegExp(`artifact ${quote(worker)} \\(skaffold\\.yaml:11\\): docker\\.secrets: build secrets are not supported by this runner`));
+  assert.doesNotMatch(log, new RegExp(`artifact ${quote(web)} `), 'the supported artifact is not named');
+  // and the file said so before: warnings naming the paths
+  assert.match(log, /warning: skaffold\.yaml:10:7: build\.artifacts\[1\]\.jib: the jib builder is not supported by this runner: a build that needs it fails before anything is built/);
+  assert.deepEqual(built(h.calls), [], 'no buildah bud or push ran');
+  assert.deepEqual(refused.images, []);
+  assert.deepEqual(await tagsOf(web), [], 'nothing of the supported artifact was pushed');
+  assert.deepEqual(await tagsOf(worker), []);
+
+  // the profile leaves the jib and secrets artifacts out: the same file builds and pushes
+  const ok = await h.waitFinal((await h.enqueue(webOnly)).id, 240_000);
+  const okLog = await h.logs.text(ok.id);
+  assert.equal(ok.status, 'succeeded', okLog);
+  assert.deepEqual(ok.images.map((i) => i.name), [web]);
+  assert.ok((await tagsOf(web)).includes(`u${ok.number}`), 'pushed under its tag (and the build cache\'s input tag)');
+  assert.deepEqual(await tagsOf(api), []);
+});
+
+void test('a file that requires a config from git fails before anything is built, naming the requires entry', async () => {
+  const web = `${testenv().registry}/slipway-skaffold-test/${h.name}-remote`;
+  const skaffold = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'requires:',
+    '  - path: shared', // 4: read
+    '  - git:', // 5
+    '      repo: https://git.example.com/platform/shared-config.git',
+    '      path: skaffold.yaml',
+    'build:',
+    '  tagPolicy: { envTemplate: { template: "r{{.BUILD_NUMBER}}" } }',
+    '  artifacts:',
+    `    - image: ${web}`,
+    '      context: web',
+    `      docker: { buildArgs: { BASE: ${testenv().baseImage} } }`,
+    '',
+  ].join('\n');
+  const shared = ['apiVersion: skaffold/v4beta14', 'kind: Config', 'manifests:', '  rawYaml: [k8s/*.yaml]', ''].join('\n');
+  await h.repo.commit(
+    { 'skaffold.yaml': skaffold, 'shared/skaffold.yaml': shared, 'shared/k8s/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: shared }\ndata: { a: b }\n', 'web/Dockerfile': 'ARG BASE\nFROM ${BASE}\n' },
+    'remote requires',
+  );
+  const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'skaffold.yaml' } });
+  await h.runner([pipeline]);
+  const before = h.calls.length;
+  const refused = await h.waitFinal((await h.enqueue(pipeline)).id, 120_000);
+  const log = await h.logs.text(refused.id);
+  assert.equal(refused.status, 'failed', log);
+  assert.match(log, /requires \(skaffold\.yaml:5\): remote configs \(git\) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires/);
+  assert.deepEqual(built(h.calls.slice(before)), [], 'no buildah bud or push ran');
+  assert.deepEqual(h.calls.slice(before).filter((c) => /(^|\/)(kubectl|helm)$/.test(c.argv[0] ?? '')), [], 'nothing deployed');
+  assert.deepEqual(await tagsOf(web), []);
+});

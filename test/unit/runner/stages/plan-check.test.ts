@@ -1,0 +1,163 @@
+// The build stage's one check of what this runner can run (checkPlan, runner/stages/plan.ts): a
+// plan as it runs (profiles applied, modules selected) with a remote required config, an artifact
+// of another builder or needing build secrets, a Dockerfile artifact for several platforms, or a
+// deployer other than kubectl/helm is refused as a whole, every problem named with its file:line;
+// a profile or a module selection that leaves such things out runs. The files are written here
+// line by line, so the expected lines come from the writer, not from the code under test.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, formatProblem } from '../../../../core/errors.ts';
+import { loadSkaffold } from '../../../../pipelines/skaffold/load.ts';
+import type { SkaffoldSource } from '../../../../pipelines/skaffold/load.ts';
+import { checkPlan, planProblems } from '../../../../runner/stages/plan.ts';
+
+async function planOf(text: string, source: Partial<SkaffoldSource> = {}) {
+  const res = await loadSkaffold({
+    root: '/repo',
+    source: { path: 'skaffold.yaml', profiles: [], module: [], ...source },
+    activation: { env: {}, kubeContext: undefined, command: 'run' },
+    readFile: (f) => (f === '/repo/skaffold.yaml' ? Promise.resolve(text) : Promise.reject(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }))),
+  });
+  assert.deepEqual(res.errors.map(formatProblem), []);
+  return { plan: res.plan!, warnings: res.warnings.map(formatProblem) };
+}
+
+const everything = [
+  'apiVersion: skaffold/v4beta14', // 1
+  'kind: Config',
+  'requires:',
+  '  - git:', // 4
+  '      repo: https://example.com/shared.git',
+  '  - googleCloudStorage:', // 6
+  '      source: gs://bucket/dir',
+  'build:',
+  '  artifacts:',
+  '    - image: web', // 10: runs
+  '    - image: api', // 11
+  '      jib: {}',
+  '    - image: worker', // 13
+  '      docker:',
+  '        secrets: [{id: npmrc, src: .npmrc}]',
+  '    - image: multi', // 16
+  '      platforms: [linux/amd64, linux/arm64]',
+  '    - image: kan', // 18
+  '      kaniko: {}',
+  'manifests:',
+  '  rawYaml: [k8s/*.yaml]',
+  'deploy:',
+  '  kpt: {}', // 23
+  '  cloudrun: {}', // 24
+  '',
+].join('\n');
+
+void test('every problem of the plan at once, each naming its artifact, deployer or requires entry and file:line', async () => {
+  const { plan } = await planOf(everything);
+  assert.deepEqual(
+    planProblems(plan).map((p) => p.message),
+    [
+      'requires (skaffold.yaml:4): remote configs (git) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
+      'requires (skaffold.yaml:6): remote configs (googleCloudStorage) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
+      'artifact api (skaffold.yaml:11): the jib builder is not supported by this runner',
+      'artifact worker (skaffold.yaml:13): docker.secrets: build secrets are not supported by this runner (not passed to buildah)',
+      'artifact multi (skaffold.yaml:16): building for several platforms (linux/amd64, linux/arm64) is not supported by this runner: name one platform, or use a custom build that makes the manifest list ($PLATFORMS)',
+      'artifact kan (skaffold.yaml:18): the kaniko builder is not supported by this runner',
+      'the kpt deployer (skaffold.yaml:23) is not supported by this runner',
+      'the cloudrun deployer (skaffold.yaml:24) is not supported by this runner',
+    ],
+  );
+  const err = (() => {
+    try {
+      checkPlan(plan);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  })();
+  assert.ok(err instanceof ConfigError);
+  assert.equal(err.problems.length, 8);
+  assert.match(err.message, /^this build needs what this runner does not support \(nothing was built\):\n {2}requires \(skaffold\.yaml:4\)/);
+  assert.match(err.message, /\n {2}artifact api \(skaffold\.yaml:11\): the jib builder/);
+});
+
+void test('the file is still valid: what the runner cannot do is a warning naming its path, saying the build fails before anything is built', async () => {
+  const { warnings } = await planOf(everything);
+  assert.deepEqual(warnings, [
+    'skaffold.yaml:4:5: requires[0].git: remote (git) configs are not supported by this runner, only a local `path`: a build of this config fails before anything is built',
+    'skaffold.yaml:6:5: requires[1].googleCloudStorage: remote (GCS) configs are not supported by this runner, only a local `path`: a build of this config fails before anything is built',
+    'skaffold.yaml:12:7: build.artifacts[1].jib: the jib builder is not supported by this runner: a build that needs it fails before anything is built',
+    'skaffold.yaml:15:9: build.artifacts[2].docker.secrets: build secrets are not passed to the builder: a build that needs it fails before anything is built',
+    'skaffold.yaml:19:7: build.artifacts[4].kaniko: the kaniko builder is not supported by this runner: a build that needs it fails before anything is built',
+    'skaffold.yaml:23:3: deploy.kpt: the kpt deployer is not supported by this runner: a build that needs it fails before anything is built',
+    'skaffold.yaml:24:3: deploy.cloudrun: the Cloud Run deployer is not supported by this runner: a build that needs it fails before anything is built',
+  ]);
+});
+
+void test('a profile that leaves the jib artifact and the kpt deployer out runs; without it the same file is refused', async () => {
+  const text = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'build:',
+    '  artifacts:',
+    '    - image: web',
+    '    - image: api', // 6
+    '      jib: {}',
+    'manifests:',
+    '  rawYaml: [k8s/*.yaml]',
+    'deploy:',
+    '  kpt: {}', // 11
+    'profiles:',
+    '  - name: ci',
+    '    build:',
+    '      artifacts:',
+    '        - image: web',
+    '    patches:',
+    '      - op: remove',
+    '        path: /deploy/kpt',
+    '',
+  ].join('\n');
+  const base = await planOf(text);
+  assert.deepEqual(
+    planProblems(base.plan).map((p) => p.message),
+    ['artifact api (skaffold.yaml:6): the jib builder is not supported by this runner', 'the kpt deployer (skaffold.yaml:11) is not supported by this runner'],
+  );
+  const ci = await planOf(text, { profiles: ['ci'] });
+  assert.deepEqual(ci.plan.build.artifacts.map((a) => a.image), ['web']);
+  assert.deepEqual(ci.plan.deploys.map((d) => d.kind), ['kubectl']);
+  assert.deepEqual(planProblems(ci.plan), []);
+  checkPlan(ci.plan); // does not throw
+});
+
+void test('a module selection that leaves out the config with a remote requires and a ko artifact runs', async () => {
+  const text = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'metadata:',
+    '  name: app',
+    'build:',
+    '  artifacts:',
+    '    - image: web',
+    'manifests:',
+    '  rawYaml: [k8s/*.yaml]',
+    '---',
+    'apiVersion: skaffold/v4beta14', // 11
+    'kind: Config',
+    'metadata:',
+    '  name: tools',
+    'requires:',
+    '  - git: {repo: https://example.com/shared.git}', // 16
+    'build:',
+    '  artifacts:',
+    '    - image: tool', // 19
+    '      ko: {}',
+    '',
+  ].join('\n');
+  const all = await planOf(text);
+  assert.deepEqual(
+    planProblems(all.plan).map((p) => p.message.replace(/: only configs required.*/, '')),
+    ['requires (skaffold.yaml:16): remote configs (git) are not supported by this runner', 'artifact tool (skaffold.yaml:19): the ko builder is not supported by this runner'],
+  );
+  const app = await planOf(text, { module: ['app'] });
+  assert.deepEqual(app.plan.build.artifacts.map((a) => a.image), ['web']);
+  assert.deepEqual(app.plan.remoteConfigs, []);
+  assert.deepEqual(planProblems(app.plan), []);
+});
