@@ -1,5 +1,5 @@
 // Renders a plan's template strings. Two vocabularies meet here: Slipway's fixed set
-// ({{ .BuildNumber }}, {{ .Images.app.Tag }}; see template.ts) and Skaffold's Go-template
+// ({{ .BuildNumber }}, {{ .Images.app.Tag }}, {{ .Params.name }}; see template.ts) and Skaffold's Go-template
 // variables ({{.IMAGE_REPO_app}}, {{.BUILD_NUMBER}}, environment variables), with Go's
 // `default`: {{default "x" .VAR}} and {{.VAR | default "x"}}. Nothing else of Go templates:
 // no functions, no pipelines beyond default, never a shell. A variable without a value is an
@@ -14,10 +14,11 @@ export interface PlanTemplateVars {
 }
 
 const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
-const VAR = /^\.([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_./:-]+?)\.(Repo|Tag|Digest|Ref))?$/;
+// .NAME, .Images.<image>.<field>, .Params.<name>
+const VAR = /^\.([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_./:-]+?)\.(Repo|Tag|Digest|Ref)|\.([A-Za-z0-9_-]+))?$/;
 const STRING = /^"((?:[^"\\]|\\.)*)"$/;
 
-type Expr = { name: string; image?: string; field?: keyof ImageVars; fallback?: string };
+type Expr = { name: string; image?: string; field?: keyof ImageVars; param?: string; fallback?: string };
 
 function parseAction(body: string): Expr | string {
   let m = /^default\s+("(?:[^"\\]|\\.)*")\s+(\S+)$/.exec(body);
@@ -33,8 +34,13 @@ function parseAction(body: string): Expr | string {
     return `a bare string is not a template action: ${body}`;
   }
   const v = VAR.exec(ref);
-  if (!v) return `unsupported template action {{${body}}} (use {{.NAME}} or {{default "value" .NAME}})`;
-  return { name: v[1]!, ...(v[2] ? { image: v[2], field: v[3] as keyof ImageVars } : {}), ...(fallback !== undefined ? { fallback } : {}) };
+  if (!v || (v[4] !== undefined && v[1] !== 'Params')) return `unsupported template action {{${body}}} (use {{.NAME}} or {{default "value" .NAME}})`;
+  return {
+    name: v[1]!,
+    ...(v[2] ? { image: v[2], field: v[3] as keyof ImageVars } : {}),
+    ...(v[4] !== undefined ? { param: v[4] } : {}),
+    ...(fallback !== undefined ? { fallback } : {}),
+  };
 }
 
 /** What is wrong with the template's syntax; empty when it can be rendered. */
@@ -50,6 +56,7 @@ export function planTemplateProblems(template: string): string[] {
 }
 
 function lookup(e: Expr, vars: PlanTemplateVars): string | undefined {
+  if (e.param !== undefined) return vars.slipway.Params?.[e.param];
   if (e.image !== undefined) {
     if (e.name !== 'Images') return undefined;
     return vars.slipway.Images?.[e.image]?.[e.field!];
@@ -70,7 +77,7 @@ export function renderPlanTemplate(template: string, vars: PlanTemplateVars): st
     if (value !== undefined && value !== '') return value;
     if (e.fallback !== undefined) return e.fallback;
     if (value !== undefined) return value;
-    const name = e.image !== undefined ? `.Images.${e.image}.${e.field}` : `.${e.name}`;
+    const name = e.image !== undefined ? `.Images.${e.image}.${e.field}` : e.param !== undefined ? `.Params.${e.param}` : `.${e.name}`;
     throw new ValidationError(`template ${JSON.stringify(template)}: ${name} has no value in this build`);
   });
 }

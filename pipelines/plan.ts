@@ -1,8 +1,9 @@
 // The plan of one build: what to build, how to tag it, what to test, what to deploy with which
 // deployer. A native pipeline (planFromPipeline) and a repository's skaffold.yaml
-// (skaffold/plan.ts) are two ways of writing it; the runner executes plans and never asks which
-// file a plan came from. Paths are relative to the repository root. Template strings
-// (buildArgs, envTemplate, setValues, setValueTemplates) are rendered by plan-template.ts, which
+// (skaffold/plan.ts) are two ways of writing it; the runner's stages (runner/stages/build.ts,
+// test.ts, deploy.ts) and `slipway dev` execute plans and never ask which file a plan came from.
+// Paths are relative to the repository root. Template strings (buildArgs, the tag template,
+// valuesFiles, setValueTemplates, setStringTemplates) are rendered by plan-template.ts, which
 // knows both vocabularies ({{ .BuildNumber }} and Skaffold's {{.IMAGE_REPO_app}}, env vars).
 import type { Problem } from '../core/errors.ts';
 import type { Pipeline } from './schema.ts';
@@ -53,6 +54,8 @@ export interface PlanBuild {
   timeout: string;
   /** The builder CLI for dockerfile artifacts. */
   cli: 'docker' | 'buildah' | 'buildkit' | 'kaniko';
+  /** Reuse the image of an artifact whose inputs are unchanged (a native pipeline's build.cache; false always builds). */
+  cache: boolean;
 }
 
 export type PlanTest =
@@ -67,9 +70,12 @@ export interface PlanHelmRelease {
   name: string;
   chartPath: string;
   valuesFiles: string[];
+  /** Literal values, passed typed (--set), as Skaffold does. */
   setValues: Record<string, string>;
-  /** Values whose templates see the images (IMAGE_REPO_x, IMAGE_TAG_x...). */
+  /** Values whose templates see the images (IMAGE_REPO_x, IMAGE_TAG_x...), passed typed (--set). */
   setValueTemplates: Record<string, string>;
+  /** Values whose templates see the build and its images, passed as strings (--set-string): a native pipeline's setValues. */
+  setStringTemplates: Record<string, string>;
   setFiles: Record<string, string>;
   /** A namespace the release names (an error unless it is the environment's), and where. */
   namespace?: { value: string; where: string };
@@ -129,6 +135,9 @@ export interface Plan {
 
 export const DEFAULT_STATUS_CHECK: PlanStatusCheck = { enabled: true, deadlineSeconds: 600, tolerateFailuresUntilDeadline: false };
 
+/** A native pipeline's deploys are checked by helm's own --wait alone, within deploy.helm.timeout (no pod watch stopping helm early). */
+const NATIVE_STATUS_CHECK: PlanStatusCheck = { ...DEFAULT_STATUS_CHECK, enabled: false };
+
 function nativeTagPolicy(p: Pipeline['build']['tagPolicy']): PlanTagPolicy {
   if ('template' in p) return { kind: 'template', template: p.template };
   if ('gitCommit' in p) return { kind: 'gitCommit', variant: p.gitCommit.variant, prefix: '', ignoreChanges: false };
@@ -154,6 +163,7 @@ export function planFromPipeline(pipeline: Pipeline): Plan {
       concurrency: build.concurrency,
       timeout: build.timeout,
       cli: build.builder,
+      cache: build.cache,
     },
     tests: pipeline.test.map((t) => ({
       kind: 'argv',
@@ -174,8 +184,9 @@ export function planFromPipeline(pipeline: Pipeline): Plan {
               name: r.name,
               chartPath: r.chartPath,
               valuesFiles: r.valuesFiles,
-              setValues: r.setValues,
+              setValues: {},
               setValueTemplates: {},
+              setStringTemplates: r.setValues,
               setFiles: {},
               wait: true,
               skipBuildDependencies: true,
@@ -184,7 +195,7 @@ export function planFromPipeline(pipeline: Pipeline): Plan {
           },
         ]
       : [],
-    statusCheck: DEFAULT_STATUS_CHECK,
+    statusCheck: NATIVE_STATUS_CHECK,
     profiles: [],
     remoteConfigs: [],
     warnings: [],

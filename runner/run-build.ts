@@ -1,4 +1,5 @@
-// One build, stage by stage: checkout → build → test → deploy → report. Every stage updates the
+// One build, stage by stage: checkout → build → test → deploy → report, the middle three running
+// the build's plan (a native pipeline's or its skaffold file's, one path). Every stage updates the
 // record (status, times, error) as it goes and every line goes to the reporter, masked. Used by
 // the queue worker (record in Redis, log to the stream) and by `slipway run` (printed here).
 import { CancelledError, errorMessage } from '../core/errors.ts';
@@ -6,14 +7,14 @@ import { nowIso } from '../core/ids.ts';
 import { closeStages, type BuildRecord, type BuildStatus, type ImageRecord, type StageName, type StageRecord } from '../core/records.ts';
 import { withDefaultRepo } from '../pipelines/default-repo.ts';
 import { effectivePipeline } from '../pipelines/profiles.ts';
+import type { Plan } from '../pipelines/plan.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
-import { hasDeployers } from './deployers/deployers-for.ts';
 import { createSecrets } from './mask.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 import { buildStage } from './stages/build.ts';
 import { checkoutStage } from './stages/checkout.ts';
 import { deployStage } from './stages/deploy.ts';
-import { loadPlan, onDefaultRepo, planBuildStage, planTestStage } from './stages/plan.ts';
+import { buildPlan } from './stages/plan.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
 import type { BuildScope, Checkout } from './stages/types.ts';
@@ -143,46 +144,40 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
     return true;
   };
 
-  /** The stages, each given what the earlier ones returned; returns at the first that stops the build. */
+  /**
+   * The plan's stages, each given what the earlier ones returned; returns at the first that stops
+   * the build. A skaffold file is read from the checkout in the build stage (a broken one fails
+   * it); a native pipeline's plan is known before, and a stage it has nothing for is skipped.
+   */
   const stages = async (checkout: Checkout): Promise<void> => {
-    if (pipeline.skaffold) return planStages(checkout);
+    const known = pipeline.skaffold ? undefined : await buildPlan(scope, checkout);
+    let planned: { plan: Plan; scope: BuildScope };
     let images: ImageRecord[] = [];
-    if (pipeline.build.artifacts.length > 0) {
-      const built = await stage('build', () => buildStage(scope, { checkout }));
+    if (known && known.plan.build.artifacts.length === 0) {
+      if (!(await absent('build'))) return;
+      planned = known;
+    } else {
+      const built = await stage('build', async () => {
+        const p = known ?? (await buildPlan(scope, checkout));
+        return { ...p, ...(await buildStage(p.scope, { checkout, plan: p.plan })) };
+      });
       if (!built) return;
+      planned = built;
       images = built.images;
-    } else if (!(await absent('build'))) return;
+    }
+    const { plan, scope: planScope } = planned;
 
-    if (pipeline.test.length > 0) {
-      if (!(await stage('test', () => testStage(scope, { checkout, images })))) return;
+    if (plan.tests.length > 0) {
+      if (!(await stage('test', () => testStage(planScope, { checkout, plan, images })))) return;
     } else if (!(await absent('test'))) return;
 
-    if (hasDeployers(pipeline.deploy)) {
-      const deployed = await stage('deploy', () => deployStage(scope, { checkout, images }));
+    if (plan.deploys.length > 0) {
+      const deployed = await stage('deploy', () => deployStage(planScope, { checkout, images, plan }));
       if (deployed?.kind === 'superseded') {
         reason = `superseded by ${deployed.by}`; // succeeded: built and tested, not deployed
         await setStage('deploy', { status: 'skipped' });
       }
     } else await absent('deploy');
-  };
-
-  /** A skaffold pipeline: its plan is read from the checkout in the build stage, then tested and deployed. */
-  const planStages = async (checkout: Checkout): Promise<void> => {
-    let planScope: BuildScope = scope;
-    const built = await stage('build', async () => {
-      // the pipeline's skaffold.defaultRepo, else the runner's SLIPWAY_DEFAULT_REPO (Skaffold's --default-repo)
-      const { plan, written } = onDefaultRepo(await loadPlan(scope, checkout, 'run'), pipeline.skaffold?.defaultRepo || deps.defaultRepo);
-      planScope = written.size ? { ...scope, imageNames: written } : scope;
-      return { plan, ...(await planBuildStage(planScope, checkout, plan)) };
-    });
-    if (!built) return;
-    const { plan, images } = built;
-    if (plan.tests.length > 0) {
-      if (!(await stage('test', () => planTestStage(planScope, checkout, plan, images)))) return;
-    } else if (!(await absent('test'))) return;
-    if (plan.deploys.length > 0) {
-      if (!(await stage('deploy', () => deployStage(planScope, { checkout, images, plan })))) return;
-    } else if (!(await absent('deploy'))) return;
   };
 
   const checkedOut = await stage('checkout', () => checkoutStage(scope));

@@ -1,13 +1,9 @@
-// Image tags from the pipeline's tagPolicy: a template (default {{ .BuildNumber }}), the commit
-// sha, a Go-layout date in a timezone, or a digest of the artifact's inputs.
+// What tag policies are made of (plan-tags.ts computes a plan's tags): Go-layout dates in a
+// timezone, and the digest of an artifact's inputs.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../core/errors.ts';
-import type { TagPolicy } from '../pipelines/schema.ts';
-import { render, type TemplateVars } from '../pipelines/template.ts';
-
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 function parts(date: Date, timeZone: string): Record<string, string> {
   let fmt: Intl.DateTimeFormat;
@@ -89,24 +85,4 @@ export async function inputDigest(dir: string): Promise<string> {
   };
   await walk('');
   return hash.digest('hex');
-}
-
-export interface TagInput {
-  policy: TagPolicy;
-  vars: TemplateVars;
-  sha: string;
-  /** The artifact's build context directory (for inputDigest). */
-  context: string;
-  now?: Date;
-}
-
-export async function computeTag(input: TagInput): Promise<string> {
-  const { policy } = input;
-  let tag: string;
-  if ('template' in policy) tag = render(policy.template, input.vars);
-  else if ('gitCommit' in policy) tag = policy.gitCommit.variant === 'CommitSha' ? input.sha : input.sha.slice(0, 7);
-  else if ('dateTime' in policy) tag = formatGoLayout(input.now ?? new Date(), policy.dateTime.format, policy.dateTime.timezone);
-  else tag = (await inputDigest(input.context)).slice(0, 64);
-  if (!TAG.test(tag)) throw new ValidationError(`image tag ${JSON.stringify(tag)} from tagPolicy is not a valid tag (letters, digits, _ . -; at most 128)`);
-  return tag;
 }

@@ -13,8 +13,9 @@ import { createKeys } from '../../core/keys.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
+import { planFromPipeline } from '../../pipelines/plan.ts';
+import { effectivePipeline } from '../../pipelines/profiles.ts';
 import type { RunnerDeps } from '../../runner/runner-deps.ts';
-import { hasDeployers } from '../../runner/deployers/deployers-for.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import type { KubectlStateStore } from '../../runner/deployers/kubectl-state.ts';
 import { exec } from '../../runner/exec.ts';
@@ -66,8 +67,10 @@ export const run: Command = {
     }
     if (values['no-deploy'] && loaded.pipeline.skaffold) throw new UsageError('--no-deploy is not supported for skaffold pipelines yet (their deploys come from the skaffold file)');
     const pipeline = values['no-deploy'] ? { ...loaded.pipeline, deploy: {} } : loaded.pipeline;
-    // a skaffold pipeline's deploys are known once its file is read at the commit: assume it deploys
-    const needsRedis = hasDeployers(pipeline.deploy) || (pipeline.skaffold !== undefined && !values['no-deploy']);
+    // a skaffold pipeline's deploys are known once its file is read at the commit: assume it deploys;
+    // a native one's are its plan's, the branch's profile applied
+    const branch = values.branch ?? 'main';
+    const needsRedis = !values['no-deploy'] && (pipeline.skaffold !== undefined || planFromPipeline(effectivePipeline(pipeline, branch).pipeline).deploys.length > 0);
     if (needsRedis && !config.redisUrl) {
       throw new ConfigError('a deploy needs SLIPWAY_REDIS_URL (the namespace lock and environment records live there); or pass --no-deploy');
     }
@@ -83,7 +86,7 @@ export const run: Command = {
       status: 'queued',
       trigger: { type: 'manual', by: 'slipway run' },
       repo: pipeline.source.repo,
-      branch: values.branch ?? 'main',
+      branch,
       sha: values.sha ?? '',
       createdAt: nowIso(),
       stages: [],

@@ -1,7 +1,9 @@
-// A plan's helm releases (from a skaffold.yaml): `helm upgrade --install --atomic` as for native
-// pipelines (argv from helm.ts, pending-* repaired first), with Skaffold's value semantics —
-// setValues and rendered setValueTemplates as --set (typed, as Skaffold passes them), setFiles
-// as --set-file — and the post-renderer replacing the artifacts' images in the rendered chart.
+// A plan's helm releases, in order: each repaired if stuck in pending-*, then `helm upgrade
+// --install` (argv from helm.ts; --atomic unless the deploy says otherwise). Values: a native
+// pipeline's setValues rendered and passed as strings (--set-string); Skaffold's setValues and
+// rendered setValueTemplates as --set (typed, as Skaffold passes them), setFiles as --set-file, and
+// the post-renderer replacing the artifacts' images in the rendered chart. helm's version is asked
+// as soon as the deployer is made (once per process), while the deploy lock is awaited.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -50,7 +52,10 @@ export function createPlanHelmDeployer(config: Extract<PlanDeploy, { kind: 'helm
   const run: Run = (argv, options = {}) => target.run(argv, { ...options, env: { ...helmEnv, ...options.env } });
   const majorP = cachedHelmMajor(run, helm, helmEnv);
   majorP.catch(() => undefined); // awaited in deploy()
-  const releaseStatus = deps.environments.releaseStatus?.bind(deps.environments);
+  // helm keeps its releases in Secrets unless HELM_DRIVER says otherwise: then their status is
+  // read from the cluster, not by starting `helm status`
+  const driver = 'HELM_DRIVER' in helmEnv ? helmEnv.HELM_DRIVER : process.env.HELM_DRIVER;
+  const releaseStatus = !driver || /^secrets?$/i.test(driver) ? deps.environments.releaseStatus?.bind(deps.environments) : undefined;
   const planned = config.releases.map((r) => {
     if (r.namespace && r.namespace.value !== namespace) {
       throw new DeployError(`${r.namespace.where}: release ${r.name} names namespace ${r.namespace.value}: everything deploys into the environment namespace ${namespace}`);
@@ -59,6 +64,7 @@ export function createPlanHelmDeployer(config: Extract<PlanDeploy, { kind: 'helm
       r,
       chart: resolveInside(workspace, r.chartPath, `release ${r.name} chartPath`),
       valuesFiles: r.valuesFiles.map((f) => resolveInside(workspace, renderPlanTemplate(f, deps.vars), `release ${r.name} values file`)),
+      setStrings: Object.fromEntries(Object.entries(r.setStringTemplates).map(([k, v]) => [k, renderPlanTemplate(v, deps.vars)])),
       flags: releaseFlags(r, workspace, deps.vars),
     };
   });
@@ -108,7 +114,7 @@ export function createPlanHelmDeployer(config: Extract<PlanDeploy, { kind: 'helm
           if (repaired) target.line(repaired);
           const post = p.r.replaceImages ? await postRendererFlags(path.join(scratch, `images-${i}.json`), { images: deps.images, namespace }) : [];
           target.line(`deploying release ${p.r.name} into namespace ${namespace}`);
-          const argv = upgradeArgv({ helm, major, namespace, timeout: config.timeout, atomic: config.atomic, release: p.r.name, chart: p.chart, valuesFiles: p.valuesFiles, setValues: {}, extraFlags: [...p.flags, ...post] });
+          const argv = upgradeArgv({ helm, major, namespace, timeout: config.timeout, atomic: config.atomic, release: p.r.name, chart: p.chart, valuesFiles: p.valuesFiles, setValues: p.setStrings, extraFlags: [...p.flags, ...post] });
           await (failFast ? upgradeFailingFast(p.r.name, argv) : run(argv));
         }
       } catch (err) {

@@ -1,13 +1,9 @@
 // helm, the one module that knows its commands: version detection (helm 4 says
 // --rollback-on-failure where helm 3 says --atomic), the exact `helm upgrade --install`,
-// rollback and uninstall argv, the repair of a release stuck in pending-*, the uninstall of a
-// teardown, and the Deployer that runs them for a pipeline's deploy.helm.
+// rollback and uninstall argv, the repair of a release stuck in pending-*, and the uninstall of a
+// teardown. The Deployer that runs them for a plan's helm releases is helm-plan.ts.
 import { ChildProcessError, DeployError, errorMessage } from '../../core/errors.ts';
-import type { Deploy } from '../../pipelines/schema.ts';
-import { render } from '../../pipelines/template.ts';
-import type { EnvironmentManager } from '../environments/types.ts';
-import { resolveInside } from '../workspace-path.ts';
-import type { Deployer, DeployTarget, Run } from './types.ts';
+import type { Run } from './types.ts';
 
 export type { Run } from './types.ts';
 
@@ -168,50 +164,4 @@ export function helmReason(err: unknown): string {
   const tail = (err as { tail?: string[] }).tail;
   const lines = (tail ?? errorMessage(err).split('\n')).filter((l) => /error|failed|timed out|context deadline/i.test(l));
   return (lines.at(-1) ?? errorMessage(err).split('\n')[0] ?? 'helm failed').replace(/^Error:\s*/, '');
-}
-
-/**
- * The deploy.helm releases, in order: each repaired if stuck in pending-*, then `helm upgrade
- * --install`. helm's version is asked as soon as the deployer is made (once per process), while
- * the deploy lock is awaited.
- */
-export function createHelmDeployer(
-  config: NonNullable<Deploy['helm']>,
-  target: DeployTarget,
-  deps: { helm?: HelmOptions; environments: EnvironmentManager },
-): Deployer {
-  const helm = deps.helm?.bin ?? 'helm';
-  const helmEnv = deps.helm?.env ?? {};
-  const { namespace, workspace, vars } = target;
-  const run: Run = (argv, options = {}) => target.run(argv, { ...options, env: { ...helmEnv, ...options.env } });
-  const majorP = cachedHelmMajor(run, helm, helmEnv);
-  majorP.catch(() => undefined); // awaited in deploy()
-  // helm keeps its releases in Secrets unless HELM_DRIVER says otherwise: then their status is
-  // read from the cluster, not by starting `helm status`
-  const driver = 'HELM_DRIVER' in helmEnv ? helmEnv.HELM_DRIVER : process.env.HELM_DRIVER;
-  const releaseStatus = !driver || /^secrets?$/i.test(driver) ? deps.environments.releaseStatus?.bind(deps.environments) : undefined;
-  const planned = config.releases.map((r) => ({
-    release: r.name,
-    chart: resolveInside(workspace, r.chartPath, `release ${r.name} chartPath`),
-    valuesFiles: r.valuesFiles.map((f) => resolveInside(workspace, render(f, vars), `release ${r.name} values file`)),
-    setValues: Object.fromEntries(Object.entries(r.setValues).map(([k, v]) => [k, render(v, vars)])),
-  }));
-  return {
-    kind: 'helm',
-    releases: planned.map((p) => p.release),
-    async deploy() {
-      try {
-        const major = await majorP;
-        for (const p of planned) {
-          const readStatus = releaseStatus ? () => releaseStatus(namespace, p.release) : undefined;
-          const repaired = await repairRelease(run, helm, p.release, namespace, config.timeout, readStatus);
-          if (repaired) target.line(repaired);
-          target.line(`deploying release ${p.release} into namespace ${namespace}`);
-          await run(upgradeArgv({ helm, major, namespace, timeout: config.timeout, atomic: config.atomic, ...p }));
-        }
-      } catch (err) {
-        throw new DeployError(`helm failed: ${helmReason(err)}`, { cause: err });
-      }
-    },
-  };
 }

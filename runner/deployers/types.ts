@@ -1,8 +1,7 @@
-// A deployer puts a build into its environment's namespace: helm (helm.ts) and whatever else
-// deploy: names (one file each in this folder, listed in deployers-for.ts). The deploy stage
+// A deployer puts a build into its environment's namespace: helm (helm-plan.ts) and kubectl
+// (kubectl.ts), one file each in this folder, made for a plan's deploys by plan-deployers.ts. The deploy stage
 // holds the namespace's lock, prepares the environment, runs each deployer in turn and records
 // the result; a deployer knows only its own tool.
-import type { TemplateVars } from '../../pipelines/template.ts';
 import type { ExecOptions, ExecResult } from '../exec.ts';
 
 export type Run = (argv: string[], options?: ExecOptions) => Promise<ExecResult>;
@@ -12,8 +11,6 @@ export interface DeployTarget {
   namespace: string;
   /** The checkout: charts, manifests and values files resolve inside it. */
   workspace: string;
-  /** The build's template variables (images, namespace, branch, ...). */
-  vars: TemplateVars;
   /** The exec door for deploy commands: the build's log and secrets, never its cancel signal. */
   run: Run;
   /** Writes a line to the build log. */

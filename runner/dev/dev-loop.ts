@@ -1,9 +1,9 @@
 // `slipway dev`'s loop: the working directory is the source (uncommitted changes included, no
 // checkout); build (unchanged artifacts are left alone), deploy into a personal namespace, then
 // watch the files and go again on every change. What one iteration builds and deploys is the
-// target's (native-target.ts: a Slipway pipeline; skaffold-target.ts: a skaffold.yaml); the
-// loop owns the rest: the watcher and its debounce, the iteration's build scope, the namespace,
-// failures (--keep-running-on-failure) and the cleanup. No server, no Redis: the namespace is
+// target's plan (plan-target.ts; of a Slipway pipeline, native-target.ts, or a skaffold.yaml,
+// skaffold-target.ts); the loop owns the rest: the watcher and its debounce, the iteration's
+// build scope, the namespace, failures (--keep-running-on-failure) and the cleanup. No server, no Redis: the namespace is
 // this loop's, nobody else deploys there.
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +14,6 @@ import { nowIso } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BuildRecord, ImageRecord } from '../../core/records.ts';
 import type { ImagePullSecret, Pipeline } from '../../pipelines/schema.ts';
-import type { TemplateVars } from '../../pipelines/template.ts';
 import type { HelmOptions } from '../deployers/helm.ts';
 import type { DeployTarget } from '../deployers/types.ts';
 import { deleteNamespace, ensureNamespace, helmReleaseStatus, workloadReader, type KubeClients } from '../environments/kube.ts';
@@ -40,7 +39,7 @@ export interface DevIteration {
   /** Creates the namespace (the first time) and its pull secret; before any deploy. */
   prepareNamespace(pullSecret?: ImagePullSecret): Promise<void>;
   /** Where deploys go: the namespace, the working directory, the exec door without the loop's signal. */
-  deployTarget(vars: TemplateVars): DeployTarget;
+  deployTarget(): DeployTarget;
   helm: HelmOptions;
   /** For the helm deployers' release status (pending-* repair); records nothing. */
   environments: EnvironmentManager;
@@ -173,7 +172,7 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
         tagTemplate,
         prepareNamespace,
         // a started deploy finishes: no cancel signal
-        deployTarget: (vars) => ({ namespace: o.namespace, workspace: o.dir, vars, run: (argv, options = {}) => run(argv, options), line: (t) => o.out(t) }),
+        deployTarget: () => ({ namespace: o.namespace, workspace: o.dir, run: (argv, options = {}) => run(argv, options), line: (t) => o.out(t) }),
         helm,
         environments,
       });

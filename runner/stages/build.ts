@@ -1,16 +1,21 @@
-// Build: every artifact built and pushed by the pipeline's builder, up to build.concurrency at
-// once, tagged by the tagPolicy; the pushed digest is recorded. A failing build is not retried;
-// a failing push is (transient: the registry), with backoff, a bounded number of times. An
-// artifact whose inputs are unchanged is reused from the registry instead (runner/build-cache/),
-// and no tag is overwritten.
+// Build: a plan's artifacts (pipelines/plan.ts, of a native pipeline or a skaffold.yaml), required
+// ones first and independent ones up to build.concurrency at once, tagged by the plan's tag
+// policy; the pushed digest is recorded. Dockerfile artifacts go through the plan's builder CLI
+// (buildah, docker, buildkit, kaniko), custom ones run their command as Skaffold does, in the
+// runner's sandbox. A failing build is not retried; a failing push is (transient: the registry),
+// with backoff, a bounded number of times. An artifact whose inputs are unchanged is reused from
+// the registry instead (runner/build-cache/), and no tag is overwritten.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ConfigError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
-import type { Artifact } from '../../pipelines/schema.ts';
+import type { GitVariant, Plan, PlanArtifact, PlanBuilder } from '../../pipelines/plan.ts';
+import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
 import { cachedBuild } from '../build-cache/cached-build.ts';
 import { artifactInputDigest } from '../build-cache/input-digest.ts';
 import { builderFor } from '../builders/builder-for.ts';
+import { buildWithRequires } from '../builders/requires.ts';
 import { cacheRepoOf, isLoopbackRegistry, type Builder, type BuildInput } from '../builders/types.ts';
 import { createRegistryClient, type RegistryClient } from '../registry/registry-client.ts';
 import { builderAccessFromEnv, ensureStorage } from '../builder-access.ts';
@@ -18,60 +23,18 @@ import type { ExecOptions, ExecResult } from '../exec.ts';
 import { bubblewrapSandbox } from '../sandbox.ts';
 import { retry } from '../retry.ts';
 import { durationMs } from '../../pipelines/duration.ts';
-import { computeTag } from '../tag-policy.ts';
+import { computePlanTag } from '../plan-tags.ts';
 import { resolveInside } from '../workspace-path.ts';
+import { artifactProblem, checkPlan, planVars } from './plan.ts';
 import { runSandboxed } from './sandboxed.ts';
-import { templateVars } from './template-vars.ts';
+import { buildEnv } from './template-vars.ts';
 import type { BuildScope, BuildStageInput, BuildStageResult, Checkout } from './types.ts';
 
-/** Runs `fn` over `items`, at most `limit` at once; the first failure stops new starts. */
-export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const err = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (err) throw err.reason;
-  return results;
-}
-
-/** One artifact, ready to build: its builder's input and the tag it is pushed as. */
-export interface ArtifactPlan {
-  artifact: Artifact;
+/** One artifact, ready to build: the image, the tag it is pushed as, and its builder's input. */
+export interface ArtifactBuild {
+  image: string;
   tag: string;
   input: BuildInput;
-}
-
-/** Where an artifact's context and Dockerfile are in the checkout, and the reference it gets. */
-export async function planArtifact(scope: BuildScope, checkout: Checkout, artifact: Artifact, digestFile: string): Promise<ArtifactPlan> {
-  const context = resolveInside(checkout.workspace, artifact.context, 'artifact context');
-  const dockerfile = resolveInside(context, artifact.docker.dockerfile, 'dockerfile');
-  const vars = templateVars(scope, { sha: checkout.sha });
-  const tag = await computeTag({ policy: scope.pipeline.build.tagPolicy, vars, sha: checkout.sha, context });
-  return {
-    artifact,
-    tag,
-    input: {
-      context,
-      dockerfile,
-      ref: `${artifact.image}:${tag}`,
-      buildArgs: artifact.docker.buildArgs,
-      ...(artifact.docker.target ? { target: artifact.docker.target } : {}),
-      digestFile,
-      insecureRegistry: isLoopbackRegistry(artifact.image),
-    },
-  };
 }
 
 /** Runs the push, retrying a failure (transient: a registry hiccup) with backoff. */
@@ -102,9 +65,8 @@ export async function runBuild(scope: BuildScope, builder: Builder, input: Build
 }
 
 /** Builds and pushes one artifact with `builder`; resolves with the image as pushed (its digest). */
-export async function buildArtifact(scope: BuildScope, builder: Builder, plan: ArtifactPlan): Promise<ImageRecord> {
-  const { input, tag, artifact } = plan;
-  const timeoutMs = durationMs(scope.pipeline.build.timeout);
+export async function buildArtifact(scope: BuildScope, builder: Builder, a: ArtifactBuild, timeoutMs: number | undefined): Promise<ImageRecord> {
+  const { input, tag, image } = a;
   const timeout: ExecOptions = timeoutMs === undefined ? {} : { timeoutMs };
 
   scope.line(`building ${input.ref}`);
@@ -113,7 +75,7 @@ export async function buildArtifact(scope: BuildScope, builder: Builder, plan: A
   const output = pushArgv ? await push(scope, pushArgv, input.ref, timeout) : built.stdout + built.stderr;
   const digest = await builder.digest(input, output);
   scope.line(`pushed ${input.ref}@${digest}`);
-  return { name: artifact.image, ref: `${input.ref}@${digest}`, tag, digest };
+  return { name: image, ref: `${input.ref}@${digest}`, tag, digest };
 }
 
 /**
@@ -135,64 +97,173 @@ export function registryFor(scope: BuildScope): RegistryClient {
   return scope.deps.registry ?? createRegistryClient({ env: scope.deps.env ?? process.env });
 }
 
+export interface ReuseOptions {
+  registry: RegistryClient;
+  /** The plan's build.cache: false always builds from scratch (as --no-cache does). */
+  cache: boolean;
+  timeoutMs: number | undefined;
+  /** The artifacts this one requires, as built or reused in this build: a change to one rebuilds this. */
+  requires: { image: string; digest: string }[];
+}
+
 /**
  * The image of these inputs from the registry, or built (with the layer cache) and pushed; with
  * --no-cache or build.cache: false always built from scratch. The tag is never moved.
  */
-export async function buildOrReuse(
-  scope: BuildScope,
-  builder: Builder,
-  plan: ArtifactPlan,
-  registry: RegistryClient,
-  /** The artifacts this one requires, as built or reused in this build: a change to one rebuilds this. */
-  requires: { image: string; digest: string }[] = [],
-): Promise<ImageRecord> {
-  const { artifact, input, tag } = plan;
-  const useCache = scope.pipeline.build.cache && !scope.deps.noCache;
+export async function buildOrReuse(scope: BuildScope, builder: Builder, a: ArtifactBuild, o: ReuseOptions): Promise<ImageRecord> {
+  const { image, input, tag } = a;
+  const useCache = o.cache && !scope.deps.noCache;
   const inputDigest = useCache
     ? await artifactInputDigest({
         context: input.context,
         dockerfile: input.dockerfile,
-        buildArgs: withoutBuildTags(input.buildArgs, requires),
+        buildArgs: withoutBuildTags(input.buildArgs, o.requires),
         target: input.target,
         builder: builder.name,
         ...(input.platform ? { builderSettings: { platform: input.platform } } : {}),
-        requires,
+        requires: o.requires,
       })
     : undefined;
-  const keptKey = inputDigest && scope.deps.keptImages ? `${artifact.image}@${inputDigest}` : undefined;
+  const keptKey = inputDigest && scope.deps.keptImages ? `${image}@${inputDigest}` : undefined;
   const kept = keptKey ? scope.deps.keptImages?.get(keptKey) : undefined;
   if (kept) {
     scope.line(`unchanged, kept ${kept.ref}`);
     return kept;
   }
   const { digest } = await cachedBuild({
-    registry,
-    image: artifact.image,
+    registry: o.registry,
+    image,
     tag,
     inputDigest,
     signal: scope.signal,
     line: scope.line,
     build: async ({ registryAnswered }) => {
-      const layers = useCache && registryAnswered ? { ...plan, input: { ...input, cacheRepo: cacheRepoOf(artifact.image) } } : plan;
-      return (await buildArtifact(scope, builder, layers)).digest;
+      const layers = useCache && registryAnswered ? { ...a, input: { ...input, cacheRepo: cacheRepoOf(image) } } : a;
+      return (await buildArtifact(scope, builder, layers, o.timeoutMs)).digest;
     },
   });
-  const image = { name: artifact.image, ref: `${input.ref}@${digest}`, tag, digest };
-  if (keptKey) scope.deps.keptImages?.set(keptKey, image);
-  return image;
+  const built = { name: image, ref: `${input.ref}@${digest}`, tag, digest };
+  if (keptKey) scope.deps.keptImages?.set(keptKey, built);
+  return built;
 }
 
-export async function buildStage(scope: BuildScope, { checkout }: BuildStageInput): Promise<BuildStageResult> {
-  const { artifacts, builder, concurrency } = scope.pipeline.build;
-  if (artifacts.length === 0) return { images: [] };
+async function gitFact(scope: BuildScope, checkout: Checkout, context: string, variant: GitVariant): Promise<string> {
+  const git = (...args: string[]) => scope.run(['git', '-C', checkout.workspace, ...args], { onLine: () => undefined }).then((r) => r.stdout.trim());
+  const rel = path.relative(checkout.workspace, context).split(path.sep).join('/');
+  switch (variant) {
+    case 'Tags':
+      return git('describe', '--tags', '--always');
+    case 'CommitSha':
+      return checkout.sha;
+    case 'AbbrevCommitSha':
+      return checkout.sha.slice(0, 7);
+    case 'TreeSha':
+      return git('rev-parse', `HEAD:${rel}`);
+    case 'AbbrevTreeSha':
+      return (await git('rev-parse', `HEAD:${rel}`)).slice(0, 7);
+  }
+}
+
+/** A custom build (Skaffold's buildCommand), sandboxed in builder mode; it pushes by itself. */
+async function customBuild(
+  scope: BuildScope,
+  checkout: Checkout,
+  plan: Plan,
+  a: PlanArtifact,
+  b: Extract<PlanBuilder, { kind: 'custom' }>,
+  at: { context: string; tag: string; required: ReadonlyMap<string, ImageRecord>; registry: RegistryClient },
+): Promise<ImageRecord> {
+  const { context, tag, required } = at;
+  const ref = `${a.image}:${tag}`;
+  const { push } = plan.build;
+  scope.line(`building ${ref} with: ${b.buildCommand}`);
+  // sandboxed in builder mode: the workspace, the image storage and the push credentials, nothing else of the runner
+  const access = builderAccessFromEnv(scope.deps.env ?? process.env);
+  await ensureStorage(access);
+  await runSandboxed(scope, {
+    argv: ['sh', '-c', b.buildCommand],
+    workspace: checkout.workspace,
+    cwd: context,
+    mirror: checkout.mirror,
+    builder: access,
+    env: {
+      ...buildEnv(scope, { sha: checkout.sha, images: [...required.values()] }),
+      IMAGE: ref,
+      PUSH_IMAGE: String(push),
+      BUILD_CONTEXT: context,
+      PLATFORMS: a.platforms.join(','),
+      SKIP_TEST: 'false',
+      ...Object.fromEntries(a.requires.filter((r) => r.alias).map((r) => [r.alias!, requiredRef(required.get(r.image)!)])),
+    },
+  });
+  // its digest is read from the registry (the runner's credentials)
+  const digest = push ? (await at.registry.headManifest(a.image, tag, scope.signal))?.digest : '';
+  if (digest === undefined) throw new ConfigError(`cannot read the digest of ${ref} from its registry`);
+  if (push) scope.line(`pushed ${ref}@${digest}`);
+  return { name: a.image, ref: push ? `${ref}@${digest}` : ref, tag, digest };
+}
+
+/** How a required image is passed to the artifacts requiring it: by digest once pushed. */
+function requiredRef(img: ImageRecord): string {
+  return img.digest ? img.ref : `${img.name}:${img.tag}`;
+}
+
+async function buildOne(
+  scope: BuildScope,
+  checkout: Checkout,
+  plan: Plan,
+  a: PlanArtifact,
+  required: ReadonlyMap<string, ImageRecord>,
+  digestFile: string,
+  registry: RegistryClient,
+): Promise<ImageRecord> {
+  // refused by checkPlan before anything builds; this narrows the type
+  if (a.builder.kind === 'unsupported') throw new ConfigError(artifactProblem(a)!);
+  const context = resolveInside(checkout.workspace, a.context, `artifact ${a.image} context`);
+  const vars = planVars(scope, checkout, [...required.values()]);
+  const tag = await computePlanTag({ policy: plan.build.tagPolicy, vars, context, git: (v) => gitFact(scope, checkout, context, v) });
+  if (a.builder.kind === 'custom') return customBuild(scope, checkout, plan, a, a.builder, { context, tag, required, registry });
+
+  const d = a.builder;
+  const buildArgs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.buildArgs)) {
+    // Skaffold: a build arg without a value takes the environment variable of its name
+    const value = v === null ? vars.values[k] : renderPlanTemplate(v, vars);
+    if (value !== undefined) buildArgs[k] = value;
+  }
+  for (const r of a.requires) if (r.alias) buildArgs[r.alias] = requiredRef(required.get(r.image)!);
+  const builder = builderFor(plan.build.cli);
+  const ref = `${a.image}:${tag}`;
+  const input: BuildInput = {
+    context,
+    dockerfile: resolveInside(context, d.dockerfile, `artifact ${a.image} dockerfile`),
+    ref,
+    buildArgs,
+    ...(d.target ? { target: d.target } : {}),
+    ...(a.platforms.length === 1 ? { platform: a.platforms[0]! } : {}),
+    digestFile,
+    insecureRegistry: isLoopbackRegistry(a.image),
+  };
+  const timeoutMs = durationMs(plan.build.timeout);
+  if (plan.build.push) {
+    const requires = a.requires.map((r) => ({ image: r.image, digest: required.get(r.image)!.digest }));
+    return buildOrReuse(scope, builder, { image: a.image, tag, input }, { registry, cache: plan.build.cache, timeoutMs, requires });
+  }
+  scope.line(`building ${ref} (local.push: false: not pushed)`);
+  await runBuild(scope, builder, input, timeoutMs);
+  return { name: a.image, ref, tag, digest: '' };
+}
+
+export async function buildStage(scope: BuildScope, { checkout, plan }: BuildStageInput): Promise<BuildStageResult> {
+  checkPlan(plan);
+  if (plan.build.artifacts.length === 0) return { images: [] };
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
-  const registry = registryFor(scope);
   try {
-    const images = await inParallel(artifacts.map((a, i) => ({ a, i })), concurrency, async ({ a, i }) => {
-      const plan = await planArtifact(scope, checkout, a, path.join(scratch, `digest-${i}`));
-      return buildOrReuse(scope, builderFor(builder), plan, registry);
-    });
+    let n = 0;
+    const registry = registryFor(scope);
+    const images = await buildWithRequires<ImageRecord>(plan.build.artifacts, plan.build.concurrency, (a, required) =>
+      buildOne(scope, checkout, plan, a, required, path.join(scratch, `digest-${n++}`), registry),
+    );
     await scope.update((r) => ({ ...r, images }));
     return { images };
   } finally {

@@ -1,10 +1,9 @@
-// Deploy: the pipeline's deployers (deployers/), under the namespace's deploy lock, into the
-// branch's environment. Not cancellable once started (deployers run without the build's cancel
+// Deploy: the plan's deployers (deployers/plan-deployers.ts), under the namespace's deploy lock,
+// into the branch's environment. Not cancellable once started (deployers run without the build's cancel
 // signal): a deploy that has begun finishes, and helm's --atomic leaves the release at its last
 // good revision on failure. An older build never deploys over a newer one unless a person
 // asked for it (the environment manager compares build numbers under the lock).
 import { ConfigError, errorMessage } from '../../core/errors.ts';
-import { deployersFor } from '../deployers/deployers-for.ts';
 import { planDeployersFor } from '../deployers/plan-deployers.ts';
 import type { DeployTarget } from '../deployers/types.ts';
 import { environmentNamespace } from '../environments/namespace.ts';
@@ -12,7 +11,6 @@ import { withNamespaceLock } from '../lock.ts';
 import { planDeployInputs } from './plan.ts';
 import { firstLine, retry } from '../retry.ts';
 import { retryOptions } from './retry-options.ts';
-import { templateVars } from './template-vars.ts';
 import type { BuildScope, DeployStageInput, DeployStageResult } from './types.ts';
 
 export async function deployStage(scope: BuildScope, { checkout, images, plan }: DeployStageInput): Promise<DeployStageResult> {
@@ -28,16 +26,19 @@ export async function deployStage(scope: BuildScope, { checkout, images, plan }:
   const target: DeployTarget = {
     namespace,
     workspace: checkout.workspace,
-    vars: templateVars(scope, { sha: checkout.sha, images, namespace }),
     // not the build's cancel signal: a started deploy is never killed by a cancel; a deployer's
     // own signal (the status check stopping a `kubectl rollout status` it no longer needs) stays
     run: (argv, options = {}) => scope.run(argv, { ...options, signal: options.signal ?? new AbortController().signal }),
     line: (text) => scope.line(text),
   };
   const helm = scope.deps.helm ? { helm: scope.deps.helm } : {};
-  const deployers = plan
-    ? planDeployersFor(plan, target, { environments, ...helm, pipeline: scope.pipeline.metadata.name, build: scope.build.id, ...planDeployInputs(scope, checkout, images) })
-    : deployersFor(scope.pipeline.deploy, target, { environments, ...helm });
+  const deployers = planDeployersFor(plan, target, {
+    environments,
+    ...helm,
+    pipeline: scope.pipeline.metadata.name,
+    build: scope.build.id,
+    ...planDeployInputs(scope, checkout, images, namespace),
+  });
   const releases = deployers.flatMap((d) => d.releases);
   const input = { pipeline: scope.pipeline, ...(scope.profile ? { profile: scope.profile } : {}), branch, build: { ...scope.build, sha: checkout.sha, images } };
 

@@ -1,17 +1,29 @@
-// Test: the pipeline's steps, in order, in the checked-out workspace (argv, workdir inside the
-// checkout, env, timeout), each sandboxed (runner/sandbox.ts): it sees its workspace and the
-// system's tools, and an environment of the build's variables and its own env and secretEnv,
-// nothing of the runner's. A failing step fails the build with its output tail.
+// Test: a plan's tests, in order, in the checked-out workspace, each sandboxed
+// (runner/sandbox.ts): it sees its workspace and the system's tools, and an environment of the
+// build's variables and its own env and secretEnv, nothing of the runner's. A native test step
+// is an argv; Skaffold's custom tests run their command with `sh -c` and $IMAGE, its
+// structureTests run container-structure-test over the image. A failing step fails the build
+// with its output tail.
 import { ConfigError } from '../../core/errors.ts';
-import type { TestStep } from '../../pipelines/schema.ts';
+import type { SecretRef } from '../../pipelines/schema.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { resolveInside } from '../workspace-path.ts';
 import { runSandboxed } from './sandboxed.ts';
 import { buildEnv } from './template-vars.ts';
 import type { BuildScope, Checkout, TestStageInput, TestStageResult } from './types.ts';
 
+/** One command of the test stage, as it runs. */
+interface Step {
+  name: string;
+  run: string[];
+  workdir: string;
+  env: Record<string, string>;
+  secretEnv?: Record<string, SecretRef>;
+  timeout: string;
+}
+
 /** The step's secretEnv, read from the runner's environment; each value is masked before the step starts. */
-function secretEnvOf(scope: BuildScope, step: TestStep): Record<string, string> {
+function secretEnvOf(scope: BuildScope, step: Step): Record<string, string> {
   const env = scope.deps.env ?? process.env;
   const out: Record<string, string> = {};
   for (const [name, ref] of Object.entries(step.secretEnv ?? {})) {
@@ -24,7 +36,7 @@ function secretEnvOf(scope: BuildScope, step: TestStep): Record<string, string> 
 }
 
 /** Runs one step to its end; throws (a ChildProcessError with its output tail) when it fails. */
-export async function runStep(scope: BuildScope, checkout: Checkout, step: TestStep, buildVars: Record<string, string>): Promise<void> {
+async function runStep(scope: BuildScope, checkout: Checkout, step: Step, buildVars: Record<string, string>): Promise<void> {
   const cwd = resolveInside(checkout.workspace, step.workdir, `test step ${step.name} workdir`);
   const secretEnv = secretEnvOf(scope, step);
   const timeoutMs = durationMs(step.timeout);
@@ -36,12 +48,26 @@ export async function runStep(scope: BuildScope, checkout: Checkout, step: TestS
   );
 }
 
-export async function testStage(scope: BuildScope, { checkout, images }: TestStageInput): Promise<TestStageResult> {
+export async function testStage(scope: BuildScope, { checkout, plan, images }: TestStageInput): Promise<TestStageResult> {
   const buildVars = buildEnv(scope, { sha: checkout.sha, images });
+  const refOf = (image: string) => images.find((i) => i.name === image)?.ref ?? image;
   const steps: string[] = [];
-  for (const step of scope.pipeline.test) {
-    await runStep(scope, checkout, step, buildVars);
-    steps.push(step.name);
+  for (const t of plan.tests) {
+    if (t.kind === 'argv') {
+      await runStep(scope, checkout, { name: t.name, run: t.argv, workdir: t.workdir, env: t.env, ...(t.secretEnv ? { secretEnv: t.secretEnv } : {}), timeout: t.timeout }, buildVars);
+    } else if (t.kind === 'command') {
+      await runStep(scope, checkout, { name: t.name, run: ['sh', '-c', t.command], workdir: t.workdir, env: { IMAGE: refOf(t.image) }, timeout: t.timeoutSeconds ? `${t.timeoutSeconds}s` : '10m' }, buildVars);
+    } else {
+      const argv = ['container-structure-test', 'test', '--image', refOf(t.image), ...t.files.flatMap((f) => ['--config', f]), ...t.args];
+      await runStep(scope, checkout, { name: t.name, run: argv, workdir: t.workdir, env: {}, timeout: '10m' }, buildVars).catch((err: unknown) => {
+        const code = err instanceof Error && 'code' in err ? err.code : undefined;
+        if (code === 'ENOENT' || /ENOENT|spawn container-structure-test/.test(String(err))) {
+          throw new ConfigError(`${t.name}: structureTests need container-structure-test, which is not installed on this runner`);
+        }
+        throw err;
+      });
+    }
+    steps.push(t.name);
   }
   return { steps };
 }

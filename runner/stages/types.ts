@@ -1,5 +1,6 @@
 // What the stages of one build are given and what they give back. runBuild threads each stage's
-// result into the next ones' input: checkout → build → test → deploy → report. A stage writes
+// result into the next ones' input: checkout → build → test → deploy → report. Build, test and
+// deploy run the build's Plan (pipelines/plan.ts), whichever file it was written in. A stage writes
 // nothing shared; what it learns it returns (or records through `update`, for the API to show).
 import type { BuildEnvironmentRef, BuildRecord, BuildStatus, ImageRecord } from '../../core/records.ts';
 import type { Plan } from '../../pipelines/plan.ts';
@@ -47,6 +48,8 @@ export type CheckoutResult =
 
 export interface BuildStageInput {
   checkout: Checkout;
+  /** The build's plan: a native pipeline's (planFromPipeline) or its skaffold file's. */
+  plan: Plan;
 }
 
 export interface BuildStageResult {
@@ -56,6 +59,7 @@ export interface BuildStageResult {
 
 export interface TestStageInput {
   checkout: Checkout;
+  plan: Plan;
   images: ImageRecord[];
 }
 
@@ -67,8 +71,7 @@ export interface TestStageResult {
 export interface DeployStageInput {
   checkout: Checkout;
   images: ImageRecord[];
-  /** A plan's deploys (a skaffold pipeline): its deployers instead of the pipeline's deploy section. */
-  plan?: Plan;
+  plan: Plan;
 }
 
 export type DeployStageResult =

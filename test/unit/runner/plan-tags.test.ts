@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
-import type { GitVariant } from '../../../pipelines/plan.ts';
+import { planFromPipeline, type GitVariant } from '../../../pipelines/plan.ts';
+import { Pipeline } from '../../../pipelines/schema.ts';
 import { computePlanTag } from '../../../runner/plan-tags.ts';
 
 const now = new Date('2026-12-01T18:04:05.120Z');
@@ -44,4 +48,28 @@ void test('sha256 tags latest (the digest pins it); customTemplate joins its com
     }),
     '2026_abc1234',
   );
+});
+
+/** A native pipeline's tagPolicy as its plan has it (planFromPipeline). */
+function nativePolicy(tagPolicy: Record<string, unknown>) {
+  const pipeline = Pipeline.parse({ apiVersion: 'slipway/v1', kind: 'Pipeline', metadata: { name: 'app' }, source: { repo: 'https://example.test/app.git' }, build: { tagPolicy } });
+  return planFromPipeline(pipeline).build.tagPolicy;
+}
+
+void test("a native pipeline's tag policies: its template with Slipway's variables, the commit, a date, the inputs' digest", async () => {
+  const native = { ...base, vars: { slipway: { BuildNumber: '42', Branch: 'main', Params: { target: 'qa' } }, values: {} } };
+  assert.equal(await computePlanTag({ ...native, policy: nativePolicy({ template: '{{ .BuildNumber }}' }) }), '42');
+  assert.equal(await computePlanTag({ ...native, policy: nativePolicy({ template: '{{ .BuildNumber }}-{{ .Params.target }}' }) }), '42-qa');
+  assert.equal(await computePlanTag({ ...native, policy: nativePolicy({ gitCommit: {} }) }), 'abc1234');
+  assert.equal(await computePlanTag({ ...native, policy: nativePolicy({ gitCommit: { variant: 'CommitSha' } }) }), 'abc1234'.padEnd(40, '0'));
+  assert.equal(await computePlanTag({ ...native, policy: nativePolicy({ dateTime: { format: '20060102', timezone: 'Asia/Tokyo' } }) }), '20261202');
+  await assert.rejects(computePlanTag({ ...native, policy: nativePolicy({ dateTime: { format: '2006', timezone: 'Mars/Olympus' } }) }), /not a known time zone/);
+  await assert.rejects(computePlanTag({ ...native, policy: nativePolicy({ template: '{{ .Branch }}/x' }) }), /not a valid tag/);
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-tag-'));
+  try {
+    await writeFile(path.join(dir, 'Dockerfile'), 'FROM x\n');
+    assert.match(await computePlanTag({ ...native, context: dir, policy: nativePolicy({ inputDigest: {} }) }), /^[0-9a-f]{64}$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

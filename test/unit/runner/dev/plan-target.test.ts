@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Plan } from '../../../../pipelines/plan.ts';
-import { devPlan } from '../../../../runner/dev/skaffold-target.ts';
+import { devPlan } from '../../../../runner/dev/plan-target.ts';
 import { onDefaultRepo } from '../../../../runner/stages/plan.ts';
 
 const plan = (push: boolean): Plan => ({
@@ -16,6 +16,7 @@ const plan = (push: boolean): Plan => ({
     concurrency: 1,
     timeout: '30m',
     cli: 'buildah',
+    cache: true,
   },
   tests: [],
   deploys: [],
