@@ -23,7 +23,7 @@ import { ensureRunnerAccess, runnerAccess, type RunnerAccess } from './access.ts
 import { environmentId, environmentNamespace, toLabelValue } from './namespace.ts';
 import { ensurePullSecret, readPullSecret } from './pull-secret.ts';
 import { expiryFrom } from './ttl.ts';
-import type { EnvironmentManager, PrepareInput } from './types.ts';
+import type { EnvironmentManager } from './types.ts';
 
 export interface EnvironmentManagerOptions {
   redis: Redis;
@@ -64,10 +64,6 @@ export function newerDeploy(rec: EnvironmentRecord | undefined, build: BuildReco
   return deployed !== undefined && deployed > build.number ? rec.lastBuild : undefined;
 }
 
-function plannedReleases(input: PrepareInput): string[] {
-  return (input.pipeline.deploy.helm?.releases ?? []).map((r) => r.name);
-}
-
 export function createEnvironmentManager(opts: EnvironmentManagerOptions): EnvironmentManager {
   const store = new EnvStore(opts.redis, opts.keys);
   const k = kubeClients(opts.kube);
@@ -96,9 +92,9 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
       }
       const at = now();
       const iso = at.toISOString();
-      // The release names go in before helm runs, so a teardown after a failed first deploy still
-      // uninstalls whatever helm left behind.
-      const releases = plannedReleases(input);
+      // The release names (the plan's, from its deployers) go in before helm runs, so a teardown
+      // after a failed first deploy still uninstalls whatever helm left behind.
+      const { releases } = input;
       await store.upsert(pipeline, input.branch, (cur) => {
         const fresh = !cur || cur.status === 'deleted';
         const next: EnvironmentRecord = {

@@ -25,9 +25,10 @@ export interface PreparedEnvironment {
 export interface EnvironmentManager {
   /**
    * Before helm: computes the namespace, creates it with Slipway's labels when missing, writes the
-   * record; or, when a newer build has deployed there, says so (supersededBy) and changes nothing.
+   * record with the releases about to be deployed (the plan's: a teardown uninstalls them even if
+   * helm fails); or, when a newer build has deployed there, says so (supersededBy) and changes nothing.
    */
-  prepare(input: PrepareInput): Promise<PreparedEnvironment>;
+  prepare(input: PrepareInput & { releases: string[] }): Promise<PreparedEnvironment>;
   /** After helm succeeded: releases, last build and sha, ttl renewed, URLs from the release's Ingress hosts. */
   recordDeploy(input: PrepareInput & { namespace: string; releases: string[] }): Promise<EnvironmentRecord>;
   /** After helm failed: status failed with the reason; the namespace stays. */

@@ -47,7 +47,7 @@ export async function deployStage(scope: BuildScope, { checkout, images, plan }:
     keys,
     namespace,
     async () => {
-      const env = await retry(() => environments.prepare(input), {
+      const env = await retry(() => environments.prepare({ ...input, releases }), {
         ...retryOptions(scope, false),
         onRetry: (err, attempt, attempts) => scope.line(`preparing the environment failed (attempt ${attempt} of ${attempts}), retrying: ${firstLine(err)}`),
       });

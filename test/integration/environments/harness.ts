@@ -90,9 +90,9 @@ export async function envHarness(): Promise<EnvHarness> {
       const manager = opts.manager ?? h.manager();
       const build = fakeBuild(pipeline.metadata.name, branch);
       const input = { pipeline, branch, build, ...(profile ? { profile } : {}) };
-      const prepared = await manager.prepare(input);
-      namespaces.add(prepared.namespace);
       const releases = pipeline.deploy.helm!.releases.map((rel) => rel.name);
+      const prepared = await manager.prepare({ ...input, releases });
+      namespaces.add(prepared.namespace);
       await withNamespaceLock(r.redis, r.keys, prepared.namespace, async () => {
         for (const rel of pipeline.deploy.helm!.releases) {
           await exec(

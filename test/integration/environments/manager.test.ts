@@ -82,7 +82,7 @@ void test('branches that sanitise alike get different namespaces; a 200-characte
   const branches = ['feat/a', 'feat-a', 'Feat-A', `feature/${'x'.repeat(192)}`];
   const namespaces: string[] = [];
   for (const branch of branches) {
-    const prepared = await manager.prepare({ pipeline, branch, build: fakeBuild(pipeline.metadata.name, branch) });
+    const prepared = await manager.prepare({ pipeline, branch, build: fakeBuild(pipeline.metadata.name, branch), releases: ['web'] });
     h.track(prepared.namespace);
     namespaces.push(prepared.namespace);
     assert.ok(isDns1123Label(prepared.namespace), prepared.namespace);

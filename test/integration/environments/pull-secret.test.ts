@@ -27,7 +27,7 @@ after(async () => {
 async function prepare(kube: KubeClients, imagePullSecret: Record<string, string>, env: NodeJS.ProcessEnv, branch = 'main') {
   const pipeline = testPipeline({ environment: { namespace: '{{ .Pipeline }}-{{ .Branch }}', ttl: '1h', imagePullSecret } });
   const manager = createEnvironmentManager({ redis: h.redis, keys: h.keys, kube, log: h.log, env });
-  const input = { pipeline, branch, build: fakeBuild(pipeline.metadata.name, branch) };
+  const input = { pipeline, branch, build: fakeBuild(pipeline.metadata.name, branch), releases: ['web'] };
   return { manager, input, pipeline };
 }
 

@@ -93,7 +93,7 @@ void test('with only the chart\'s RBAC the runner creates its namespace, deploys
   const pipeline = testPipeline();
   const branch = 'feature/rbac';
   const build = fakeBuild(pipeline.metadata.name, branch);
-  const prepared = await manager.prepare({ pipeline, branch, build });
+  const prepared = await manager.prepare({ pipeline, branch, build, releases: ['web'] });
   h.track(prepared.namespace);
 
   const binding = await admin.makeApiClient(RbacAuthorizationV1Api).readNamespacedRoleBinding({ name: RUNNER_ROLE_BINDING, namespace: prepared.namespace });

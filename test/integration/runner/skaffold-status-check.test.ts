@@ -3,6 +3,7 @@
 // with tolerateFailuresUntilDeadline the helm release waits out its deadline.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { EnvStore } from '../../../core/env-store.ts';
 import { reportContainerTrouble } from '../../helpers/kubelet.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
@@ -86,6 +87,10 @@ void test('kubectl and helm deploys fail fast on a pod that cannot recover; helm
   assert.match(fast.log, /release web cannot become ready: pod api-[a-z0-9-]+: container web ImagePullBackOff.*\(rolled back without waiting out the 90s timeout\)/);
   assert.match(fast.log, /has been uninstalled due to atomic being set/);
   assert.notEqual((await h.helm('status', 'web', '--namespace', h.namespace)).exitCode, 0, 'nothing of the failed install is left');
+  // the release was on the environment record before helm ran: a teardown uninstalls whatever a failed helm leaves
+  const env = await new EnvStore(h.redis, h.keys).get(h.name, 'main');
+  assert.equal(env?.status, 'failed');
+  assert.deepEqual(env?.releases, ['web']);
 
   // 3. the same with tolerateFailuresUntilDeadline: helm's own wait, to the deadline
   const tolerant = await run({ ...chart, 'skaffold.yaml': helmDeploy('  statusCheckDeadlineSeconds: 10\n  tolerateFailuresUntilDeadline: true\n'), 'k8s/web.yaml': '' }, pulling);
