@@ -181,6 +181,38 @@ async function holdFirstAnswer(page: Page, url: string): Promise<{ answered: Pro
   return { answered, release };
 }
 
+/**
+ * Opens a second event stream in the page, to tell when the event of build `id` reaching `status`
+ * has reached the page (the page itself may show nothing of it yet). Resolves once that stream
+ * listens, to a function that resolves once the event has come.
+ */
+async function watchForEvent(page: Page, id: string, status: string): Promise<() => Promise<unknown>> {
+  await page.evaluate(`new Promise((listening) => {
+    const probe = new EventSource('/api/events');
+    window.eventSeen = new Promise((seen) => probe.addEventListener('build', (ev) => {
+      const b = JSON.parse(ev.data);
+      if (b.id === ${JSON.stringify(id)} && b.status === ${JSON.stringify(status)}) seen(probe.close());
+    }));
+    probe.addEventListener('hello', () => listening());
+  })`);
+  return () => page.evaluate('window.eventSeen');
+}
+
+/** Waits until build `id`'s step has printed its lines (it sleeps from then on, on the branch `slow`). */
+const stepRuns = (id: string) =>
+  eventually(async () => ((await (await fetch(`${server.url}/api/builds/${id}/log`)).text()).includes('plain <b>line</b>') ? true : undefined), 'the step runs', 60_000);
+
+/** A new page at `url` whose first answer from `held` (a glob) is in hand and held back (see holdFirstAnswer). */
+async function openHeld(url: string, held: string): Promise<{ page: Page; release: () => void }> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(STEP);
+  page.on('pageerror', (err) => assert.fail(`page error on ${url}: ${err.message}`));
+  const read = await holdFirstAnswer(page, held);
+  await page.goto(`${server.url}${url}`);
+  await read.answered;
+  return { page, release: read.release };
+}
+
 const heading = (page: Page) => page.getByRole('heading', { level: 1 });
 
 void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
@@ -236,29 +268,44 @@ void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
 
   void test('a build page whose first read is answered before the build ends, and arrives after its final event, shows it ended', { timeout: 150_000 }, async () => {
     const running = await trigger(ci, await slowBranch());
-    await eventually(async () => ((await (await fetch(`${server.url}/api/builds/${running.id}/log`)).text()).includes('plain <b>line</b>') ? true : undefined), 'the step runs', 60_000);
-    const page = await browser.newPage();
-    page.setDefaultTimeout(STEP);
-    page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
-    const read = await holdFirstAnswer(page, `**/api/builds/${running.id}`);
-    await page.goto(`${server.url}/builds/${running.id}`);
-    await read.answered; // running
-    // a second stream in the page tells when the final event has reached it (the page itself shows nothing yet)
-    await page.evaluate(`new Promise((listening) => {
-      const probe = new EventSource('/api/events');
-      window.finalSeen = new Promise((seen) => probe.addEventListener('build', (ev) => {
-        const b = JSON.parse(ev.data);
-        if (b.id === ${JSON.stringify(running.id)} && b.status === 'cancelled') seen(probe.close());
-      }));
-      probe.addEventListener('hello', () => listening());
-    })`);
+    await stepRuns(running.id);
+    const { page, release } = await openHeld(`/builds/${running.id}`, `**/api/builds/${running.id}`); // running
+    const finalSeen = await watchForEvent(page, running.id, 'cancelled');
     await api('POST', `/api/builds/${running.id}/cancel`);
     assert.equal((await finished(running.id)).status, 'cancelled');
-    await page.evaluate('window.finalSeen');
-    read.release();
+    await finalSeen();
+    release();
     await page.locator('body[data-ready="true"]').waitFor();
     await heading(page).filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
     await page.close();
+  });
+
+  // The same on the lists: the final event comes while their read (running) is being answered.
+  void test('the pipelines page and a pipeline\'s builds list, whose reads are answered before a build ends and arrive after its final event, show it ended', { timeout: 150_000 }, async () => {
+    const running = await trigger(ci, await slowBranch());
+    await stepRuns(running.id);
+    const home = await openHeld('/', '**/api/pipelines');
+    const list = await openHeld(`/pipelines/${ci}`, `**/api/pipelines/${ci}/builds?*`);
+    const seen = [await watchForEvent(home.page, running.id, 'cancelled'), await watchForEvent(list.page, running.id, 'cancelled')];
+    await api('POST', `/api/builds/${running.id}/cancel`);
+    assert.equal((await finished(running.id)).status, 'cancelled');
+    for (const finalSeen of seen) await finalSeen();
+    home.release();
+    list.release();
+    const rows = {
+      'the pipelines page': home.page.locator(`section[data-pipeline="${ci}"] tr[data-ref="slow"]`),
+      'the builds list': list.page.locator(`tr[data-id="${running.id}"]`),
+    };
+    const shown: string[] = [];
+    for (const [where, row] of Object.entries(rows)) {
+      await row.page().locator('body[data-ready="true"]').waitFor();
+      await row.getByRole('link', { name: `#${running.number}`, exact: true }).waitFor();
+      await row.locator('.status').filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 }).catch(() => undefined);
+      shown.push(`${where}: #${running.number} ${await row.locator('.status').innerText()}`);
+    }
+    assert.deepEqual(shown, Object.keys(rows).map((where) => `${where}: #${running.number} cancelled`));
+    await home.page.close();
+    await list.page.close();
   });
 
   void test('Rerun after sign-in creates build N+1 and opens it; a failed build opens with its failed stage', { timeout: 150_000 }, async () => {

@@ -69,17 +69,6 @@ const refOf = (b) => b.branch ?? (b.tag !== undefined ? `tag ${b.tag}` : '');
 const shortSha = (sha) => (sha ? sha.slice(0, 7) : '(branch head)');
 const firstLine = (text) => (text ?? '').split('\n', 1)[0];
 
-const FINAL = ['succeeded', 'failed', 'cancelled'];
-/**
- * The record of one build to show, of the one shown and one just come. A build only moves forward
- * and a final record is its last: an answer or event that carries an earlier, unfinished state
- * (Cancel's answer, read before the runner stopped the build; a read answered before the final
- * event arrived) never replaces it.
- */
-function fresher(shown, next) {
-  return shown && FINAL.includes(shown.status) && !FINAL.includes(next.status) ? shown : next;
-}
-
 function statusBadge(status) {
   return h('span', { className: `status status-${status}` }, status);
 }
@@ -142,9 +131,54 @@ function setTitle(text) {
   document.title = `${text} · Slipway`;
 }
 
+// ---------- builds as this page knows them ----------
+
+const FINAL = ['succeeded', 'failed', 'cancelled'];
+/** The final record of each build that the page has had one of. */
+const finalRecords = new Map();
+/**
+ * The one owner of which record of a build a page shows, on every page: each record that comes (an
+ * event, a page's read, a re-read after a reconnect, Cancel's answer) goes through take(), and the
+ * page shows what it gives back. A build only moves forward and a final record is its last: a record
+ * of an earlier, unfinished state (Cancel's answer, read before the runner stopped the build; a read
+ * answered before the final event arrived) never replaces a final one the page has had, whichever
+ * way that came.
+ */
+function take(b) {
+  if (!FINAL.includes(b.status)) return finalRecords.get(b.id) ?? b;
+  finalRecords.set(b.id, b);
+  return b;
+}
+
+/** How the page's view follows build events (set by readBuilds: the last view drawn). */
+let followBuilds = () => undefined;
+/** Build events held for reads being answered. */
+const heldForReads = new Set();
+/**
+ * Reads `path` for a view of builds: `draw(answer)` shows the answer (each build in it through take())
+ * and gives back how the view it drew follows a build event. No event is lost to the read: one that
+ * comes while the read is answered still goes to the view shown meanwhile (if any), and is given to the
+ * new view right after it is drawn (through take() again, so a final record the read did not have
+ * stays), before any later event; the view drawn replaces the one before it.
+ */
+async function readBuilds(path, draw) {
+  const during = [];
+  const hold = (b) => during.push(b);
+  heldForReads.add(hold);
+  let answer;
+  try {
+    answer = await api(path);
+  } finally {
+    heldForReads.delete(hold);
+  }
+  const follow = draw(answer);
+  for (const b of during) follow(take(b));
+  followBuilds = follow;
+}
+
 // ---------- the one event stream ----------
 
-const listeners = { build: new Set(), environment: new Set(), reconnect: new Set() };
+const listeners = { environment: new Set(), reconnect: new Set() };
 /** Resolves at the stream's first hello: from then on no change is missed. */
 let streamOpen;
 function startEvents() {
@@ -158,17 +192,24 @@ function startEvents() {
     opened();
     for (const fn of listeners.reconnect) fn();
   });
-  for (const kind of ['build', 'environment']) {
-    source.addEventListener(kind, (ev) => {
-      let record;
-      try {
-        record = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      for (const fn of listeners[kind]) fn(record);
-    });
-  }
+  const parse = (ev) => {
+    try {
+      return JSON.parse(ev.data);
+    } catch {
+      return undefined;
+    }
+  };
+  source.addEventListener('build', (ev) => {
+    const record = parse(ev);
+    if (!record) return;
+    const b = take(record);
+    for (const hold of heldForReads) hold(b);
+    followBuilds(b);
+  });
+  source.addEventListener('environment', (ev) => {
+    const record = parse(ev);
+    if (record) for (const fn of listeners.environment) fn(record);
+  });
   window.addEventListener('pagehide', () => source.close());
 }
 
@@ -243,8 +284,7 @@ function pageError(title, err) {
 // / : pipelines, each with its branches' latest builds
 async function pipelinesPage() {
   setTitle('Pipelines');
-  const render = async () => {
-    const { pipelines } = await api('/api/pipelines');
+  const render = () => readBuilds('/api/pipelines', ({ pipelines }) => {
     const sections = pipelines.map((p) => {
       const tbody = h('tbody');
       const rows = new Map();
@@ -259,7 +299,7 @@ async function pipelinesPage() {
           h('td', {}, fmtTime(b.createdAt)),
         );
       for (const { ref, lastBuild } of p.branches) {
-        const row = rowFor(ref, lastBuild);
+        const row = rowFor(ref, take(lastBuild));
         rows.set(ref, { row, number: lastBuild.number });
         tbody.append(row);
       }
@@ -295,9 +335,8 @@ async function pipelinesPage() {
       return section;
     });
     put(main, h('h1', {}, 'Pipelines'), ...(sections.length ? sections : [h('p', { className: 'empty' }, 'No pipelines: put pipeline files in the folder SLIPWAY_PIPELINES names (./pipelines).')]));
-    listeners.build.clear();
-    listeners.build.add((b) => sections.find((s) => s.dataset.pipeline === b.pipeline)?.update(b));
-  };
+    return (b) => sections.find((s) => s.dataset.pipeline === b.pipeline)?.update(b);
+  });
   listeners.reconnect.add(() => void render().catch(() => undefined));
   await render();
 }
@@ -316,10 +355,9 @@ async function pipelinePage(name) {
     for (const [k, v] of Object.entries(extra ?? {})) if (v !== undefined) q.set(k, String(v));
     return q.toString();
   };
-  const render = async () => {
-    const { builds } = await api(`/api/pipelines/${enc(name)}/builds?${query({ limit: PAGE_SIZE + 1, before })}`);
+  const render = () => readBuilds(`/api/pipelines/${enc(name)}/builds?${query({ limit: PAGE_SIZE + 1, before })}`, ({ builds }) => {
     const more = builds.length > PAGE_SIZE;
-    const shown = builds.slice(0, PAGE_SIZE);
+    const shown = builds.slice(0, PAGE_SIZE).map(take);
     const tbody = h('tbody');
     const rowFor = (b) =>
       h(
@@ -363,8 +401,7 @@ async function pipelinePage(name) {
         : h('p', { className: 'empty' }, 'No builds match.'),
       pager,
     );
-    listeners.build.clear();
-    listeners.build.add((b) => {
+    return (b) => {
       if (b.pipeline !== name) return;
       const existing = tbody.querySelector(`tr[data-id="${CSS.escape(b.id)}"]`);
       if (existing) {
@@ -375,8 +412,8 @@ async function pipelinePage(name) {
       if (!tbody.isConnected) return void render();
       tbody.prepend(rowFor(b));
       while (tbody.children.length > PAGE_SIZE) tbody.lastElementChild.remove();
-    });
-  };
+    };
+  });
   listeners.reconnect.add(() => void render().catch(() => undefined));
   await render();
 }
@@ -385,18 +422,20 @@ async function pipelinePage(name) {
 async function buildPage(id) {
   let build;
   let shown = false;
-  // listening before the first read: a change that comes while it is answered is kept
   const onBuild = (b) => {
     if (b.id !== id) return;
-    build = fresher(build, b);
+    build = b;
     if (shown) renderAll();
   };
-  listeners.build.add(onBuild);
+  const read = (draw) =>
+    readBuilds(`/api/builds/${enc(id)}`, (answer) => {
+      build = take(answer);
+      draw();
+      return onBuild;
+    });
   try {
-    const read = await api(`/api/builds/${enc(id)}`);
-    build = fresher(build, read); // `build` as it is now: events may have come while the read was answered
+    await read(() => undefined); // the page is drawn below, once
   } catch (err) {
-    listeners.build.delete(onBuild);
     return pageError(err.status === 404 ? 'Build not found' : 'Build', err);
   }
   setTitle(`${build.pipeline} #${build.number}`);
@@ -489,7 +528,7 @@ async function buildPage(id) {
   async function doCancel() {
     try {
       const res = await api(`/api/builds/${enc(build.id)}/cancel`, { method: 'POST' });
-      build = fresher(build, res.build);
+      build = take(res.build);
       renderAll();
       announce(res.outcome === 'cancelled' ? 'Build cancelled' : 'Stop requested: a deploy that has started finishes first');
     } catch (err) {
@@ -517,11 +556,7 @@ async function buildPage(id) {
     ),
   );
   authListeners.add(renderAll);
-  listeners.reconnect.add(async () => {
-    const read = await api(`/api/builds/${enc(build.id)}`).catch(() => build);
-    build = fresher(build, read);
-    renderAll();
-  });
+  listeners.reconnect.add(() => void read(renderAll).catch(() => undefined));
   followLog(build.id, log, followBox);
 }
 
