@@ -34,18 +34,25 @@ export interface Config {
   redisWaitMs: number | undefined;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/**
+ * The one reader of a numeric setting: a whole number written in plain decimal digits (blanks
+ * around it are dropped) in [min, max], else a ConfigError naming the variable. Unset, empty or only
+ * blanks is unset (undefined): never 0, which for some settings means "at once". Number() alone
+ * took "1e3", "0x10" and "5.0", and " " as 0.
+ */
+function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
+  const text = raw?.trim();
+  if (!text) return undefined;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
 }
 
-function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
-  return env[name] === undefined || env[name] === '' ? undefined : integer(env, name, 0, min, max);
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  return optionalInteger(env, name, min, max) ?? fallback;
 }
 
 function defaultRepo(env: NodeJS.ProcessEnv): string | undefined {
