@@ -7,7 +7,7 @@ import { nowIso } from '../core/ids.ts';
 import { closeStages, type BuildRecord, type BuildStatus, type ImageRecord, type StageName, type StageRecord } from '../core/records.ts';
 import { withDefaultRepo } from '../pipelines/default-repo.ts';
 import { effectivePipeline } from '../pipelines/profiles.ts';
-import type { Plan } from '../pipelines/plan.ts';
+import { planFromPipeline, type Plan } from '../pipelines/plan.ts';
 import type { Pipeline } from '../pipelines/schema.ts';
 import { createSecrets } from './mask.ts';
 import type { RunnerDeps } from './runner-deps.ts';
@@ -37,6 +37,32 @@ export interface RunBuildInput {
   signal: AbortSignal;
   /** Told when a stage starts (the worker ignores cancels once the deploy has started). */
   onStage?: (stage: StageName) => void;
+  /**
+   * false: built and tested only, as `skaffold build` + `skaffold test` (`slipway run --no-deploy`):
+   * the deploy stage is skipped whatever the plan or the branch's profile says. Default true.
+   */
+  deploy?: boolean;
+}
+
+/** What decides whether a run deploys: the pipeline as loaded, the branch, and the run's `deploy`. */
+export interface DeployQuestion {
+  pipeline: Pipeline;
+  branch: string | undefined;
+  deploy?: boolean;
+}
+
+/**
+ * Whether a run deploys, the one answer runBuild (which skips the deploy stage otherwise) and
+ * `slipway run` (which then needs no Redis) share: never with `deploy: false`, whatever the plan
+ * or the branch's profile says; else when its plan has deploys. `plan` is the build's, once known;
+ * before the checkout a native pipeline's is its own with the branch's profile applied, and a
+ * skaffold pipeline's file, read at the commit, may deploy.
+ */
+export function runDeploys(run: DeployQuestion, plan?: Plan): boolean {
+  if (run.deploy === false) return false;
+  if (plan) return plan.deploys.length > 0;
+  if (run.pipeline.skaffold) return true;
+  return planFromPipeline(effectivePipeline(run.pipeline, run.branch).pipeline).deploys.length > 0;
 }
 
 export interface RunBuildResult {
@@ -144,13 +170,26 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
     return true;
   };
 
+  const question: DeployQuestion = { pipeline: input.pipeline, branch: input.record.branch, deploy: input.deploy };
+  /** The plan's deploys this run leaves out (it does not deploy), for the log. */
+  let left: Plan['deploys'] = [];
+  /**
+   * The plan as this run runs it: without its deploys when the run does not deploy, so their
+   * deployers are not even checked (nor are they by `skaffold build`).
+   */
+  const forRun = <T extends { plan: Plan }>(p: T): T => {
+    if (p.plan.deploys.length === 0 || runDeploys(question, p.plan)) return p;
+    left = p.plan.deploys;
+    return { ...p, plan: { ...p.plan, deploys: [] } };
+  };
+
   /**
    * The plan's stages, each given what the earlier ones returned; returns at the first that stops
    * the build. A skaffold file is read from the checkout in the build stage (a broken one fails
    * it); a native pipeline's plan is known before, and a stage it has nothing for is skipped.
    */
   const stages = async (checkout: Checkout): Promise<void> => {
-    const known = pipeline.skaffold ? undefined : await buildPlan(scope, checkout);
+    const known = pipeline.skaffold ? undefined : forRun(await buildPlan(scope, checkout));
     let planned: { plan: Plan; scope: BuildScope };
     let images: ImageRecord[] = [];
     if (known && known.plan.build.artifacts.length === 0) {
@@ -158,7 +197,7 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
       planned = known;
     } else {
       const built = await stage('build', async () => {
-        const p = known ?? (await buildPlan(scope, checkout));
+        const p = known ?? forRun(await buildPlan(scope, checkout));
         return { ...p, ...(await buildStage(p.scope, { checkout, plan: p.plan })) };
       });
       if (!built) return;
@@ -177,7 +216,9 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
         reason = `superseded by ${deployed.by}`; // succeeded: built and tested, not deployed
         await setStage('deploy', { status: 'skipped' });
       }
-    } else await absent('deploy');
+    } else if ((await absent('deploy')) && left.length > 0) {
+      line(`deploy skipped: this run does not deploy (the plan's ${left.map((d) => (d.kind === 'unsupported' ? d.deployer : d.kind)).join(', ')})`);
+    }
   };
 
   const checkedOut = await stage('checkout', () => checkoutStage(scope));

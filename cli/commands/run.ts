@@ -1,6 +1,7 @@
 // slipway run <pipeline> [--branch B] [--sha S] [--no-deploy] [--no-cache]: the same stages as a queued build,
 // run here without server or queue, its log printed. Build numbers count up per pipeline in
-// <data dir>/run-numbers. A deploy needs SLIPWAY_REDIS_URL (the namespace lock and the
+// <data dir>/run-numbers. --no-deploy builds and tests only (native and skaffold pipelines alike,
+// whatever the branch's profile adds). A deploy needs SLIPWAY_REDIS_URL (the namespace lock and the
 // environment record live there; without a deploy the Redis client is not even loaded). Ctrl-C
 // cancels (a started deploy finishes). Exit 0 when the build succeeded.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,15 +14,13 @@ import { createKeys } from '../../core/keys.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
-import { planFromPipeline } from '../../pipelines/plan.ts';
-import { effectivePipeline } from '../../pipelines/profiles.ts';
 import type { RunnerDeps } from '../../runner/runner-deps.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import type { KubectlStateStore } from '../../runner/deployers/kubectl-state.ts';
 import { exec } from '../../runner/exec.ts';
 import { createSandbox } from '../../runner/sandbox.ts';
 import { createGit } from '../../runner/git.ts';
-import { runBuild } from '../../runner/run-build.ts';
+import { runBuild, runDeploys } from '../../runner/run-build.ts';
 import { UsageError, type Command } from '../context.ts';
 import { createTimings } from '../timings.ts';
 
@@ -65,12 +64,11 @@ export const run: Command = {
       for (const p of errors) ctx.stderr(`${formatProblem(p)}\n`);
       throw new ConfigError(`no pipeline named ${name} in ${config.pipelinesDir} (found: ${pipelines.map((p) => p.pipeline.metadata.name).join(', ') || 'none'})`);
     }
-    if (values['no-deploy'] && loaded.pipeline.skaffold) throw new UsageError('--no-deploy is not supported for skaffold pipelines yet (their deploys come from the skaffold file)');
-    const pipeline = values['no-deploy'] ? { ...loaded.pipeline, deploy: {} } : loaded.pipeline;
-    // a skaffold pipeline's deploys are known once its file is read at the commit: assume it deploys;
-    // a native one's are its plan's, the branch's profile applied
+    const { pipeline } = loaded;
     const branch = values.branch ?? 'main';
-    const needsRedis = !values['no-deploy'] && (pipeline.skaffold !== undefined || planFromPipeline(effectivePipeline(pipeline, branch).pipeline).deploys.length > 0);
+    // --no-deploy: the build's deploy stage is skipped whatever the plan or the branch's profile says
+    const deploy = !values['no-deploy'];
+    const needsRedis = runDeploys({ pipeline, branch, deploy });
     if (needsRedis && !config.redisUrl) {
       throw new ConfigError('a deploy needs SLIPWAY_REDIS_URL (the namespace lock and environment records live there); or pass --no-deploy');
     }
@@ -141,6 +139,7 @@ export const run: Command = {
       const result = await runBuild({
         record,
         pipeline,
+        deploy,
         signal: controller.signal,
         onStage: (stage) => {
           timings?.mark(`==> ${stage}`);

@@ -1,5 +1,5 @@
 // The pipeline file the CLI tests run: the runner-app fixture (test/fixtures/runner-app) built
-// from the testenv's base image, one test step, a helm release of its chart.
+// from the testenv's base image, one test step, the deploy's lines given (none: `deploy: {}`).
 import { testenv } from './testenv.ts';
 
 export function runnerAppPipeline(opts: { name: string; repoUrl: string; imagePath: string; releases: string[]; extra?: string[] }): string {
@@ -14,8 +14,7 @@ export function runnerAppPipeline(opts: { name: string; repoUrl: string; imagePa
     `      docker: { buildArgs: { BASE: "${testenv().baseImage}" } }`,
     'test:',
     '  - { name: unit, run: [sh, -c, "echo unit tests ran"] }',
-    'deploy:',
-    ...opts.releases,
+    ...(opts.releases.length ? ['deploy:', ...opts.releases] : ['deploy: {}']),
     ...(opts.extra ?? []),
     '',
   ].join('\n');
