@@ -31,6 +31,7 @@ export const DockerArtifact = z.strictObject({
   network: Known.optional(),
   addHost: Known.optional(),
   cacheFrom: Known.optional(),
+  cacheTo: Known.optional(),
   cliFlags: Known.optional(),
   pullParent: z.boolean().optional(),
   noCache: z.boolean().optional(),

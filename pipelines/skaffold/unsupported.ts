@@ -17,7 +17,7 @@ const IGNORED: readonly [pattern: string, why: string][] = [
   ['build.artifacts[*].sync', 'file sync is for `skaffold dev`; ignored'],
   ['build.artifacts[*].hooks', 'build hooks are not run; ignored'],
   ['build.artifacts[*].runtimeType', 'ignored (no debugging on the server)'],
-  ...['network', 'addHost', 'cacheFrom', 'cliFlags', 'squash', 'noCache', 'pullParent'].map(
+  ...['network', 'addHost', 'cacheFrom', 'cacheTo', 'cliFlags', 'squash', 'noCache', 'pullParent'].map(
     (f): [string, string] => [`build.artifacts[*].docker.${f}`, 'not passed to the builder; ignored'],
   ),
   ...['secrets', 'secret', 'ssh'].map((f): [string, string] => [`build.artifacts[*].docker.${f}`, `build ${f === 'ssh' ? 'ssh agents' : 'secrets'} are not passed to the builder: a build that needs it fails before anything is built`]),

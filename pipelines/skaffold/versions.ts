@@ -5,7 +5,11 @@
 // and docs-v2/content/en/schemas/ are generated from; a field tagged `yaml:"-"` is not in the
 // schema) at v1beta11, v1beta15, v2beta10, v2beta12, v2beta15, v2beta20, v2beta22, v2beta25,
 // v2beta27, v2beta29, v3alpha1, v3, v4beta3, v4beta5, v4beta6, v4beta10 and v4beta13. There is no
-// skaffold/v3beta1: v3alpha1 upgrades to v3, v3 to v4beta1.
+// skaffold/v3beta1: v3alpha1 upgrades to v3, v3 to v4beta1. `docker.cacheTo` is bounded by the
+// generated schemas docs-v2/content/en/schemas/v4beta12.json (DockerArtifact without it) and
+// v4beta13.json (with it); the v4beta14 JSON schema's DockerArtifact, Artifact, BuildConfig,
+// LocalBuild, KubectlDeploy, HelmRelease, Kustomize, Profile, Activation and TestCase have no
+// property Slipway's schema (schema.ts) lacks.
 // Not in the table, since no version's file may have them: `deploy.transformableAllowList` (tagged
 // `yaml:"-"` from v3alpha1 on, read in v3alpha1, v4beta1 and v4beta13; not in v2beta29's
 // DeployConfig nor in the v4beta14 JSON schema) and `manifests.kustomize.hydrationDir` (Kustomize
@@ -92,6 +96,7 @@ export const FIELD_VERSIONS: readonly FieldVersion[] = [
   { path: 'build.artifacts[*].docker.cliFlags', since: 'skaffold/v2beta21', seen: 'skaffold/v2beta22' },
   { path: 'build.artifacts[*].docker.secrets', since: 'skaffold/v2beta23', seen: 'skaffold/v2beta25' },
   { path: 'build.artifacts[*].docker.pullParent', since: 'skaffold/v2beta26', seen: 'skaffold/v2beta27' },
+  { path: 'build.artifacts[*].docker.cacheTo', since: 'skaffold/v4beta13', exact: EXACT },
   { path: 'build.local.concurrency', since: 'skaffold/v1beta15', seen: 'skaffold/v2beta1' },
   { path: 'build.local.tryImportMissing', since: 'skaffold/v2beta7', seen: 'skaffold/v2beta9' },
   { path: 'build.tagPolicy.customTemplate', since: 'skaffold/v2beta2', seen: 'skaffold/v2beta6' },
