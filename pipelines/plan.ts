@@ -100,7 +100,12 @@ export interface KubectlFlags {
 export type PlanDeploy =
   | { kind: 'helm'; releases: PlanHelmRelease[]; atomic: boolean; timeout: string }
   | { kind: 'kubectl'; sources: ManifestSource[]; flags: KubectlFlags }
-  | { kind: 'unsupported'; deployer: string; where?: string };
+  /**
+   * What this runner does not deploy: another deployer (docker, kpt, Cloud Run), or manifests it
+   * cannot render (`reason` set: kpt manifests, remote manifests). A plan with one is refused before
+   * anything builds (checkPlan, runner/stages/plan.ts): deploying the rest would be half a deploy.
+   */
+  | { kind: 'unsupported'; deployer: string; where?: string; reason?: string };
 
 export interface PlanStatusCheck {
   enabled: boolean;

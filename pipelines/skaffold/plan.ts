@@ -164,6 +164,13 @@ function deploys(rc: ResolvedConfig, problems: Problem[]): PlanDeploy[] {
   for (const k of manifests.kustomize?.paths ?? []) sources.push({ kind: 'kustomize', path: rebase(rc.dir, k), buildArgs: manifests.kustomize?.buildArgs ?? [] });
   const others = (['docker', 'kpt', 'cloudrun'] as const).filter((d) => deploy[d] !== undefined);
   for (const d of others) out.push({ kind: 'unsupported', deployer: d, where: formatProblemPlace(rc.parsed, ['deploy', d]) });
+  // manifests this runner cannot render: the rest would deploy without them (half a deploy)
+  const unrendered: [at: (string | number)[], present: boolean, reason: string][] = [
+    [['manifests', 'kpt'], hasItems(manifests.kpt), 'kpt manifests are not supported by this runner (they would not be deployed)'],
+    [['manifests', 'remoteManifests'], hasItems(manifests.remoteManifests), 'remote manifests are not supported by this runner (they would not be deployed)'],
+    [['deploy', 'kubectl', 'remoteManifests'], hasItems(deploy.kubectl?.remoteManifests), 'remote manifests are not supported by this runner (they would not be deployed)'],
+  ];
+  for (const [at, present, reason] of unrendered) if (present) out.push({ kind: 'unsupported', deployer: at.join('.'), where: formatProblemPlace(rc.parsed, at), reason });
   // manifests without a deployer are applied by kubectl, as in Skaffold
   if (sources.length && (deploy.kubectl !== undefined || (releases.length === 0 && others.length === 0))) {
     const f = deploy.kubectl?.flags ?? {};
@@ -171,6 +178,11 @@ function deploys(rc: ResolvedConfig, problems: Problem[]): PlanDeploy[] {
     out.push({ kind: 'kubectl', sources, flags: { global: f.global ?? [], apply: [...(f.apply ?? []), ...(f.disableValidation ? ['--validate=false'] : [])], delete: f.delete ?? [] } });
   }
   return out;
+}
+
+/** A list with something in it, or any other value that is set (Skaffold's `[]` is nothing to deploy). */
+function hasItems(v: unknown): boolean {
+  return Array.isArray(v) ? v.length > 0 : v != null;
 }
 
 const REMOTE_SOURCES = ['git', 'googleCloudStorage', 'googleCloudBuildRepoV2'] as const;

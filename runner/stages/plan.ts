@@ -116,7 +116,8 @@ export function artifactProblem(a: PlanArtifact): string | undefined {
  * Everything in the plan, as it runs (profiles applied, modules selected), that this runner cannot
  * do: configs required from elsewhere (git, GCS, Cloud Build repositories), artifacts of another
  * builder or needing build secrets or an ssh agent, Dockerfile artifacts for several platforms,
- * deployers other than kubectl and helm. Each with its file:line.
+ * deployers other than kubectl and helm, manifests it cannot render (kpt, remote manifests). Each
+ * with its file:line.
  */
 export function planProblems(plan: Plan): Problem[] {
   const problems: Problem[] = [];
@@ -127,7 +128,10 @@ export function planProblems(plan: Plan): Problem[] {
     const problem = artifactProblem(a);
     if (problem) problems.push({ message: problem });
   }
-  for (const d of plan.deploys) if (d.kind === 'unsupported') problems.push({ message: `the ${d.deployer} deployer${at(d.where)} is not supported by this runner` });
+  for (const d of plan.deploys) {
+    if (d.kind !== 'unsupported') continue;
+    problems.push({ message: d.reason ? `${d.deployer}${at(d.where)}: ${d.reason}` : `the ${d.deployer} deployer${at(d.where)} is not supported by this runner` });
+  }
   return problems;
 }
 

@@ -161,3 +161,54 @@ void test('a module selection that leaves out the config with a remote requires 
   assert.deepEqual(app.plan.remoteConfigs, []);
   assert.deepEqual(planProblems(app.plan), []);
 });
+
+void test('manifests the runner cannot render (kpt, remote manifests) refuse the build, each named with its file:line, instead of deploying the rest without them', async () => {
+  const text = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'build:',
+    '  artifacts:',
+    '    - image: web',
+    'manifests:',
+    '  rawYaml: [k8s/*.yaml]',
+    '  kpt: [kpt-pkg]', // 8
+    '  remoteManifests:', // 9
+    '    - manifest: deployment/shared',
+    'deploy:',
+    '  kubectl:',
+    '    remoteManifests: [configmap/platform]', // 13
+    'profiles:',
+    '  - name: local-only',
+    '    patches:',
+    '      - op: remove',
+    '        path: /manifests/kpt',
+    '      - op: remove',
+    '        path: /manifests/remoteManifests',
+    '      - op: replace',
+    '        path: /deploy/kubectl/remoteManifests',
+    '        value: []',
+    '',
+  ].join('\n');
+  const { plan, warnings } = await planOf(text);
+  assert.deepEqual(
+    planProblems(plan).map((p) => p.message),
+    [
+      'manifests.kpt (skaffold.yaml:8): kpt manifests are not supported by this runner (they would not be deployed)',
+      'manifests.remoteManifests (skaffold.yaml:9): remote manifests are not supported by this runner (they would not be deployed)',
+      'deploy.kubectl.remoteManifests (skaffold.yaml:13): remote manifests are not supported by this runner (they would not be deployed)',
+    ],
+  );
+  assert.throws(() => checkPlan(plan), (err: unknown) => err instanceof ConfigError && err.problems.length === 3 && /nothing was built/.test(err.message));
+  assert.deepEqual(
+    warnings.filter((w) => /remote manifests|kpt/.test(w)),
+    [
+      'skaffold.yaml:8:3: manifests.kpt: kpt manifests are not supported by this runner: a build that needs them fails before anything is built',
+      'skaffold.yaml:9:3: manifests.remoteManifests: remote manifests are not supported by this runner: a build that needs them fails before anything is built',
+      'skaffold.yaml:13:5: deploy.kubectl.remoteManifests: remote manifests are not supported by this runner: a build that needs them fails before anything is built',
+    ],
+  );
+  // without them (an empty list is nothing to deploy) the rawYaml deploy runs
+  const local = await planOf(text, { profiles: ['local-only'] });
+  assert.deepEqual(planProblems(local.plan), []);
+  assert.deepEqual(local.plan.deploys.map((d) => d.kind), ['kubectl']);
+});
