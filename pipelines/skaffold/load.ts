@@ -147,7 +147,7 @@ export async function loadSkaffold(opts: LoadSkaffoldOptions): Promise<LoadSkaff
     const names = activeNames(n.parsed, opts, [...n.activatedBy]);
     const applied = applyProfiles(n.parsed, names);
     errors.push(...applied.errors);
-    if (applied.config) resolved.push({ parsed: n.parsed, config: applied.config, dir: n.dir, profiles: names });
+    if (applied.config) resolved.push({ parsed: n.parsed, config: applied.config, dir: n.dir, profiles: names, ...(applied.artifactPlaces ? { artifactPlaces: applied.artifactPlaces } : {}) });
   }
   if (errors.length) return { errors: sortProblems(errors), warnings: sortProblems(warnings) };
   const { plan, errors: planErrors } = planFromSkaffold(resolved, sortProblems(warnings));

@@ -14,6 +14,7 @@ import {
   type PlanTagPolicy,
   type PlanTest,
 } from '../plan.ts';
+import type { PathKey } from '../yaml-problems.ts';
 import { formatProblemPlace } from './where.ts';
 import type { ParsedConfig } from './parse.ts';
 import type { HelmRelease, SkaffoldConfig, TagPolicy } from './schema.ts';
@@ -25,6 +26,8 @@ export interface ResolvedConfig {
   /** The config file's folder, relative to the repository ('' at the root). */
   dir: string;
   profiles: string[];
+  /** Where each artifact is written (applyProfiles' artifactPlaces); default `build.artifacts[i]`. */
+  artifactPlaces?: PathKey[][];
 }
 
 const UNSUPPORTED_BUILDERS = ['bazel', 'jib', 'jibMaven', 'jibGradle', 'kaniko', 'buildpacks', 'buildpack', 'ko'] as const;
@@ -58,7 +61,7 @@ export function tagPolicy(t: TagPolicy | undefined): PlanTagPolicy {
 
 function artifacts(rc: ResolvedConfig, problems: Problem[]): PlanArtifact[] {
   return (rc.config.build?.artifacts ?? []).map((a, i) => {
-    const where = formatProblemPlace(rc.parsed, ['build', 'artifacts', i]);
+    const where = formatProblemPlace(rc.parsed, rc.artifactPlaces?.[i] ?? ['build', 'artifacts', i]);
     const context = rebase(rc.dir, a.context ?? '.');
     const unsupported = UNSUPPORTED_BUILDERS.find((b) => a[b] !== undefined);
     let builder: PlanArtifact['builder'];

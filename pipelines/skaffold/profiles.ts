@@ -2,9 +2,10 @@
 // or by their own activation: env K=V, kubeContext, command), and how one applies: its sections
 // overlay the config field by field (lists, maps and one-of sections such as tagPolicy are
 // replaced whole), then its JSON patches run in order. A patch whose path does not exist is an
-// error naming the profile and the path, at the patch's line.
+// error naming the profile and the path, at the patch's line. Each artifact of the result keeps
+// where it is written: in the config, in a profile's `build` section, or in a patch's `value`.
 import type { Problem } from '../../core/errors.ts';
-import { positionOf } from '../yaml-problems.ts';
+import { positionOf, type PathKey } from '../yaml-problems.ts';
 import type { ParsedConfig } from './parse.ts';
 import { SkaffoldConfig, type JsonPatch, type SkaffoldProfile } from './schema.ts';
 
@@ -150,8 +151,8 @@ function add(root: Obj, path: string, value: unknown): void {
   else parent[last] = value;
 }
 
-function applyPatch(root: Obj, p: JsonPatch): void {
-  const value = structuredClone(p.value);
+/** `value` is the patch's own, cloned by the caller (which notes where its objects are written). */
+function applyPatch(root: Obj, p: JsonPatch, value: unknown): void {
   switch (p.op) {
     case 'add':
       return add(root, p.path, value);
@@ -180,7 +181,19 @@ function applyPatch(root: Obj, p: JsonPatch): void {
 
 export interface ApplyResult {
   config?: SkaffoldConfig;
+  /** Where each of `config.build.artifacts` is written in the document (a profile's artifact at the profile's place). */
+  artifactPlaces?: PathKey[][];
   errors: Problem[];
+}
+
+/** Where objects of the config being built are written in the document (objects a patch copies are not noted). */
+type Places = WeakMap<object, PathKey[]>;
+
+function note(places: Places, v: unknown, at: PathKey[]): void {
+  if (typeof v !== 'object' || v === null) return;
+  places.set(v, at);
+  if (Array.isArray(v)) v.forEach((x, i) => note(places, x, [...at, i]));
+  else for (const [k, x] of Object.entries(v)) note(places, x, [...at, k]);
 }
 
 /** `parsed.config` with the named profiles applied in order (names it does not have are skipped). */
@@ -188,17 +201,24 @@ export function applyProfiles(parsed: ParsedConfig, names: readonly string[]): A
   const config: Obj = structuredClone(parsed.config) as Obj;
   const errors: Problem[] = [];
   const profiles = parsed.config.profiles ?? [];
+  const places: Places = new WeakMap();
+  (parsed.config.build?.artifacts ?? []).forEach((_, i) => note(places, (config.build as { artifacts: unknown[] }).artifacts[i], ['build', 'artifacts', i]));
   for (const name of names) {
     const pi = profiles.findIndex((p) => p.name === name);
     const profile = profiles[pi];
     if (!profile) continue;
     for (const section of SECTIONS) {
-      const over = (profile as Obj)[section];
-      if (over !== undefined) config[section] = overlay(config[section], over, section);
+      if ((profile as Obj)[section] === undefined) continue;
+      // a copy: the patches below must not change the parsed profile
+      const over = structuredClone((profile as Obj)[section]);
+      note(places, over, ['profiles', pi, section]);
+      config[section] = overlay(config[section], over, section);
     }
     (profile.patches ?? []).forEach((p, j) => {
       try {
-        applyPatch(config, p);
+        const value = structuredClone(p.value);
+        note(places, value, ['profiles', pi, 'patches', j, 'value']);
+        applyPatch(config, p, value);
       } catch (err) {
         if (!(err instanceof PatchError)) throw err;
         const shown = err.field === 'from' ? (p.from ?? '') : p.path;
@@ -214,6 +234,8 @@ export function applyProfiles(parsed: ParsedConfig, names: readonly string[]): A
   delete config.profiles;
   config.profiles = parsed.config.profiles ?? [];
   if (errors.length) return { errors };
+  const built = (config.build as { artifacts?: unknown } | undefined)?.artifacts;
+  const artifactPlaces = Array.isArray(built) ? built.map((a, i): PathKey[] => (typeof a === 'object' && a !== null && places.get(a)) || ['build', 'artifacts', i]) : [];
   const checked = SkaffoldConfig.safeParse(config);
   if (!checked.success) {
     return {
@@ -224,5 +246,5 @@ export function applyProfiles(parsed: ParsedConfig, names: readonly string[]): A
       })),
     };
   }
-  return { config: checked.data, errors };
+  return { config: checked.data, artifactPlaces, errors };
 }

@@ -212,3 +212,49 @@ void test('manifests the runner cannot render (kpt, remote manifests) refuse the
   assert.deepEqual(planProblems(local.plan), []);
   assert.deepEqual(local.plan.deploys.map((d) => d.kind), ['kubectl']);
 });
+
+void test("an artifact a profile brings (a section override, a patch's value) is named at the profile's line, not at build.artifacts[i] of the config", async () => {
+  const text = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'build:',
+    '  artifacts:',
+    '    - image: web', // 5
+    '    - image: api', // 6
+    'manifests:',
+    '  rawYaml: [k8s/*.yaml]',
+    'profiles:',
+    '  - name: jvm',
+    '    build:',
+    '      artifacts:',
+    '        - image: web', // 13
+    '        - image: api', // 14
+    '          jib: {}',
+    '  - name: extra',
+    '    patches:',
+    '      - op: add',
+    '        path: /build/artifacts/-',
+    '        value:', // 20
+    '          image: worker',
+    '          ko: {}',
+    '      - op: add',
+    '        path: /build/artifacts/0',
+    '        value: {image: tool, kaniko: {}}', // 25
+    '',
+  ].join('\n');
+  const { plan } = await planOf(text, { profiles: ['jvm', 'extra'] });
+  assert.deepEqual(plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['tool skaffold.yaml:25', 'web skaffold.yaml:13', 'api skaffold.yaml:14', 'worker skaffold.yaml:20']);
+  assert.deepEqual(
+    planProblems(plan).map((p) => p.message),
+    [
+      'artifact tool (skaffold.yaml:25): the kaniko builder is not supported by this runner',
+      'artifact api (skaffold.yaml:14): the jib builder is not supported by this runner',
+      'artifact worker (skaffold.yaml:20): the ko builder is not supported by this runner',
+    ],
+  );
+  // the config's own artifacts keep their lines; a patch that only changes one of them leaves it there
+  const base = await planOf(text);
+  assert.deepEqual(base.plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['web skaffold.yaml:5', 'api skaffold.yaml:6']);
+  const again = await planOf(text, { profiles: ['extra'] });
+  assert.deepEqual(again.plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['tool skaffold.yaml:25', 'web skaffold.yaml:5', 'api skaffold.yaml:6', 'worker skaffold.yaml:20']);
+});
