@@ -64,7 +64,7 @@ export type PlanTest =
   /** Skaffold's custom test: a command line, run by `sh -c` in the context with $IMAGE. */
   | { kind: 'command'; name: string; image: string; command: string; workdir: string; timeoutSeconds?: number }
   /** container-structure-test over an image with the given config files. */
-  | { kind: 'structure'; name: string; image: string; files: string[]; args: string[]; workdir: string };
+  | { kind: 'structure'; name: string; image: string; files: string[]; args: string[]; workdir: string; where?: string };
 
 export interface PlanHelmRelease {
   name: string;

@@ -14,7 +14,7 @@ import type { RunnerDeps } from './runner-deps.ts';
 import { buildStage } from './stages/build.ts';
 import { checkoutStage } from './stages/checkout.ts';
 import { deployStage } from './stages/deploy.ts';
-import { buildPlan } from './stages/plan.ts';
+import { buildPlan, type RunnerTools } from './stages/plan.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
 import type { BuildScope, Checkout } from './stages/types.ts';
@@ -192,6 +192,8 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
     const known = pipeline.skaffold ? undefined : forRun(await buildPlan(scope, checkout));
     let planned: { plan: Plan; scope: BuildScope };
     let images: ImageRecord[] = [];
+    // what the plan's tests run with, found when the build stage checks the plan (native test steps need nothing)
+    let tools: RunnerTools = {};
     if (known && known.plan.build.artifacts.length === 0) {
       if (!(await absent('build'))) return;
       planned = known;
@@ -203,11 +205,12 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
       if (!built) return;
       planned = built;
       images = built.images;
+      tools = built.tools;
     }
     const { plan, scope: planScope } = planned;
 
     if (plan.tests.length > 0) {
-      if (!(await stage('test', () => testStage(planScope, { checkout, plan, images })))) return;
+      if (!(await stage('test', () => testStage(planScope, { checkout, plan, images, tools })))) return;
     } else if (!(await absent('test'))) return;
 
     if (plan.deploys.length > 0) {

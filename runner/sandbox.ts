@@ -41,8 +41,8 @@
 // createSandbox() picks the sandbox at runner start: bubblewrap when it works here, for test
 // steps and for custom build commands; else the runner refuses to start unless
 // SLIPWAY_UNSANDBOXED_STEPS=1, and an opted-out runner says so.
-import { existsSync, lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants, existsSync, lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.ts';
@@ -90,6 +90,23 @@ export interface SandboxCommand {
 export interface Sandbox {
   readonly kind: 'bubblewrap' | 'none';
   command(step: SandboxStep): SandboxCommand;
+  /** The PATH a step's command is looked up on (the one command() gives it). */
+  stepPath(): string;
+}
+
+/** Where a step finds the program `name`: the first executable file of that name on the sandbox's step PATH. */
+export async function stepProgram(sandbox: Sandbox, name: string): Promise<string | undefined> {
+  for (const dir of sandbox.stepPath().split(':')) {
+    if (!path.isAbsolute(dir)) continue; // a relative entry would depend on the step's working directory
+    const file = path.join(dir, name);
+    try {
+      await access(file, constants.X_OK);
+      if ((await stat(file)).isFile()) return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 export interface BubblewrapOptions {
@@ -179,12 +196,14 @@ export function bubblewrapSandbox(opts: BubblewrapOptions = {}): Sandbox {
   const bwrap = opts.bwrap ?? (existsSync('/usr/bin/bwrap') ? '/usr/bin/bwrap' : 'bwrap');
   const unshare = opts.unshare ?? (existsSync('/usr/bin/unshare') ? '/usr/bin/unshare' : 'unshare');
   let system: string[] | undefined;
+  const stepPath = () => STEP_PATH;
   return {
     kind: 'bubblewrap',
+    stepPath,
     command(step) {
       system ??= systemArgs();
       const builder = step.builder;
-      const env: Record<string, string> = { ...step.env, ...builder?.env, PATH: STEP_PATH, HOME: STEP_HOME };
+      const env: Record<string, string> = { ...step.env, ...builder?.env, PATH: stepPath(), HOME: STEP_HOME };
       const builderArgs: string[] = [];
       if (builder) {
         // buildah keeps its temporary files in /var/tmp; its chroot isolation binds /sys into RUN steps
@@ -231,10 +250,12 @@ export function bubblewrapSandbox(opts: BubblewrapOptions = {}): Sandbox {
 
 /** Steps as plain children of the runner (SLIPWAY_UNSANDBOXED_STEPS=1): still a clean environment. */
 export function unsandboxed(): Sandbox {
+  const stepPath = () => process.env.PATH ?? STEP_PATH;
   return {
     kind: 'none',
+    stepPath,
     command(step) {
-      const env: Record<string, string> = { ...step.env, ...step.builder?.env, PATH: process.env.PATH ?? STEP_PATH, HOME: process.env.HOME ?? STEP_HOME };
+      const env: Record<string, string> = { ...step.env, ...step.builder?.env, PATH: stepPath(), HOME: process.env.HOME ?? STEP_HOME };
       if (step.builder?.authFile) env.REGISTRY_AUTH_FILE = step.builder.authFile;
       return { argv: step.argv, options: { cwd: step.cwd, env, cleanEnv: true } };
     },

@@ -100,7 +100,7 @@ function artifacts(rc: ResolvedConfig, problems: Problem[]): PlanArtifact[] {
 
 function tests(rc: ResolvedConfig): PlanTest[] {
   const out: PlanTest[] = [];
-  for (const t of rc.config.test ?? []) {
+  for (const [i, t] of (rc.config.test ?? []).entries()) {
     const workdir = rebase(rc.dir, t.context ?? '.');
     (t.custom ?? []).forEach((c, i) => {
       out.push({
@@ -120,6 +120,7 @@ function tests(rc: ResolvedConfig): PlanTest[] {
         files: t.structureTests.map((f) => rebase(rc.dir, f)),
         args: t.structureTestsArgs ?? [],
         workdir: rebase(rc.dir, '.'),
+        where: formatProblemPlace(rc.parsed, ['test', i, 'structureTests']),
       });
     }
   }

@@ -28,12 +28,12 @@ export interface PlanTargetOptions {
   kubectl?: string;
 }
 
-/** The plan as `slipway dev` runs it: dev's tags, and pushed whatever local.push says. */
+/** The plan as `slipway dev` runs it: dev's tags, pushed whatever local.push says, and no tests (dev runs none). */
 export function devPlan(plan: Plan, tagTemplate: string, line: (text: string) => void): Plan {
   if (!plan.build.push && plan.build.artifacts.length) {
     line('local.push is false: slipway dev pushes the images anyway, since the cluster pulls them from the registry their names say');
   }
-  return { ...plan, build: { ...plan.build, tagPolicy: { kind: 'template', template: tagTemplate }, push: true } };
+  return { ...plan, build: { ...plan.build, tagPolicy: { kind: 'template', template: tagTemplate }, push: true }, tests: [] };
 }
 
 export function planTarget(o: PlanTargetOptions): DevTarget {

@@ -25,7 +25,7 @@ import { retry } from '../retry.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { computePlanTag } from '../plan-tags.ts';
 import { resolveInside } from '../workspace-path.ts';
-import { artifactProblem, checkPlan, planVars } from './plan.ts';
+import { artifactProblem, checkPlan, planVars, runnerTools } from './plan.ts';
 import { runSandboxed } from './sandboxed.ts';
 import { buildEnv } from './template-vars.ts';
 import type { BuildScope, BuildStageInput, BuildStageResult, Checkout } from './types.ts';
@@ -255,8 +255,9 @@ async function buildOne(
 }
 
 export async function buildStage(scope: BuildScope, { checkout, plan }: BuildStageInput): Promise<BuildStageResult> {
-  checkPlan(plan);
-  if (plan.build.artifacts.length === 0) return { images: [] };
+  const tools = await runnerTools(scope, plan);
+  checkPlan(plan, tools);
+  if (plan.build.artifacts.length === 0) return { images: [], tools };
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
   try {
     let n = 0;
@@ -265,7 +266,7 @@ export async function buildStage(scope: BuildScope, { checkout, plan }: BuildSta
       buildOne(scope, checkout, plan, a, required, path.join(scratch, `digest-${n++}`), registry),
     );
     await scope.update((r) => ({ ...r, images }));
-    return { images };
+    return { images, tools };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

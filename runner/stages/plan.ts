@@ -11,6 +11,7 @@ import { sanitizeImageName } from '../../pipelines/skaffold/upgrade.ts';
 import { loadSkaffold } from '../../pipelines/skaffold/load.ts';
 import { imageTemplateValues } from '../deployers/image-values.ts';
 import { currentKubeContext } from '../kube-context.ts';
+import { bubblewrapSandbox, stepProgram } from '../sandbox.ts';
 import { buildEnv, templateVars } from './template-vars.ts';
 import type { BuildScope, Checkout } from './types.ts';
 
@@ -112,14 +113,33 @@ export function artifactProblem(a: PlanArtifact): string | undefined {
   return undefined;
 }
 
+/** The programs a plan's tests need, where the test stage runs them from (looked up once, by runnerTools). */
+export interface RunnerTools {
+  /** container-structure-test on the steps' PATH; undefined when not installed (or no test needs it). */
+  structureTest?: string;
+}
+
+export const STRUCTURE_TEST = 'container-structure-test';
+
+/** Looks up what the plan's tests need on the PATH the sandbox gives steps, where the test stage runs them. */
+export async function runnerTools(scope: BuildScope, plan: Plan): Promise<RunnerTools> {
+  if (!plan.tests.some((t) => t.kind === 'structure')) return {};
+  const structureTest = await stepProgram(scope.deps.sandbox ?? bubblewrapSandbox(), STRUCTURE_TEST);
+  return structureTest ? { structureTest } : {};
+}
+
+export function structureTestProblem(t: Extract<Plan['tests'][number], { kind: 'structure' }>): string {
+  return `${t.name}${at(t.where)}: structureTests need ${STRUCTURE_TEST}, which is not installed on this runner (not on the steps' PATH)`;
+}
+
 /**
  * Everything in the plan, as it runs (profiles applied, modules selected), that this runner cannot
  * do: configs required from elsewhere (git, GCS, Cloud Build repositories), artifacts of another
  * builder or needing build secrets or an ssh agent, Dockerfile artifacts for several platforms,
- * deployers other than kubectl and helm, manifests it cannot render (kpt, remote manifests). Each
- * with its file:line.
+ * deployers other than kubectl and helm, manifests it cannot render (kpt, remote manifests),
+ * structure tests without container-structure-test (`tools`, from runnerTools). Each with its file:line.
  */
-export function planProblems(plan: Plan): Problem[] {
+export function planProblems(plan: Plan, tools: RunnerTools): Problem[] {
   const problems: Problem[] = [];
   for (const r of plan.remoteConfigs) {
     problems.push({ message: `requires${at(r.where)}: remote configs (${r.source}) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires` });
@@ -132,12 +152,13 @@ export function planProblems(plan: Plan): Problem[] {
     if (d.kind !== 'unsupported') continue;
     problems.push({ message: d.reason ? `${d.deployer}${at(d.where)}: ${d.reason}` : `the ${d.deployer} deployer${at(d.where)} is not supported by this runner` });
   }
+  for (const t of plan.tests) if (t.kind === 'structure' && !tools.structureTest) problems.push({ message: structureTestProblem(t) });
   return problems;
 }
 
 /** The one check of what the runner can run, before anything builds: the build fails whole, naming every problem, instead of half-way. */
-export function checkPlan(plan: Plan): void {
-  const problems = planProblems(plan);
+export function checkPlan(plan: Plan, tools: RunnerTools): void {
+  const problems = planProblems(plan, tools);
   if (problems.length) throw new ConfigError('this build needs what this runner does not support (nothing was built):', problems);
 }
 

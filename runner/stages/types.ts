@@ -4,6 +4,7 @@
 // nothing shared; what it learns it returns (or records through `update`, for the API to show).
 import type { BuildEnvironmentRef, BuildRecord, BuildStatus, ImageRecord } from '../../core/records.ts';
 import type { Plan } from '../../pipelines/plan.ts';
+import type { RunnerTools } from './plan.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import type { ExecOptions, ExecResult } from '../exec.ts';
 import type { Secrets } from '../mask.ts';
@@ -55,12 +56,16 @@ export interface BuildStageInput {
 export interface BuildStageResult {
   /** One per artifact, in the pipeline's order. */
   images: ImageRecord[];
+  /** The programs the plan's tests run with, looked up when the build stage checked the plan. */
+  tools: RunnerTools;
 }
 
 export interface TestStageInput {
   checkout: Checkout;
   plan: Plan;
   images: ImageRecord[];
+  /** The build stage's (a plan without a build stage needs none: native tests are argv steps). */
+  tools: RunnerTools;
 }
 
 export interface TestStageResult {

@@ -2,7 +2,9 @@
 // runner/stages/plan.ts), through the real runner, buildah and registry: a plan with a Dockerfile
 // artifact Slipway builds plus a jib artifact and one needing build secrets pushes nothing (the
 // registry has no such repository) and names both with their file:line; a file that requires a
-// config from git fails the same way, naming the requires entry. The same file with a profile
+// config from git fails the same way, naming the requires entry; so do remote manifests (the rest
+// is not deployed without them) and structureTests on this runner, which has no
+// container-structure-test (nothing is pushed before the test stage would find that out). The same file with a profile
 // that leaves the unsupported artifacts out builds and pushes (so the registry query does see
 // pushes).
 import assert from 'node:assert/strict';
@@ -121,4 +123,50 @@ void test('a file that requires a config from git fails before anything is built
   assert.deepEqual(built(h.calls.slice(before)), [], 'no buildah bud or push ran');
   assert.deepEqual(h.calls.slice(before).filter((c) => /(^|\/)(kubectl|helm)$/.test(c.argv[0] ?? '')), [], 'nothing deployed');
   assert.deepEqual(await tagsOf(web), []);
+});
+
+void test('remote manifests, and structureTests without container-structure-test, fail before anything is built, pushed or deployed, naming their file:line', async () => {
+  const web = `${testenv().registry}/slipway-skaffold-test/${h.name}-half`;
+  const common = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'build:',
+    '  tagPolicy: { envTemplate: { template: "h{{.BUILD_NUMBER}}" } }',
+    '  artifacts:',
+    `    - image: ${web}`,
+    '      context: web',
+    `      docker: { buildArgs: { BASE: ${testenv().baseImage} } }`,
+  ];
+  const files = {
+    'structure.yaml': 'schemaVersion: 2.0.0\nfileExistenceTests: [{name: web, path: /web.txt, shouldExist: true}]\n',
+    'k8s/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: half }\ndata: { a: b }\n',
+    'web/Dockerfile': 'ARG BASE\nFROM ${BASE}\nRUN echo web > /web.txt\n',
+  };
+  // the harness's pipeline name and file, which the runners of the tests above serve too
+  const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'skaffold.yaml' } });
+  await h.runner([pipeline]);
+  const cases = [
+    {
+      skaffold: [...common, 'manifests:', '  rawYaml: [k8s/*.yaml]', '  remoteManifests:', '    - manifest: configmap/platform', ''], // 11
+      expected: /manifests\.remoteManifests \(skaffold\.yaml:11\): remote manifests are not supported by this runner \(they would not be deployed\)/,
+    },
+    {
+      skaffold: [...common, 'test:', `  - image: ${web}`, '    structureTests: [structure.yaml]', 'manifests:', '  rawYaml: [k8s/*.yaml]', ''], // 11
+      expected: new RegExp(`${quote(web)} structureTests \\(skaffold\\.yaml:11\\): structureTests need container-structure-test, which is not installed on this runner`),
+    },
+  ];
+  for (const c of cases) {
+    await h.repo.commit({ ...files, 'skaffold.yaml': c.skaffold.join('\n') }, 'half a build');
+    const before = h.calls.length;
+    const refused = await h.waitFinal((await h.enqueue(pipeline)).id, 120_000);
+    const log = await h.logs.text(refused.id);
+    assert.equal(refused.status, 'failed', log);
+    assert.match(log, /this build needs what this runner does not support \(nothing was built\)/);
+    assert.match(log, c.expected);
+    const calls = h.calls.slice(before);
+    assert.deepEqual(built(calls), [], 'no buildah bud or push ran');
+    assert.deepEqual(calls.filter((x) => /(^|\/)(kubectl|helm|container-structure-test)$/.test(x.argv[0] ?? '')), [], 'nothing tested or deployed');
+    assert.deepEqual(refused.images, []);
+  }
+  assert.deepEqual(await tagsOf(web), [], 'nothing was pushed');
 });

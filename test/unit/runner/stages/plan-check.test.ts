@@ -1,15 +1,22 @@
 // The build stage's one check of what this runner can run (checkPlan, runner/stages/plan.ts): a
 // plan as it runs (profiles applied, modules selected) with a remote required config, an artifact
 // of another builder or needing build secrets, a Dockerfile artifact for several platforms, or a
-// deployer other than kubectl/helm is refused as a whole, every problem named with its file:line;
+// deployer other than kubectl/helm, manifests it cannot render (kpt, remote manifests) or structure
+// tests without container-structure-test is refused as a whole, every problem named with its file:line
+// (an artifact a profile brings at the profile's line);
 // a profile or a module selection that leaves such things out runs. The files are written here
 // line by line, so the expected lines come from the writer, not from the code under test.
 import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, formatProblem } from '../../../../core/errors.ts';
 import { loadSkaffold } from '../../../../pipelines/skaffold/load.ts';
 import type { SkaffoldSource } from '../../../../pipelines/skaffold/load.ts';
-import { checkPlan, planProblems } from '../../../../runner/stages/plan.ts';
+import { stepProgram, type Sandbox } from '../../../../runner/sandbox.ts';
+import { checkPlan, planProblems, runnerTools } from '../../../../runner/stages/plan.ts';
+import type { BuildScope } from '../../../../runner/stages/types.ts';
 
 async function planOf(text: string, source: Partial<SkaffoldSource> = {}) {
   const res = await loadSkaffold({
@@ -53,7 +60,7 @@ const everything = [
 void test('every problem of the plan at once, each naming its artifact, deployer or requires entry and file:line', async () => {
   const { plan } = await planOf(everything);
   assert.deepEqual(
-    planProblems(plan).map((p) => p.message),
+    planProblems(plan, {}).map((p) => p.message),
     [
       'requires (skaffold.yaml:4): remote configs (git) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
       'requires (skaffold.yaml:6): remote configs (googleCloudStorage) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
@@ -67,7 +74,7 @@ void test('every problem of the plan at once, each naming its artifact, deployer
   );
   const err = (() => {
     try {
-      checkPlan(plan);
+      checkPlan(plan, {});
     } catch (e) {
       return e;
     }
@@ -117,14 +124,14 @@ void test('a profile that leaves the jib artifact and the kpt deployer out runs;
   ].join('\n');
   const base = await planOf(text);
   assert.deepEqual(
-    planProblems(base.plan).map((p) => p.message),
+    planProblems(base.plan, {}).map((p) => p.message),
     ['artifact api (skaffold.yaml:6): the jib builder is not supported by this runner', 'the kpt deployer (skaffold.yaml:11) is not supported by this runner'],
   );
   const ci = await planOf(text, { profiles: ['ci'] });
   assert.deepEqual(ci.plan.build.artifacts.map((a) => a.image), ['web']);
   assert.deepEqual(ci.plan.deploys.map((d) => d.kind), ['kubectl']);
-  assert.deepEqual(planProblems(ci.plan), []);
-  checkPlan(ci.plan); // does not throw
+  assert.deepEqual(planProblems(ci.plan, {}), []);
+  checkPlan(ci.plan, {}); // does not throw
 });
 
 void test('a module selection that leaves out the config with a remote requires and a ko artifact runs', async () => {
@@ -153,13 +160,13 @@ void test('a module selection that leaves out the config with a remote requires 
   ].join('\n');
   const all = await planOf(text);
   assert.deepEqual(
-    planProblems(all.plan).map((p) => p.message.replace(/: only configs required.*/, '')),
+    planProblems(all.plan, {}).map((p) => p.message.replace(/: only configs required.*/, '')),
     ['requires (skaffold.yaml:16): remote configs (git) are not supported by this runner', 'artifact tool (skaffold.yaml:19): the ko builder is not supported by this runner'],
   );
   const app = await planOf(text, { module: ['app'] });
   assert.deepEqual(app.plan.build.artifacts.map((a) => a.image), ['web']);
   assert.deepEqual(app.plan.remoteConfigs, []);
-  assert.deepEqual(planProblems(app.plan), []);
+  assert.deepEqual(planProblems(app.plan, {}), []);
 });
 
 void test('manifests the runner cannot render (kpt, remote manifests) refuse the build, each named with its file:line, instead of deploying the rest without them', async () => {
@@ -191,14 +198,14 @@ void test('manifests the runner cannot render (kpt, remote manifests) refuse the
   ].join('\n');
   const { plan, warnings } = await planOf(text);
   assert.deepEqual(
-    planProblems(plan).map((p) => p.message),
+    planProblems(plan, {}).map((p) => p.message),
     [
       'manifests.kpt (skaffold.yaml:8): kpt manifests are not supported by this runner (they would not be deployed)',
       'manifests.remoteManifests (skaffold.yaml:9): remote manifests are not supported by this runner (they would not be deployed)',
       'deploy.kubectl.remoteManifests (skaffold.yaml:13): remote manifests are not supported by this runner (they would not be deployed)',
     ],
   );
-  assert.throws(() => checkPlan(plan), (err: unknown) => err instanceof ConfigError && err.problems.length === 3 && /nothing was built/.test(err.message));
+  assert.throws(() => checkPlan(plan, {}), (err: unknown) => err instanceof ConfigError && err.problems.length === 3 && /nothing was built/.test(err.message));
   assert.deepEqual(
     warnings.filter((w) => /remote manifests|kpt/.test(w)),
     [
@@ -209,7 +216,7 @@ void test('manifests the runner cannot render (kpt, remote manifests) refuse the
   );
   // without them (an empty list is nothing to deploy) the rawYaml deploy runs
   const local = await planOf(text, { profiles: ['local-only'] });
-  assert.deepEqual(planProblems(local.plan), []);
+  assert.deepEqual(planProblems(local.plan, {}), []);
   assert.deepEqual(local.plan.deploys.map((d) => d.kind), ['kubectl']);
 });
 
@@ -245,7 +252,7 @@ void test("an artifact a profile brings (a section override, a patch's value) is
   const { plan } = await planOf(text, { profiles: ['jvm', 'extra'] });
   assert.deepEqual(plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['tool skaffold.yaml:25', 'web skaffold.yaml:13', 'api skaffold.yaml:14', 'worker skaffold.yaml:20']);
   assert.deepEqual(
-    planProblems(plan).map((p) => p.message),
+    planProblems(plan, {}).map((p) => p.message),
     [
       'artifact tool (skaffold.yaml:25): the kaniko builder is not supported by this runner',
       'artifact api (skaffold.yaml:14): the jib builder is not supported by this runner',
@@ -257,4 +264,54 @@ void test("an artifact a profile brings (a section override, a patch's value) is
   assert.deepEqual(base.plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['web skaffold.yaml:5', 'api skaffold.yaml:6']);
   const again = await planOf(text, { profiles: ['extra'] });
   assert.deepEqual(again.plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['tool skaffold.yaml:25', 'web skaffold.yaml:5', 'api skaffold.yaml:6', 'worker skaffold.yaml:20']);
+});
+
+void test('structureTests on a runner without container-structure-test refuse the build, naming the test and its file:line; with it they run', async () => {
+  const text = [
+    'apiVersion: skaffold/v4beta14',
+    'kind: Config',
+    'build:',
+    '  artifacts:',
+    '    - image: web',
+    'test:',
+    '  - image: web',
+    '    structureTests: [./structure/*.yaml]', // 8
+    'manifests:',
+    '  rawYaml: [k8s/*.yaml]',
+    '',
+  ].join('\n');
+  const { plan } = await planOf(text);
+  assert.deepEqual(
+    planProblems(plan, {}).map((p) => p.message),
+    ["web structureTests (skaffold.yaml:8): structureTests need container-structure-test, which is not installed on this runner (not on the steps' PATH)"],
+  );
+  assert.throws(() => checkPlan(plan, {}), /nothing was built/);
+  assert.deepEqual(planProblems(plan, { structureTest: '/usr/local/bin/container-structure-test' }), []);
+});
+
+void test("container-structure-test is looked up on the PATH the sandbox gives steps, where the test stage runs it: the first executable file of that name", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-tools-'));
+  try {
+    const [a, b, c] = ['a', 'b', 'c'].map((d) => path.join(dir, d)) as [string, string, string];
+    for (const d of [a, b, c]) await mkdir(d);
+    await writeFile(path.join(a, 'container-structure-test'), 'not executable'); // skipped
+    await mkdir(path.join(b, 'container-structure-test')); // a folder: skipped
+    await writeFile(path.join(c, 'container-structure-test'), '#!/bin/sh\n');
+    await chmod(path.join(c, 'container-structure-test'), 0o755);
+    const sandbox = (p: string): Sandbox => ({ kind: 'none', stepPath: () => p, command: () => assert.fail('nothing runs') });
+    assert.equal(await stepProgram(sandbox(`${a}:${b}:${c}`), 'container-structure-test'), path.join(c, 'container-structure-test'));
+    assert.equal(await stepProgram(sandbox(`${a}:${b}`), 'container-structure-test'), undefined);
+    assert.equal(await stepProgram(sandbox(`relative:${a}`), 'container-structure-test'), undefined);
+
+    const { plan } = await planOf(['apiVersion: skaffold/v4beta14', 'kind: Config', 'test:', '  - image: web', '    structureTests: [s.yaml]', ''].join('\n'));
+    // the runner's scope: only its sandbox is read
+    const scope = (p: string) => ({ deps: { sandbox: sandbox(p) } }) as unknown as BuildScope;
+    assert.deepEqual(await runnerTools(scope(`${a}:${c}`), plan), { structureTest: path.join(c, 'container-structure-test') });
+    assert.deepEqual(await runnerTools(scope(a), plan), {});
+    // a plan without structure tests needs nothing (and looks nothing up)
+    const none = await planOf(['apiVersion: skaffold/v4beta14', 'kind: Config', 'build:', '  artifacts: [{image: web}]', ''].join('\n'));
+    assert.deepEqual(await runnerTools(scope(`${a}:${c}`), none.plan), {});
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
