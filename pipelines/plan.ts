@@ -107,6 +107,12 @@ export type PlanDeploy =
    */
   | { kind: 'unsupported'; deployer: string; where?: string; reason?: string };
 
+/** What a deploy this runner cannot run is told as (checkPlan's problem; the deployers' guard). */
+export function unsupportedDeployMessage(d: Extract<PlanDeploy, { kind: 'unsupported' }>): string {
+  const where = d.where ? ` (${d.where})` : '';
+  return d.reason ? `${d.deployer}${where}: ${d.reason}` : `the ${d.deployer} deployer${where} is not supported by this runner`;
+}
+
 export interface PlanStatusCheck {
   enabled: boolean;
   deadlineSeconds: number;

@@ -1,8 +1,9 @@
 // The deployers of a plan's deploys, in order: helm (helm-plan.ts) and kubectl (kubectl.ts, for
-// rawYaml and kustomize). A deployer this runner does not have fails the deploy, naming it.
+// rawYaml and kustomize). A deploy this runner has no deployer for is refused before anything
+// builds (checkPlan, runner/stages/plan.ts); should one get here anyway it fails the deploy, naming it.
 import { DeployError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
-import type { Plan } from '../../pipelines/plan.ts';
+import { unsupportedDeployMessage, type Plan } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import type { EnvironmentManager } from '../environments/types.ts';
 import type { HelmOptions } from './helm.ts';
@@ -49,7 +50,12 @@ export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDep
           ...(deps.environments.workloads ? { reader: deps.environments.workloads } : {}),
         });
       case 'unsupported':
-        throw new DeployError(`the ${d.deployer} deployer${d.where ? ` (${d.where})` : ''} is not supported by this runner`);
+        // Not reachable from a build or slipway dev: their build stage runs checkPlan, which refuses
+        // such a plan. Kept as a guard, since the types cannot say so yet: a native pipeline without
+        // artifacts skips the build stage (and its check), and the deploy stage and dev take a Plan,
+        // not a checked one. Removing it needs a CheckedPlan type (deploys without 'unsupported')
+        // returned by checkPlan and by planFromPipeline, threaded through run-build and plan-target.
+        throw new DeployError(unsupportedDeployMessage(d));
     }
   });
 }

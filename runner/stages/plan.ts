@@ -4,7 +4,7 @@
 // plan's templates and deployers see of the build.
 import { ConfigError, formatProblem, type Problem } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
-import { planFromPipeline, type Plan, type PlanArtifact } from '../../pipelines/plan.ts';
+import { planFromPipeline, unsupportedDeployMessage, type Plan, type PlanArtifact } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import { substituteDefaultRepo } from '../../pipelines/default-repo.ts';
 import { sanitizeImageName } from '../../pipelines/skaffold/upgrade.ts';
@@ -150,7 +150,7 @@ export function planProblems(plan: Plan, tools: RunnerTools): Problem[] {
   }
   for (const d of plan.deploys) {
     if (d.kind !== 'unsupported') continue;
-    problems.push({ message: d.reason ? `${d.deployer}${at(d.where)}: ${d.reason}` : `the ${d.deployer} deployer${at(d.where)} is not supported by this runner` });
+    problems.push({ message: unsupportedDeployMessage(d) });
   }
   for (const t of plan.tests) if (t.kind === 'structure' && !tools.structureTest) problems.push({ message: structureTestProblem(t) });
   return problems;
