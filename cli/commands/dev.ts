@@ -1,11 +1,12 @@
 // slipway dev [--filename skaffold.yaml | --pipeline FILE] [--profile P ...] [--namespace N]
-// [--keep-running-on-failure] [--cleanup=false]: the inner loop. The working directory
-// (uncommitted changes included) is built and deployed into a personal namespace (default
-// dev-<user>), then every change to its files is built and deployed again; only artifacts whose
+// [--keep-running-on-failure] [--skip-tests] [--cleanup=false]: the inner loop. The working directory
+// (uncommitted changes included) is built, tested (its plan's tests, as a CI build runs them;
+// --skip-tests, as Skaffold's, runs none) and deployed into a personal namespace (default
+// dev-<user>), then every change to its files is built, tested and deployed again; only artifacts whose
 // inputs changed are rebuilt (the build cache). What it builds: the skaffold.yaml of the
 // directory (Skaffold's -f/--filename names another; its profiles with -p/--profile, and those
 // activated by `command: dev`), or a Slipway pipeline file (--pipeline); -d/--default-repo (else
-// SLIPWAY_DEFAULT_REPO) rewrites image names as Skaffold's does. A failing iteration ends
+// SLIPWAY_DEFAULT_REPO) rewrites image names as Skaffold's does. A failing iteration (a build or a test) ends
 // the loop (exit 1) unless --keep-running-on-failure. Ctrl-C removes what the loop deployed
 // unless --cleanup=false. No server, no Redis.
 import { access } from 'node:fs/promises';
@@ -26,8 +27,8 @@ import { createSandbox } from '../../runner/sandbox.ts';
 import { UsageError, type Command, type CliContext } from '../context.ts';
 
 const USAGE =
-  'slipway dev [-f|--filename skaffold.yaml] [-p|--profile P ...] [-d|--default-repo R] [--namespace N] [--keep-running-on-failure] [--cleanup=false]\n' +
-  '       slipway dev --pipeline FILE [-d|--default-repo R] [--namespace N] [--keep-running-on-failure] [--cleanup=false]';
+  'slipway dev [-f|--filename skaffold.yaml] [-p|--profile P ...] [-d|--default-repo R] [--namespace N] [--keep-running-on-failure] [--skip-tests] [--cleanup=false]\n' +
+  '       slipway dev --pipeline FILE [-d|--default-repo R] [--namespace N] [--keep-running-on-failure] [--skip-tests] [--cleanup=false]';
 
 interface TargetChoice {
   target: DevTarget;
@@ -67,7 +68,7 @@ async function chooseTarget(values: { pipeline?: string | undefined; filename?: 
 }
 
 export const dev: Command = {
-  summary: 'dev [-f skaffold.yaml | --pipeline FILE] [-p PROFILE] [--namespace N] [--keep-running-on-failure] [--cleanup=false]   build and deploy this folder on every change',
+  summary: 'dev [-f skaffold.yaml | --pipeline FILE] [-p PROFILE] [--namespace N] [--keep-running-on-failure] [--skip-tests] [--cleanup=false]   build, test and deploy this folder on every change',
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
@@ -79,6 +80,7 @@ export const dev: Command = {
         'default-repo': { type: 'string', short: 'd' },
         namespace: { type: 'string' },
         'keep-running-on-failure': { type: 'boolean', default: false },
+        'skip-tests': { type: 'boolean', default: false },
         cleanup: { type: 'string', default: 'true' },
       },
     });
@@ -106,6 +108,7 @@ export const dev: Command = {
         namespace,
         user,
         keepRunningOnFailure: values['keep-running-on-failure'],
+        skipTests: values['skip-tests'],
         cleanup: values.cleanup === 'true',
         exec,
         kube: kubeClients(kc),

@@ -1,5 +1,5 @@
 // `slipway dev`'s loop: the working directory is the source (uncommitted changes included, no
-// checkout); build (unchanged artifacts are left alone), deploy into a personal namespace, then
+// checkout); build (unchanged artifacts are left alone), test (unless --skip-tests), deploy into a personal namespace, then
 // watch the files and go again on every change. What one iteration builds and deploys is the
 // target's plan (plan-target.ts; of a Slipway pipeline, native-target.ts, or a skaffold.yaml,
 // skaffold-target.ts); the loop owns the rest: the watcher and its debounce, the iteration's
@@ -36,6 +36,8 @@ export interface DevIteration {
   namespace: string;
   /** dev's tags, never a CI build's: `dev-<user>-<session>-{{ .BuildNumber }}`. */
   tagTemplate: string;
+  /** --skip-tests: the plan's tests are not run (nor their tools looked for). */
+  skipTests: boolean;
   /** Creates the namespace (the first time) and its pull secret; before any deploy. */
   prepareNamespace(pullSecret?: ImagePullSecret): Promise<void>;
   /** Where deploys go: the namespace, the working directory, the exec door without the loop's signal. */
@@ -58,7 +60,7 @@ export interface DevCleanup {
 export interface DevTarget {
   /** The pipeline the iterations' build scope carries (its name labels the namespace). */
   readonly pipeline: Pipeline;
-  /** Builds, then deploys into `it.namespace`; `deployed` false when there is nothing to deploy. */
+  /** Builds, tests (unless `it.skipTests`), then deploys into `it.namespace`; `deployed` false when there is nothing to deploy. */
   iterate(it: DevIteration): Promise<{ images: ImageRecord[]; deployed: boolean }>;
   /** Removes what the iterations deployed; failures are reported through `out`, not thrown. */
   cleanup(c: DevCleanup): Promise<void>;
@@ -71,6 +73,8 @@ export interface DevLoopOptions {
   namespace: string;
   user: string;
   keepRunningOnFailure: boolean;
+  /** --skip-tests: build and deploy without running the plan's tests (default false: they run after each build). */
+  skipTests?: boolean;
   /** Remove what the loop deployed when it ends (default true). */
   cleanup: boolean;
   exec: Exec;
@@ -170,6 +174,7 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
         checkout,
         namespace: o.namespace,
         tagTemplate,
+        skipTests: o.skipTests ?? false,
         prepareNamespace,
         // a started deploy finishes: no cancel signal
         deployTarget: () => ({ namespace: o.namespace, workspace: o.dir, run: (argv, options = {}) => run(argv, options), line: (t) => o.out(t) }),

@@ -1,7 +1,9 @@
 // What one `slipway dev` iteration does with a plan (pipelines/plan.ts), whichever file it was
 // written in (native-target.ts, skaffold-target.ts): builds it with the build stage (the build
-// cache leaves unchanged artifacts alone), then deploys its helm releases and kubectl manifests
-// with the plan's deployers. Two things differ from a CI build: tags are dev's own (the
+// cache leaves unchanged artifacts alone), runs its tests with the test stage, as a CI build does
+// (sandboxed; a failing test fails the iteration and nothing of it is deployed; --skip-tests: none
+// run), then deploys its helm releases and kubectl manifests with the plan's deployers. Two things
+// differ from a CI build: tags are dev's own (the
 // tagPolicy is not used: a gitCommit tag of a dirty tree would name a different image on every
 // edit, and tags are immutable), and `local.push: false` is not obeyed (the cluster pulls the
 // images, so they are pushed). The cleanup uninstalls the releases and deletes what the kubectl
@@ -15,6 +17,7 @@ import { readLastGood, stateSecretName } from '../deployers/kubectl-state.ts';
 import { planDeployersFor } from '../deployers/plan-deployers.ts';
 import { buildStage } from '../stages/build.ts';
 import { planDeployInputs } from '../stages/plan.ts';
+import { testStage } from '../stages/test.ts';
 import type { DevIteration, DevTarget } from './dev-loop.ts';
 
 export interface PlanTargetOptions {
@@ -28,12 +31,16 @@ export interface PlanTargetOptions {
   kubectl?: string;
 }
 
-/** The plan as `slipway dev` runs it: dev's tags, pushed whatever local.push says, and no tests (dev runs none). */
-export function devPlan(plan: Plan, tagTemplate: string, line: (text: string) => void): Plan {
+/**
+ * The plan as `slipway dev` runs it: dev's tags, pushed whatever local.push says; its tests as
+ * written, or none with --skip-tests (so the build stage's check asks for no test tool either).
+ */
+export function devPlan(plan: Plan, tagTemplate: string, line: (text: string) => void, skipTests = false): Plan {
   if (!plan.build.push && plan.build.artifacts.length) {
     line('local.push is false: slipway dev pushes the images anyway, since the cluster pulls them from the registry their names say');
   }
-  return { ...plan, build: { ...plan.build, tagPolicy: { kind: 'template', template: tagTemplate }, push: true }, tests: [] };
+  const build = { ...plan.build, tagPolicy: { kind: 'template' as const, template: tagTemplate }, push: true };
+  return { ...plan, build, ...(skipTests ? { tests: [] } : {}) };
 }
 
 export function planTarget(o: PlanTargetOptions): DevTarget {
@@ -46,10 +53,12 @@ export function planTarget(o: PlanTargetOptions): DevTarget {
     pipeline,
     async iterate(it) {
       const { plan: read, written } = await o.plan(it);
-      const plan = devPlan(read, it.tagTemplate, it.scope.line);
+      const plan = devPlan(read, it.tagTemplate, it.scope.line, it.skipTests);
       // templates know a rewritten image by the name the file gives it too
       const scope = written.size ? { ...it.scope, imageNames: written } : it.scope;
-      const { images } = await buildStage(scope, { checkout: it.checkout, plan });
+      const { images, tools } = await buildStage(scope, { checkout: it.checkout, plan });
+      // a failing test throws: the iteration fails before its deploy, as a CI build does
+      if (plan.tests.length) await testStage(scope, { checkout: it.checkout, plan, images, tools });
       if (plan.deploys.length === 0) return { images, deployed: false };
       await it.prepareNamespace(o.pullSecret);
       const deployers = planDeployersFor(plan, it.deployTarget(), {

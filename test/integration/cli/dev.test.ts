@@ -1,10 +1,11 @@
 // `slipway dev` as a user runs it: the CLI process, in the folder above a seed-001-like skaffold
 // project named with -f, the dev profile (local.push: false) asked for with -p, images without a
 // registry put under SLIPWAY_DEFAULT_REPO, a helm release whose setValueTemplates name the image
-// as the file writes it and whose chart names it directly (the post-renderer). It deploys, and
-// Ctrl-C (SIGINT) uninstalls the release and deletes the namespace it created, exit 0.
+// as the file writes it and whose chart names it directly (the post-renderer), and a custom test
+// that would fail, not run under --skip-tests. It deploys, and Ctrl-C (SIGINT) uninstalls the
+// release and deletes the namespace it created, exit 0.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { access, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -42,6 +43,10 @@ manifests:
           image: "{{.IMAGE_FULLY_QUALIFIED_todo_list}}"
 deploy:
   helm: {}
+test:
+  - image: todo-list
+    custom:
+      - command: touch tested; exit 1
 profiles:
   - name: dev
     build:
@@ -56,7 +61,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-void test('slipway dev -f DIR/skaffold.yaml -p dev deploys under the default repo and Ctrl-C removes it', async () => {
+void test('slipway dev -f DIR/skaffold.yaml -p dev --skip-tests deploys under the default repo without running the tests, and Ctrl-C removes it', async () => {
   const defaultRepo = `${testenv().registry}/slipway-dev-cli-${name}`;
   const { kc } = testKube();
   const apps = kc.makeApiClient(AppsV1Api);
@@ -64,7 +69,7 @@ void test('slipway dev -f DIR/skaffold.yaml -p dev deploys under the default rep
   let deployed!: () => void;
   const isDeployed = new Promise<void>((r) => (deployed = r));
   const lines: string[] = [];
-  const done = exec(['node', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'cli/bin.ts'), 'dev', '-f', 'todo/skaffold.yaml', '-p', 'dev', '--namespace', name], {
+  const done = exec(['node', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'cli/bin.ts'), 'dev', '-f', 'todo/skaffold.yaml', '-p', 'dev', '--skip-tests', '--namespace', name], {
     cwd: dir,
     env: { ...testenvChildEnv(), SLIPWAY_DEFAULT_REPO: defaultRepo, USER: 'tester' },
     allowFailure: true,
@@ -82,6 +87,8 @@ void test('slipway dev -f DIR/skaffold.yaml -p dev deploys under the default rep
   const ref = new RegExp(`^${defaultRepo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/todo-list:dev-tester-[0-9a-z]+-1@sha256:[0-9a-f]{64}$`);
   assert.match(containers[0]?.image ?? '', ref, 'setValueTemplates: the pushed image under the written name');
   assert.match(containers[1]?.image ?? '', ref, 'the chart naming todo-list: replaced by the post-renderer');
+
+  assert.equal(await access(path.join(dir, 'todo/tested')).then(() => true, () => false), false, 'the test did not run (its marker is absent)');
 
   process.kill(pid!, 'SIGINT');
   const result = await done;

@@ -1,7 +1,9 @@
 // slipway dev's loop against the testenv: the working directory (not a git repository) built and
 // deployed into its own namespace; a file change redeploys a new image; a broken Dockerfile with
 // --keep-running-on-failure keeps the loop and the next good change deploys; without it the loop
-// ends with 1; Ctrl-C (the abort) removes the release and the namespace.
+// ends with 1; Ctrl-C (the abort) removes the release and the namespace. The pipeline's test steps
+// run after each build (sandboxed, the built image in IMAGE_<name>): a failing one fails the
+// iteration and its deploy does not happen.
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,13 +40,14 @@ async function workdir(): Promise<string> {
   return dir;
 }
 
-function pipeline(name: string): Pipeline {
+function pipeline(name: string, test: { name: string; run: string[] }[] = []): Pipeline {
   return Pipeline.parse({
     apiVersion: 'slipway/v1',
     kind: 'Pipeline',
     metadata: { name },
     source: { repo: 'file:///unused', allowLocal: true },
     build: { artifacts: [{ image: `${testenv().registry}/slipway-dev-test/${name}`, docker: { buildArgs: { BASE: testenv().baseImage } } }] },
+    test,
     deploy: {
       helm: {
         releases: [
@@ -60,8 +63,8 @@ function pipeline(name: string): Pipeline {
   });
 }
 
-const start = (dir: string, name: string, namespace: string, keepRunningOnFailure: boolean) =>
-  startLoop({ dir, target: nativeTarget(pipeline(name)), namespace, kube, keepRunningOnFailure });
+const start = (dir: string, name: string, namespace: string, keepRunningOnFailure: boolean, test: { name: string; run: string[] }[] = []) =>
+  startLoop({ dir, target: nativeTarget(pipeline(name, test)), namespace, kube, keepRunningOnFailure });
 
 const deployedImage = async (namespace: string) =>
   (await apps.readNamespacedDeployment({ name: 'app', namespace })).spec?.template.spec?.containers[0]?.image;
@@ -111,5 +114,26 @@ void test('without --keep-running-on-failure a failing iteration ends the loop w
   const loop = start(dir, name, name, false);
   const first = await loop.next();
   assert.equal(first.ok, false);
+  assert.equal(await loop.done, 1);
+});
+
+void test("a native pipeline's test steps run after each build: a failing step fails the iteration, nothing new deployed; the loop ends with 1", async () => {
+  const dir = await workdir();
+  const name = uniqueName('devt');
+  namespaces.push(name);
+  const dockerfile = await readFile(path.join(dir, 'Dockerfile'), 'utf8');
+  const step = { name: 'greeting', run: ['sh', '-c', 'echo "saw $(env | grep ^IMAGE_ | cut -d= -f2-)"; grep -q GREETING=hello Dockerfile || { echo "the greeting is not hello"; exit 6; }'] };
+  const loop = start(dir, name, name, false, [step]);
+  const first = await loop.next();
+  assert.equal(first.ok, true, `${first.error}\n${loop.out.join('\n')}`);
+  assert.ok(loop.out.includes(`saw ${first.images[0]!.ref}`), loop.out.join('\n'));
+  assert.equal(await deployedImage(name), first.images[0]!.ref);
+
+  await writeFile(path.join(dir, 'Dockerfile'), dockerfile.replace('GREETING=hello', 'GREETING=changed'));
+  const failed = await loop.next();
+  assert.equal(failed.ok, false, loop.out.join('\n'));
+  assert.match(failed.error ?? '', /exited with code 6\n[^]*the greeting is not hello/);
+  assert.ok(loop.out.some((l) => l.startsWith('saw ') && l !== `saw ${first.images[0]!.ref}`), 'the step ran on the new image');
+  assert.equal(await deployedImage(name), first.images[0]!.ref, 'the Deployment keeps the previous image');
   assert.equal(await loop.done, 1);
 });

@@ -27,7 +27,7 @@ export interface StartedLoop {
 }
 
 /** Starts the loop; `next()` waits for the next iteration's result. */
-export function startLoop(o: { dir: string; target: DevTarget; namespace: string; kube: KubeClients; keepRunningOnFailure: boolean }): StartedLoop {
+export function startLoop(o: { dir: string; target: DevTarget; namespace: string; kube: KubeClients; keepRunningOnFailure: boolean; skipTests?: boolean }): StartedLoop {
   const controller = new AbortController();
   const results: IterationResult[] = [];
   const waiting: ((r: IterationResult) => void)[] = [];
@@ -39,6 +39,7 @@ export function startLoop(o: { dir: string; target: DevTarget; namespace: string
     namespace: o.namespace,
     user: 'tester',
     keepRunningOnFailure: o.keepRunningOnFailure,
+    ...(o.skipTests ? { skipTests: true } : {}),
     cleanup: true,
     exec: rec.exec,
     kube: o.kube,

@@ -4,10 +4,13 @@
 // door; the other keeps its image and its Deployment is not rolled) and redeploys; a change to
 // skaffold.yaml is read at the next iteration (a base build arg: base and the app requiring it are
 // rebuilt); a broken Dockerfile with --keep-running-on-failure keeps the loop and the next good
-// change deploys; without it the loop ends with 1; Ctrl-C deletes what the loop applied. The
+// change deploys; without it the loop ends with 1; Ctrl-C deletes what the loop applied. A
+// custom test runs after each build (sandboxed, $IMAGE the built image): passing, the iteration
+// deploys; failing, the iteration fails with its output and nothing new is deployed;
+// --skip-tests deploys without it (structureTests too, without container-structure-test). The
 // command: dev profile is not applied by a CI build (`slipway run`'s runBuild) of the same files.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -136,6 +139,61 @@ void test('slipway dev on skaffold.yaml: without --keep-running-on-failure a fai
   assert.match(first.error ?? '', /buildah/);
   assert.equal(await loop.done, 1);
   assert.equal(builds(loop.calls, app), 0, 'the app requiring the broken base is not built');
+});
+
+// app's custom test: notes the $IMAGE it saw under .slipway/ (not watched: no new iteration), then
+// fails unless page.txt still says first
+const CHECK = 'mkdir -p .slipway && echo "$IMAGE" > .slipway/seen && echo "checking $IMAGE" && grep -q first app/page.txt || { echo "page.txt says $(cat app/page.txt)"; exit 5; }\n';
+const withTests = (yaml: string, app: string, extra = '') => `${yaml}test:\n  - image: ${app}\n    custom:\n      - command: sh check.sh\n        timeoutSeconds: 60\n${extra}`;
+const seen = (dir: string) => readFile(path.join(dir, '.slipway/seen'), 'utf8').then((t) => t.trim(), (err: { code?: string }) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+
+void test('slipway dev runs the custom tests after each build: a passing test deploys, a failing one fails the iteration and deploys nothing; --skip-tests runs none', async () => {
+  const name = uniqueName('sdevt');
+  namespaces.push(name, `${name}-skip`);
+  const base = `${testenv().registry}/slipway-dev-test/${name}-base`;
+  const app = `${testenv().registry}/slipway-dev-test/${name}-app`;
+  const dir = await sourceDir(base, app);
+  await writeFile(path.join(dir, 'check.sh'), CHECK);
+  await writeFile(path.join(dir, 'skaffold.yaml'), withTests(skaffoldYaml(base, app, 'one'), app));
+  const loop = startLoop({ dir, target: skaffoldTarget({ name: 'shop', dir, skaffold: { path: 'skaffold.yaml', profiles: [], module: [] } }), namespace: name, kube, keepRunningOnFailure: true });
+
+  // 1: the test passes, having seen the image built for app; the iteration deploys it
+  const first = await loop.next();
+  assert.equal(first.ok, true, `${first.error}\n${loop.out.join('\n')}`);
+  const app1 = first.images[1]!;
+  assert.equal(await seen(dir), app1.ref, 'the test saw $IMAGE, the built image');
+  assert.ok(loop.out.includes(`checking ${app1.ref}`), loop.out.join('\n'));
+  assert.equal((await deployed('app', name)).image, app1.ref);
+
+  // 2: an edit that makes the test fail: app is built, tested, and the iteration fails before its deploy
+  const mark = loop.calls.length;
+  const lines = loop.out.length;
+  await writeFile(path.join(dir, 'app/page.txt'), 'second\n');
+  const failed = await loop.next();
+  assert.equal(failed.ok, false, loop.out.join('\n'));
+  assert.equal(builds(loop.calls, app, mark), 1, 'built before the test');
+  assert.match(failed.error ?? '', /^sh -c sh check\.sh exited with code 5/);
+  assert.match(failed.error ?? '', /page\.txt says second/);
+  assert.ok(loop.out.slice(lines).includes('page.txt says second'), 'the test\'s output is in the log');
+  assert.ok(loop.out.includes('[dev] still watching (--keep-running-on-failure)'));
+  const tested = await seen(dir);
+  assert.ok(tested && tested !== app1.ref, `the test ran on the new image (${tested})`);
+  assert.equal((await deployed('app', name)).image, app1.ref, 'nothing new deployed: the Deployment keeps the previous image');
+
+  loop.controller.abort();
+  assert.equal(await loop.done, 0);
+
+  // --skip-tests: the same failing source (and a structureTests entry, with no container-structure-test here) deploys, the test not run
+  await rm(path.join(dir, '.slipway'), { recursive: true, force: true });
+  await writeFile(path.join(dir, 'skaffold.yaml'), withTests(skaffoldYaml(base, app, 'one'), app, '    structureTests:\n      - ./st.yaml\n'));
+  const skip = startLoop({ dir, target: skaffoldTarget({ name: 'shop', dir, skaffold: { path: 'skaffold.yaml', profiles: [], module: [] } }), namespace: `${name}-skip`, kube, keepRunningOnFailure: false, skipTests: true });
+  const skipped = await skip.next();
+  assert.equal(skipped.ok, true, `${skipped.error}\n${skip.out.join('\n')}`);
+  assert.equal((await deployed('app', `${name}-skip`)).image, skipped.images[1]!.ref);
+  assert.equal(await seen(dir), undefined, 'the test did not run: its marker is absent');
+  assert.ok(!skip.out.some((l) => l.includes('check.sh') || l.includes('page.txt says')), skip.out.join('\n'));
+  skip.controller.abort();
+  assert.equal(await skip.done, 0);
 });
 
 void test('a profile activated by command: dev is not applied by a CI build of the same skaffold.yaml', async () => {

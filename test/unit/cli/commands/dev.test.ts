@@ -30,6 +30,8 @@ void test('slipway dev where there is no skaffold.yaml says what to do', async (
   assert.match(r.err, /no skaffold\.yaml in .*: run slipway dev where one is, name it with --filename, or give a Slipway pipeline with --pipeline FILE/);
   const named = await dev('-f', 'other/skaffold.yaml');
   assert.match(named.err, /other\/skaffold\.yaml: no such file/);
+  // --skip-tests is an option of dev's (parsed, not an unknown option): the same refusal
+  assert.match((await dev('--skip-tests')).err, /no skaffold\.yaml in /);
 });
 
 void test('slipway dev refuses --pipeline with --filename, --profile for a native pipeline, and a --cleanup that is not true or false', async () => {

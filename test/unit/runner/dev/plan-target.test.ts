@@ -36,9 +36,10 @@ void test("dev's plan: dev's tag template instead of the tagPolicy, pushed whate
   const quiet: string[] = [];
   devPlan(plan(true), 't', (l) => void quiet.push(l));
   assert.deepEqual(quiet, []);
-  // dev runs no tests: its plan has none, so the build stage's check needs no test tool either
+  // its tests run as written; --skip-tests: none, so the build stage's check needs no test tool either
   const tested = { ...plan(true), tests: [{ kind: 'structure' as const, name: 'web structureTests', image: 'web', files: ['s.yaml'], args: [], workdir: '.' }] };
-  assert.deepEqual(devPlan(tested, 't', () => undefined).tests, []);
+  assert.deepEqual(devPlan(tested, 't', () => undefined).tests, tested.tests);
+  assert.deepEqual(devPlan(tested, 't', () => undefined, true).tests, []);
 });
 
 void test('the default repo rewrites artifacts and requires alike, remembering the written names; an image under it stays', () => {
