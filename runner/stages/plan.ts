@@ -29,7 +29,11 @@ export function planVars(scope: BuildScope, checkout: Checkout, images: readonly
   };
 }
 
-/** The plan with its images on the default repo, and the name the file gives each rewritten one. */
+/**
+ * The plan with its images on the default repo (artifacts, their requires, and the images the
+ * tests name, so a custom test's $IMAGE and a structure test's --image are the built ones), and
+ * the name the file gives each rewritten one.
+ */
 export function onDefaultRepo(plan: Plan, defaultRepo: string | undefined): { plan: Plan; written: Map<string, string> } {
   const written = new Map<string, string>();
   if (!defaultRepo) return { plan, written };
@@ -39,7 +43,8 @@ export function onDefaultRepo(plan: Plan, defaultRepo: string | undefined): { pl
     return pushed;
   };
   const artifacts = plan.build.artifacts.map((a) => ({ ...a, image: to(a.image), requires: a.requires.map((r) => ({ ...r, image: to(r.image) })) }));
-  return { plan: { ...plan, build: { ...plan.build, artifacts } }, written };
+  const tests = plan.tests.map((t) => (t.kind === 'argv' ? t : { ...t, image: to(t.image) }));
+  return { plan: { ...plan, build: { ...plan.build, artifacts }, tests }, written };
 }
 
 /** Skaffold's image variables of a rewritten image under the name the file gives it too (IMAGE_REPO_<written>...). */

@@ -1,7 +1,7 @@
 // A skaffold pipeline whose skaffold.yaml names a registry-less image (`app`) and whose rawYaml
 // names `app` too: built with a default repo (the pipeline's skaffold.defaultRepo over the
-// runner's SLIPWAY_DEFAULT_REPO), the image is pushed under it and the Deployment runs the
-// pushed reference with its digest.
+// runner's SLIPWAY_DEFAULT_REPO), the image is pushed under it, its custom test (naming `app`)
+// gets the pushed reference as $IMAGE, and the Deployment runs the pushed reference with its digest.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { testenv } from '../../helpers/testenv.ts';
@@ -27,6 +27,10 @@ build:
       docker:
         buildArgs:
           BASE: ${testenv().baseImage}
+test:
+  - image: app
+    custom:
+      - command: 'echo "tested IMAGE=$IMAGE"'
 manifests:
   rawYaml:
     - k8s/*.yaml
@@ -51,7 +55,7 @@ spec:
 `,
 });
 
-void test('skaffold.defaultRepo (over SLIPWAY_DEFAULT_REPO): a registry-less image is pushed under it and deployed by digest', async () => {
+void test('skaffold.defaultRepo (over SLIPWAY_DEFAULT_REPO): a registry-less image is pushed under it, tested as pushed and deployed by digest', async () => {
   const repo = `${testenv().registry}/slipway-skaffold-dr/${h.name}`;
   await h.repo.commit(files(), 'skaffold, image app');
   const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'skaffold.yaml', defaultRepo: repo } });
@@ -64,6 +68,7 @@ void test('skaffold.defaultRepo (over SLIPWAY_DEFAULT_REPO): a registry-less ima
   assert.deepEqual(build.images.map((i) => i.name), [`${repo}/app`]);
   const img = build.images[0]!;
   assert.match(img.ref, new RegExp(`^${repo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/app:.+@sha256:[0-9a-f]{64}$`));
+  assert.ok(log.includes(`tested IMAGE=${img.ref}`), `the custom test got the pushed image:\n${log}`);
   const dep = await h.apps.readNamespacedDeployment({ name: 'app', namespace: h.namespace });
   assert.equal(dep.spec?.template.spec?.containers[0]?.image, img.ref);
 });

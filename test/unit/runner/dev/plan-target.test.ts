@@ -47,6 +47,10 @@ void test('the default repo rewrites artifacts and requires alike, remembering t
   assert.deepEqual(p.build.artifacts.map((a) => a.image), ['127.0.0.1:5000/dev/base', '127.0.0.1:5000/dev/team_app', '127.0.0.1:5000/dev/kept']);
   assert.deepEqual(p.build.artifacts[1]!.requires, [{ image: '127.0.0.1:5000/dev/base', alias: 'BASE' }]);
   assert.deepEqual([...written], [['127.0.0.1:5000/dev/base', 'base'], ['127.0.0.1:5000/dev/team_app', 'team/app']]);
+  // a test names the image as the file writes it: it is the rewritten one it tests ($IMAGE)
+  const tested = { ...plan(true), tests: [{ kind: 'command' as const, name: 'team/app custom[0]', image: 'team/app', command: 'true', workdir: '.' }] };
+  const [t0] = onDefaultRepo(tested, '127.0.0.1:5000/dev').plan.tests;
+  assert.equal(t0?.kind === 'command' ? t0.image : undefined, '127.0.0.1:5000/dev/team_app');
   const none = onDefaultRepo(plan(true), undefined);
   assert.equal(none.plan.build.artifacts[0]!.image, 'base');
   assert.equal(none.written.size, 0);
