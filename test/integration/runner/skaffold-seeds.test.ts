@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { buildahArgv } from '../../helpers/buildah-argv.ts';
+import { tagsOf } from '../../helpers/registry-tags.ts';
 import { ROOT, testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
@@ -27,15 +28,6 @@ async function seedFiles(seed: string, dir = path.join(FIXTURES, seed), rel = ''
     }
   }
   return out;
-}
-
-/** The tags the registry has for a repository ([] when it has no such repository). */
-async function tagsOf(image: string): Promise<string[]> {
-  const [host, ...rest] = image.split('/');
-  const res = await fetch(`http://${host}/v2/${rest.join('/')}/tags/list`);
-  if (res.status === 404) return [];
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { tags: string[] | null }).tags ?? [];
 }
 
 /** The registry holds the pushed tag and, besides it, only the build cache's `slipway-input-<digest>` (README). */

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildahArgv } from '../../helpers/buildah-argv.ts';
+import { tagsOf } from '../../helpers/registry-tags.ts';
 import { testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
@@ -20,15 +21,6 @@ before(async () => {
 after(async () => {
   await h.cleanup();
 });
-
-/** The tags the registry has for a repository ([] when it has no such repository). */
-async function tagsOf(image: string): Promise<string[]> {
-  const [host, ...rest] = image.split('/');
-  const res = await fetch(`http://${host}/v2/${rest.join('/')}/tags/list`);
-  if (res.status === 404) return [];
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { tags: string[] | null }).tags ?? [];
-}
 
 const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const built = (calls: RunnerHarness['calls']) => calls.filter((c) => buildahArgv(c.argv)?.includes('bud') || buildahArgv(c.argv)?.includes('push'));

@@ -1,0 +1,11 @@
+// What the test registry holds for a repository, read through the registry's HTTP API.
+import assert from 'node:assert/strict';
+
+/** The tags the registry has for a repository ([] when it has no such repository). */
+export async function tagsOf(image: string): Promise<string[]> {
+  const [host, ...rest] = image.split('/');
+  const res = await fetch(`http://${host}/v2/${rest.join('/')}/tags/list`);
+  if (res.status === 404) return [];
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { tags: string[] | null }).tags ?? [];
+}
