@@ -4,7 +4,7 @@
 // groups of runners that are gone. A group is only killed if its leader is still the process
 // that was recorded (same start time), never a recycled pid.
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exec } from './exec.ts';
 
@@ -43,9 +43,14 @@ export async function createOrphanRegistry(workdir: string, pid = process.pid): 
   const file = path.join(dir, `${pid}.json`);
   const running = new Map<number, Entry>();
   let writing = Promise.resolve();
+  // written whole and renamed into place: a runner SIGKILLed mid-write (the fault test does it)
+  // leaves the previous list or the new one, never an empty or cut-off file
   const save = () => {
     const snapshot = JSON.stringify([...running.values()]);
-    writing = writing.then(() => writeFile(file, snapshot)).catch(() => undefined);
+    writing = writing.then(async () => {
+      await writeFile(`${file}.tmp`, snapshot);
+      await rename(`${file}.tmp`, file);
+    }).catch(() => undefined);
   };
   return {
     track: (inner) => (argv, options = {}) =>
@@ -65,15 +70,30 @@ export async function createOrphanRegistry(workdir: string, pid = process.pid): 
   };
 }
 
+/** A pid file's entries; a file that is not a list of entries (written by an older runner killed mid-write) has none. */
+function parseEntries(text: string): Entry[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((e): e is Entry => typeof e === 'object' && e !== null && Number.isInteger((e as Entry).pid) && typeof (e as Entry).start === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Kills the process groups left behind by runners (on this machine) that are gone. Returns how many. */
 export async function reapOrphans(workdir: string): Promise<number> {
   const dir = path.join(workdir, 'pids');
   const files = await readdir(dir).catch(() => [] as string[]);
   let killed = 0;
   for (const f of files) {
-    const owner = Number(path.basename(f, '.json'));
+    const tmp = f.endsWith('.json.tmp');
+    const owner = Number(path.basename(f, tmp ? '.json.tmp' : '.json'));
     if (!Number.isInteger(owner) || owner === process.pid || alive(owner)) continue;
-    const entries = JSON.parse(await readFile(path.join(dir, f), 'utf8').catch(() => '[]')) as Entry[];
+    if (tmp) {
+      await rm(path.join(dir, f), { force: true }); // a write its dead owner never renamed into place
+      continue;
+    }
+    const entries = parseEntries(await readFile(path.join(dir, f), 'utf8').catch(() => '[]'));
     for (const e of entries) {
       if (startTime(e.pid) !== e.start) continue; // gone, or the pid now belongs to someone else
       try {

@@ -11,7 +11,12 @@ export const runner: Command = {
   async run(args, ctx) {
     parseArgs({ args, options: {} });
     const stack = await openSeparateProcess(ctx, 'slipway-runner');
-    const part = await startRunnerPart(stack);
+    // a start that fails (a workdir it cannot write, a sandbox it cannot make) ends the process:
+    // the open Redis connection must not keep a runner alive that will never take a build
+    const part = await startRunnerPart(stack).catch((err: unknown) => {
+      stack.redis.disconnect();
+      throw err;
+    });
     stack.log.info({ redis: redactCredentials(stack.redisUrl), concurrency: stack.config.concurrency }, 'runner listening for builds');
     await untilSignal();
     stack.log.info({}, 'runner stopping');

@@ -64,3 +64,18 @@ void test('server and runner processes build a manual trigger and stop on SIGTER
   assert.equal((await server.done).exitCode, 0);
   assert.equal((await runner.done).exitCode, 0);
 });
+
+void test('a runner whose start fails (a workdir it cannot create) exits with the error instead of idling on its Redis connection', async () => {
+  const notADir = path.join(dir, 'not-a-dir');
+  await writeFile(notADir, '');
+  const runner = startSlipwayProcess('runner', {
+    cwd: dir,
+    env: { SLIPWAY_REDIS_URL: testenv().redisUrl, SLIPWAY_KEY_PREFIX: t.prefix, SLIPWAY_DATA_DIR: path.join(dir, '.slipway-failing'), SLIPWAY_WORKDIR: path.join(notADir, 'work') },
+    ready: /runner listening for builds/,
+    timeoutMs: 30_000,
+  });
+  await runner.ready.catch(() => undefined); // it never gets there
+  const res = await runner.done;
+  assert.equal(res.exitCode, 1, 'it exited with the error (before the fix it lived on until the 30 s timeout)');
+  assert.match(res.stderr, /ENOTDIR/);
+});

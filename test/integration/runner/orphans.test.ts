@@ -49,3 +49,39 @@ void test('a recycled pid (different start time) is never killed; a dead owner\'
     await rm(workdir, { recursive: true, force: true });
   }
 });
+
+void test("a dead owner's file cut short by a SIGKILL mid-write does not stop the next runner's start; the other files are still reaped", async () => {
+  const workdir = await mkdtemp(path.join(tmpdir(), 'slipway-orphans-'));
+  let child = 0;
+  // settled as it ends (the reap kills it while the test awaits other things)
+  const running = exec(['sleep', '30'], { onSpawn: (pid) => (child = pid), allowFailure: true }).then(
+    () => 'exited',
+    (err: unknown) => `killed by ${(err as { signal?: string }).signal}`,
+  );
+  try {
+    const pids = path.join(workdir, 'pids');
+    await mkdir(pids);
+    for (let i = 0; i < 100 && child === 0; i++) await sleep(10);
+    const stat = await readFile(`/proc/${child}/stat`, 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // owners 2^22+7.. are not live pids: an empty file, a cut-off one, a write never renamed, a whole one
+    await writeFile(path.join(pids, '4194311.json'), '');
+    await writeFile(path.join(pids, '4194313.json'), '[{"pid":');
+    await writeFile(path.join(pids, '4194317.json.tmp'), '[]');
+    await writeFile(path.join(pids, '4194319.json'), JSON.stringify([{ pid: child, start }]));
+    assert.equal(await reapOrphans(workdir), 1);
+    assert.deepEqual(await readdir(pids), []);
+    // the child, listed in the whole file, was killed: the bad files did not stop the reaping
+    assert.equal(await running, 'killed by SIGKILL');
+  } finally {
+    if (child) {
+      try {
+        process.kill(-child, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await running;
+    await rm(workdir, { recursive: true, force: true });
+  }
+});
