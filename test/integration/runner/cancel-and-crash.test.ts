@@ -136,7 +136,7 @@ void test('a runner SIGKILLed mid-build past the re-run limit: the build fails w
     assert.equal((await h.logs.read(crash.build.id)).at(-1)?.status, 'failed');
     // the step that was running when the runner died ended with the build (issue 12 item 8)
     assert.deepEqual(done.stages.filter((st) => st.status === 'pending' || st.status === 'running'), []);
-    assert.equal(done.stages.find((st) => st.name === 'test')?.status, 'failed');
+    assert.equal(done.stages.find((st) => st.name === 'test')?.status, 'failed', JSON.stringify(done.stages)); // failed once in CI without a test stage
   } finally {
     await h.cleanup();
   }
