@@ -60,8 +60,7 @@ void test('cancel during a long step: the build ends cancelled with the reason a
     assert.equal(done.reason, 'cancelled by a test');
     assert.equal(done.stages.find((s) => s.name === 'test')!.status, 'cancelled');
     assert.ok(await gone(pid), 'the step is still running');
-    const last = (await h.logs.read(build.id)).at(-1);
-    assert.equal(last?.status, 'cancelled');
+    await eventually(async () => (await h.logs.read(build.id)).at(-1)?.status === 'cancelled' || undefined, "the log's final status");
   } finally {
     await h.cleanup();
   }
@@ -133,10 +132,11 @@ void test('a runner SIGKILLed mid-build past the re-run limit: the build fails w
     const done = await h.waitFinal(crash.build.id);
     assert.equal(done.status, 'failed');
     assert.equal(done.reason, RUNNER_LOST);
-    assert.equal((await h.logs.read(crash.build.id)).at(-1)?.status, 'failed');
+    // the log ends with the status right after the record is final (finish writes the record first)
+    await eventually(async () => (await h.logs.read(crash.build.id)).at(-1)?.status === 'failed' || undefined, "the log's final status");
     // the step that was running when the runner died ended with the build (issue 12 item 8)
     assert.deepEqual(done.stages.filter((st) => st.status === 'pending' || st.status === 'running'), []);
-    assert.equal(done.stages.find((st) => st.name === 'test')?.status, 'failed', JSON.stringify(done.stages)); // failed once in CI without a test stage
+    assert.equal(done.stages.find((st) => st.name === 'test')?.status, 'failed');
   } finally {
     await h.cleanup();
   }
