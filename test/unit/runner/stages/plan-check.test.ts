@@ -18,6 +18,7 @@ import { stepProgram, type Sandbox } from '../../../../runner/sandbox.ts';
 import { checkPlan, planProblems, runnerTools } from '../../../../runner/stages/plan.ts';
 import type { BuildScope } from '../../../../runner/stages/types.ts';
 
+/** The plan of a skaffold.yaml, its warnings, and what checkPlan refuses in it (by message, on a runner without tools). */
 async function planOf(text: string, source: Partial<SkaffoldSource> = {}) {
   const res = await loadSkaffold({
     root: '/repo',
@@ -26,12 +27,15 @@ async function planOf(text: string, source: Partial<SkaffoldSource> = {}) {
     readFile: (f) => (f === '/repo/skaffold.yaml' ? Promise.resolve(text) : Promise.reject(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }))),
   });
   assert.deepEqual(res.errors.map(formatProblem), []);
-  return { plan: res.plan!, warnings: res.warnings.map(formatProblem) };
+  return { plan: res.plan!, warnings: res.warnings.map(formatProblem), problems: planProblems(res.plan!, {}).map((p) => p.message) };
 }
 
-const everything = [
-  'apiVersion: skaffold/v4beta14', // 1
-  'kind: Config',
+/** A skaffold.yaml of one v4beta14 config: its apiVersion and kind (lines 1-2), then these lines from line 3. */
+const config = (...lines: string[]) => ['apiVersion: skaffold/v4beta14', 'kind: Config', ...lines, ''].join('\n');
+/** A build of one artifact, web (lines 3-5 of a config). */
+const buildWeb = ['build:', '  artifacts:', '    - image: web'];
+
+const everything = config(
   'requires:',
   '  - git:', // 4
   '      repo: https://example.com/shared.git',
@@ -54,24 +58,20 @@ const everything = [
   'deploy:',
   '  kpt: {}', // 23
   '  cloudrun: {}', // 24
-  '',
-].join('\n');
+);
 
 void test('every problem of the plan at once, each naming its artifact, deployer or requires entry and file:line', async () => {
-  const { plan } = await planOf(everything);
-  assert.deepEqual(
-    planProblems(plan, {}).map((p) => p.message),
-    [
-      'requires (skaffold.yaml:4): remote configs (git) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
-      'requires (skaffold.yaml:6): remote configs (googleCloudStorage) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
-      'artifact api (skaffold.yaml:11): the jib builder is not supported by this runner',
-      'artifact worker (skaffold.yaml:13): docker.secrets: build secrets are not supported by this runner (not passed to buildah)',
-      'artifact multi (skaffold.yaml:16): building for several platforms (linux/amd64, linux/arm64) is not supported by this runner: name one platform, or use a custom build that makes the manifest list ($PLATFORMS)',
-      'artifact kan (skaffold.yaml:18): the kaniko builder is not supported by this runner',
-      'the kpt deployer (skaffold.yaml:23) is not supported by this runner',
-      'the cloudrun deployer (skaffold.yaml:24) is not supported by this runner',
-    ],
-  );
+  const { plan, problems } = await planOf(everything);
+  assert.deepEqual(problems, [
+    'requires (skaffold.yaml:4): remote configs (git) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
+    'requires (skaffold.yaml:6): remote configs (googleCloudStorage) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires',
+    'artifact api (skaffold.yaml:11): the jib builder is not supported by this runner',
+    'artifact worker (skaffold.yaml:13): docker.secrets: build secrets are not supported by this runner (not passed to buildah)',
+    'artifact multi (skaffold.yaml:16): building for several platforms (linux/amd64, linux/arm64) is not supported by this runner: name one platform, or use a custom build that makes the manifest list ($PLATFORMS)',
+    'artifact kan (skaffold.yaml:18): the kaniko builder is not supported by this runner',
+    'the kpt deployer (skaffold.yaml:23) is not supported by this runner',
+    'the cloudrun deployer (skaffold.yaml:24) is not supported by this runner',
+  ]);
   const err = (() => {
     try {
       checkPlan(plan, {});
@@ -100,12 +100,8 @@ void test('the file is still valid: what the runner cannot do is a warning namin
 });
 
 void test('a profile that leaves the jib artifact and the kpt deployer out runs; without it the same file is refused', async () => {
-  const text = [
-    'apiVersion: skaffold/v4beta14',
-    'kind: Config',
-    'build:',
-    '  artifacts:',
-    '    - image: web',
+  const text = config(
+    ...buildWeb,
     '    - image: api', // 6
     '      jib: {}',
     'manifests:',
@@ -120,24 +116,18 @@ void test('a profile that leaves the jib artifact and the kpt deployer out runs;
     '    patches:',
     '      - op: remove',
     '        path: /deploy/kpt',
-    '',
-  ].join('\n');
-  const base = await planOf(text);
-  assert.deepEqual(
-    planProblems(base.plan, {}).map((p) => p.message),
-    ['artifact api (skaffold.yaml:6): the jib builder is not supported by this runner', 'the kpt deployer (skaffold.yaml:11) is not supported by this runner'],
   );
+  const base = await planOf(text);
+  assert.deepEqual(base.problems, ['artifact api (skaffold.yaml:6): the jib builder is not supported by this runner', 'the kpt deployer (skaffold.yaml:11) is not supported by this runner']);
   const ci = await planOf(text, { profiles: ['ci'] });
   assert.deepEqual(ci.plan.build.artifacts.map((a) => a.image), ['web']);
   assert.deepEqual(ci.plan.deploys.map((d) => d.kind), ['kubectl']);
-  assert.deepEqual(planProblems(ci.plan, {}), []);
+  assert.deepEqual(ci.problems, []);
   checkPlan(ci.plan, {}); // does not throw
 });
 
 void test('a module selection that leaves out the config with a remote requires and a ko artifact runs', async () => {
-  const text = [
-    'apiVersion: skaffold/v4beta14',
-    'kind: Config',
+  const text = config(
     'metadata:',
     '  name: app',
     'build:',
@@ -156,26 +146,21 @@ void test('a module selection that leaves out the config with a remote requires 
     '  artifacts:',
     '    - image: tool', // 19
     '      ko: {}',
-    '',
-  ].join('\n');
+  );
   const all = await planOf(text);
   assert.deepEqual(
-    planProblems(all.plan, {}).map((p) => p.message.replace(/: only configs required.*/, '')),
+    all.problems.map((m) => m.replace(/: only configs required.*/, '')),
     ['requires (skaffold.yaml:16): remote configs (git) are not supported by this runner', 'artifact tool (skaffold.yaml:19): the ko builder is not supported by this runner'],
   );
   const app = await planOf(text, { module: ['app'] });
   assert.deepEqual(app.plan.build.artifacts.map((a) => a.image), ['web']);
   assert.deepEqual(app.plan.remoteConfigs, []);
-  assert.deepEqual(planProblems(app.plan, {}), []);
+  assert.deepEqual(app.problems, []);
 });
 
 void test('manifests the runner cannot render (kpt, remote manifests) refuse the build, each named with its file:line, instead of deploying the rest without them', async () => {
-  const text = [
-    'apiVersion: skaffold/v4beta14',
-    'kind: Config',
-    'build:',
-    '  artifacts:',
-    '    - image: web',
+  const text = config(
+    ...buildWeb,
     'manifests:',
     '  rawYaml: [k8s/*.yaml]',
     '  kpt: [kpt-pkg]', // 8
@@ -194,17 +179,13 @@ void test('manifests the runner cannot render (kpt, remote manifests) refuse the
     '      - op: replace',
     '        path: /deploy/kubectl/remoteManifests',
     '        value: []',
-    '',
-  ].join('\n');
-  const { plan, warnings } = await planOf(text);
-  assert.deepEqual(
-    planProblems(plan, {}).map((p) => p.message),
-    [
-      'manifests.kpt (skaffold.yaml:8): kpt manifests are not supported by this runner (they would not be deployed)',
-      'manifests.remoteManifests (skaffold.yaml:9): remote manifests are not supported by this runner (they would not be deployed)',
-      'deploy.kubectl.remoteManifests (skaffold.yaml:13): remote manifests are not supported by this runner (they would not be deployed)',
-    ],
   );
+  const { plan, warnings, problems } = await planOf(text);
+  assert.deepEqual(problems, [
+    'manifests.kpt (skaffold.yaml:8): kpt manifests are not supported by this runner (they would not be deployed)',
+    'manifests.remoteManifests (skaffold.yaml:9): remote manifests are not supported by this runner (they would not be deployed)',
+    'deploy.kubectl.remoteManifests (skaffold.yaml:13): remote manifests are not supported by this runner (they would not be deployed)',
+  ]);
   assert.throws(() => checkPlan(plan, {}), (err: unknown) => err instanceof ConfigError && err.problems.length === 3 && /nothing was built/.test(err.message));
   assert.deepEqual(
     warnings.filter((w) => /remote manifests|kpt/.test(w)),
@@ -216,17 +197,13 @@ void test('manifests the runner cannot render (kpt, remote manifests) refuse the
   );
   // without them (an empty list is nothing to deploy) the rawYaml deploy runs
   const local = await planOf(text, { profiles: ['local-only'] });
-  assert.deepEqual(planProblems(local.plan, {}), []);
+  assert.deepEqual(local.problems, []);
   assert.deepEqual(local.plan.deploys.map((d) => d.kind), ['kubectl']);
 });
 
 void test("an artifact a profile brings (a section override, a patch's value) is named at the profile's line, not at build.artifacts[i] of the config", async () => {
-  const text = [
-    'apiVersion: skaffold/v4beta14',
-    'kind: Config',
-    'build:',
-    '  artifacts:',
-    '    - image: web', // 5
+  const text = config(
+    ...buildWeb, // web at 5
     '    - image: api', // 6
     'manifests:',
     '  rawYaml: [k8s/*.yaml]',
@@ -247,18 +224,14 @@ void test("an artifact a profile brings (a section override, a patch's value) is
     '      - op: add',
     '        path: /build/artifacts/0',
     '        value: {image: tool, kaniko: {}}', // 25
-    '',
-  ].join('\n');
-  const { plan } = await planOf(text, { profiles: ['jvm', 'extra'] });
-  assert.deepEqual(plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['tool skaffold.yaml:25', 'web skaffold.yaml:13', 'api skaffold.yaml:14', 'worker skaffold.yaml:20']);
-  assert.deepEqual(
-    planProblems(plan, {}).map((p) => p.message),
-    [
-      'artifact tool (skaffold.yaml:25): the kaniko builder is not supported by this runner',
-      'artifact api (skaffold.yaml:14): the jib builder is not supported by this runner',
-      'artifact worker (skaffold.yaml:20): the ko builder is not supported by this runner',
-    ],
   );
+  const { plan, problems } = await planOf(text, { profiles: ['jvm', 'extra'] });
+  assert.deepEqual(plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['tool skaffold.yaml:25', 'web skaffold.yaml:13', 'api skaffold.yaml:14', 'worker skaffold.yaml:20']);
+  assert.deepEqual(problems, [
+    'artifact tool (skaffold.yaml:25): the kaniko builder is not supported by this runner',
+    'artifact api (skaffold.yaml:14): the jib builder is not supported by this runner',
+    'artifact worker (skaffold.yaml:20): the ko builder is not supported by this runner',
+  ]);
   // the config's own artifacts keep their lines; a patch that only changes one of them leaves it there
   const base = await planOf(text);
   assert.deepEqual(base.plan.build.artifacts.map((a) => `${a.image} ${a.where}`), ['web skaffold.yaml:5', 'api skaffold.yaml:6']);
@@ -267,24 +240,16 @@ void test("an artifact a profile brings (a section override, a patch's value) is
 });
 
 void test('structureTests on a runner without container-structure-test refuse the build, naming the test and its file:line; with it they run', async () => {
-  const text = [
-    'apiVersion: skaffold/v4beta14',
-    'kind: Config',
-    'build:',
-    '  artifacts:',
-    '    - image: web',
+  const text = config(
+    ...buildWeb,
     'test:',
     '  - image: web',
     '    structureTests: [./structure/*.yaml]', // 8
     'manifests:',
     '  rawYaml: [k8s/*.yaml]',
-    '',
-  ].join('\n');
-  const { plan } = await planOf(text);
-  assert.deepEqual(
-    planProblems(plan, {}).map((p) => p.message),
-    ["web structureTests (skaffold.yaml:8): structureTests need container-structure-test, which is not installed on this runner (not on the steps' PATH)"],
   );
+  const { plan, problems } = await planOf(text);
+  assert.deepEqual(problems, ["web structureTests (skaffold.yaml:8): structureTests need container-structure-test, which is not installed on this runner (not on the steps' PATH)"]);
   assert.throws(() => checkPlan(plan, {}), /nothing was built/);
   assert.deepEqual(planProblems(plan, { structureTest: '/usr/local/bin/container-structure-test' }), []);
 });
@@ -303,13 +268,13 @@ void test("container-structure-test is looked up on the PATH the sandbox gives s
     assert.equal(await stepProgram(sandbox(`${a}:${b}`), 'container-structure-test'), undefined);
     assert.equal(await stepProgram(sandbox(`relative:${a}`), 'container-structure-test'), undefined);
 
-    const { plan } = await planOf(['apiVersion: skaffold/v4beta14', 'kind: Config', 'test:', '  - image: web', '    structureTests: [s.yaml]', ''].join('\n'));
+    const { plan } = await planOf(config('test:', '  - image: web', '    structureTests: [s.yaml]'));
     // the runner's scope: only its sandbox is read
     const scope = (p: string) => ({ deps: { sandbox: sandbox(p) } }) as unknown as BuildScope;
     assert.deepEqual(await runnerTools(scope(`${a}:${c}`), plan), { structureTest: path.join(c, 'container-structure-test') });
     assert.deepEqual(await runnerTools(scope(a), plan), {});
     // a plan without structure tests needs nothing (and looks nothing up)
-    const none = await planOf(['apiVersion: skaffold/v4beta14', 'kind: Config', 'build:', '  artifacts: [{image: web}]', ''].join('\n'));
+    const none = await planOf(config(...buildWeb));
     assert.deepEqual(await runnerTools(scope(`${a}:${c}`), none.plan), {});
   } finally {
     await rm(dir, { recursive: true, force: true });
