@@ -40,7 +40,7 @@ export interface Config {
  * blanks is unset (undefined): never 0, which for some settings means "at once". Number() alone
  * took "1e3", "0x10" and "5.0", and " " as 0.
  */
-function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+export function optionalIntegerSetting(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
   const text = raw?.trim();
   if (!text) return undefined;
@@ -51,8 +51,9 @@ function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: number, max:
   return n;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  return optionalInteger(env, name, min, max) ?? fallback;
+/** A numeric setting read as optionalIntegerSetting does, `fallback` when unset. */
+export function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  return optionalIntegerSetting(env, name, min, max) ?? fallback;
 }
 
 function defaultRepo(env: NodeJS.ProcessEnv): string | undefined {
@@ -64,7 +65,7 @@ function defaultRepo(env: NodeJS.ProcessEnv): string | undefined {
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = path.resolve(cwd, env.SLIPWAY_DATA_DIR || '.slipway');
-  const port = integer(env, 'SLIPWAY_PORT', 8080, 0, 65535);
+  const port = integerSetting(env, 'SLIPWAY_PORT', 8080, 0, 65535);
   const host = env.SLIPWAY_HOST || '127.0.0.1';
   const redisUrl = env.SLIPWAY_REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
@@ -79,14 +80,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicUrl: (env.SLIPWAY_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, ''),
     workdir: path.resolve(cwd, env.SLIPWAY_WORKDIR || path.join(dataDir, 'work')),
     dataDir,
-    concurrency: integer(env, 'SLIPWAY_CONCURRENCY', 2, 1, 64),
+    concurrency: integerSetting(env, 'SLIPWAY_CONCURRENCY', 2, 1, 64),
     keyPrefix: env.SLIPWAY_KEY_PREFIX || 'slipway:',
     kubeconfig: env.KUBECONFIG || undefined,
-    duplicatePushSeconds: integer(env, 'SLIPWAY_DUPLICATE_PUSH_SECONDS', 3600, 0, 30 * 24 * 3600),
+    duplicatePushSeconds: integerSetting(env, 'SLIPWAY_DUPLICATE_PUSH_SECONDS', 3600, 0, 30 * 24 * 3600),
     defaultRepo: defaultRepo(env),
-    leakGraceMs: optionalInteger(env, 'SLIPWAY_LEAK_GRACE_MS', 0, 30 * 24 * 3600_000),
+    leakGraceMs: optionalIntegerSetting(env, 'SLIPWAY_LEAK_GRACE_MS', 0, 30 * 24 * 3600_000),
     // a timer (setTimeout): well under Node's limit of 2^31-1 ms, past which it would fire at once
-    stopGraceMs: optionalInteger(env, 'SLIPWAY_STOP_GRACE_MS', 0, 24 * 3600_000),
-    redisWaitMs: optionalInteger(env, 'SLIPWAY_REDIS_WAIT_MS', 0, 3600_000),
+    stopGraceMs: optionalIntegerSetting(env, 'SLIPWAY_STOP_GRACE_MS', 0, 24 * 3600_000),
+    redisWaitMs: optionalIntegerSetting(env, 'SLIPWAY_REDIS_WAIT_MS', 0, 3600_000),
   };
 }

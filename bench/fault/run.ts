@@ -4,6 +4,7 @@
 // the figures bench/fault/RESULTS.md records, as JSON too; exits 1 when a promise is broken.
 //   node --import tsx bench/fault/run.ts [N]
 import os from 'node:os';
+import { integerSetting } from '../../core/config.ts';
 import { judge, runFaultScenario } from '../../test/helpers/fault-scenario.ts';
 
 const deliveries = Number(process.argv[2] ?? 1000);
@@ -11,8 +12,9 @@ const started = new Date().toISOString();
 const run = await runFaultScenario({
   deliveries,
   branches: Math.min(50, Math.max(10, Math.round(deliveries / 20))),
-  rate: Number(process.env.FAULT_RATE ?? 25),
-  downtimeMs: Number(process.env.FAULT_DOWNTIME_MS ?? 8000),
+  // read as Slipway's own number settings are: decimal digits in range, else an error naming the variable
+  rate: integerSetting(process.env, 'FAULT_RATE', 25, 1, 10_000),
+  downtimeMs: integerSetting(process.env, 'FAULT_DOWNTIME_MS', 8000, 0, 600_000),
   drainLimitMs: 10 * 60_000,
   log: (line) => console.error(`[${((Date.now() - Date.parse(started)) / 1000).toFixed(1)} s] ${line}`),
 });

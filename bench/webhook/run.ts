@@ -8,6 +8,8 @@
 // is not the figure on a machine like this one, every run on record is.
 //
 //   node --import tsx bench/webhook/run.ts      (SLIPWAY_BENCH_REDIS_URL, else the testenv's Redis)
+// BENCH_DURATION, BENCH_CONNECTIONS, BENCH_SLICES and BENCH_SLICE_SECONDS are read as Slipway's own
+// number settings are (core/config.ts): decimal digits in range, else an error naming the variable.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { Redis } from 'ioredis';
+import { integerSetting } from '../../core/config.ts';
 import { exec } from '../../runner/exec.ts';
 import { hmacHex } from '../../server/webhooks/signature.ts';
 import { deletePrefix, testenv } from '../../test/helpers/testenv.ts';
@@ -24,11 +27,11 @@ import type { TargetData } from './target.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SECRET = 'bench-secret';
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION = integerSetting(process.env, 'BENCH_DURATION', 10, 1, 3600);
+const CONNECTIONS = integerSetting(process.env, 'BENCH_CONNECTIONS', 50, 1, 10_000);
 /** Saturation slices per server and scenario, and their length in seconds. */
-const SLICES = Number(process.env.BENCH_SLICES ?? 16);
-const SLICE_SECONDS = Number(process.env.BENCH_SLICE_SECONDS ?? 3);
+const SLICES = integerSetting(process.env, 'BENCH_SLICES', 16, 1, 1000);
+const SLICE_SECONDS = integerSetting(process.env, 'BENCH_SLICE_SECONDS', 3, 1, 600);
 const RATE = 500;
 
 const redisUrl = process.env.SLIPWAY_BENCH_REDIS_URL ?? testenv().redisUrl;
