@@ -26,7 +26,7 @@ export type PlanBuilder =
   | { kind: 'custom'; buildCommand: string; dependencies: string[] }
   /**
    * Known but not run here (jib, bazel, ko, buildpacks, kaniko; a Dockerfile build that needs build
-   * secrets or an ssh agent): building it fails, naming the artifact and `reason` when there is one.
+   * secrets or an ssh agent): checkPlan refuses the plan, naming the artifact and `reason` when there is one.
    */
   | { kind: 'unsupported'; builder: string; reason?: string };
 
@@ -103,15 +103,10 @@ export type PlanDeploy =
   /**
    * What this runner does not deploy: another deployer (docker, kpt, Cloud Run), or manifests it
    * cannot render (`reason` set: kpt manifests, remote manifests). A plan with one is refused before
-   * anything builds (checkPlan, runner/stages/plan.ts): deploying the rest would be half a deploy.
+   * anything builds (checkPlan, runner/stages/plan.ts, whose CheckedPlan has none): deploying the
+   * rest would be half a deploy.
    */
   | { kind: 'unsupported'; deployer: string; where?: string; reason?: string };
-
-/** What a deploy this runner cannot run is told as (checkPlan's problem; the deployers' guard). */
-export function unsupportedDeployMessage(d: Extract<PlanDeploy, { kind: 'unsupported' }>): string {
-  const where = d.where ? ` (${d.where})` : '';
-  return d.reason ? `${d.deployer}${where}: ${d.reason}` : `the ${d.deployer} deployer${where} is not supported by this runner`;
-}
 
 export interface PlanStatusCheck {
   enabled: boolean;

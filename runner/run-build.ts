@@ -14,7 +14,7 @@ import type { RunnerDeps } from './runner-deps.ts';
 import { buildStage } from './stages/build.ts';
 import { checkoutStage } from './stages/checkout.ts';
 import { deployStage } from './stages/deploy.ts';
-import { buildPlan, type RunnerTools } from './stages/plan.ts';
+import { buildPlan, checkedPlan, type CheckedPlan } from './stages/plan.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
 import type { BuildScope, Checkout } from './stages/types.ts';
@@ -186,31 +186,31 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
   /**
    * The plan's stages, each given what the earlier ones returned; returns at the first that stops
    * the build. A skaffold file is read from the checkout in the build stage (a broken one fails
-   * it); a native pipeline's plan is known before, and a stage it has nothing for is skipped.
+   * it), and checked there before anything builds; a native pipeline's plan is known before, and a
+   * stage it has nothing for is skipped.
    */
   const stages = async (checkout: Checkout): Promise<void> => {
     const known = pipeline.skaffold ? undefined : forRun(await buildPlan(scope, checkout));
-    let planned: { plan: Plan; scope: BuildScope };
+    let planned: { plan: CheckedPlan; scope: BuildScope };
     let images: ImageRecord[] = [];
-    // what the plan's tests run with, found when the build stage checks the plan (native test steps need nothing)
-    let tools: RunnerTools = {};
     if (known && known.plan.build.artifacts.length === 0) {
       if (!(await absent('build'))) return;
-      planned = known;
+      // a native pipeline's plan has nothing the check refuses (it writes only Dockerfile builds, argv tests and helm)
+      planned = { ...known, plan: await checkedPlan(known.scope, known.plan) };
     } else {
       const built = await stage('build', async () => {
         const p = known ?? forRun(await buildPlan(scope, checkout));
-        return { ...p, ...(await buildStage(p.scope, { checkout, plan: p.plan })) };
+        const plan = await checkedPlan(p.scope, p.plan);
+        return { scope: p.scope, plan, ...(await buildStage(p.scope, { checkout, plan })) };
       });
       if (!built) return;
       planned = built;
       images = built.images;
-      tools = built.tools;
     }
     const { plan, scope: planScope } = planned;
 
     if (plan.tests.length > 0) {
-      if (!(await stage('test', () => testStage(planScope, { checkout, plan, images, tools })))) return;
+      if (!(await stage('test', () => testStage(planScope, { checkout, plan, images })))) return;
     } else if (!(await absent('test'))) return;
 
     if (plan.deploys.length > 0) {

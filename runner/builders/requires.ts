@@ -22,10 +22,10 @@ export function checkRequires(artifacts: readonly PlanArtifact[]): void {
  * Builds every artifact with `build`, which gets the results of the artifacts it requires.
  * Results come back in the artifacts' order.
  */
-export async function buildWithRequires<R>(
-  artifacts: readonly PlanArtifact[],
+export async function buildWithRequires<A extends PlanArtifact, R>(
+  artifacts: readonly A[],
   concurrency: number,
-  build: (artifact: PlanArtifact, required: ReadonlyMap<string, R>) => Promise<R>,
+  build: (artifact: A, required: ReadonlyMap<string, R>) => Promise<R>,
 ): Promise<R[]> {
   checkRequires(artifacts);
   const results = new Map<string, R>();

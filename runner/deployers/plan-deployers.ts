@@ -1,11 +1,10 @@
 // The deployers of a plan's deploys, in order: helm (helm-plan.ts) and kubectl (kubectl.ts, for
-// rawYaml and kustomize). A deploy this runner has no deployer for is refused before anything
-// builds (checkPlan, runner/stages/plan.ts); should one get here anyway it fails the deploy, naming it.
-import { DeployError } from '../../core/errors.ts';
+// rawYaml and kustomize), of a checked plan: a deploy this runner has no deployer for is refused
+// before anything builds (checkPlan, runner/stages/plan.ts), so none gets here.
 import type { ImageRecord } from '../../core/records.ts';
-import { unsupportedDeployMessage, type Plan } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import type { EnvironmentManager } from '../environments/types.ts';
+import type { CheckedPlan } from '../stages/plan.ts';
 import type { HelmOptions } from './helm.ts';
 import { createPlanHelmDeployer } from './helm-plan.ts';
 import { createKubectlDeployer } from './kubectl.ts';
@@ -26,7 +25,7 @@ export function builtImages(images: readonly ImageRecord[]): BuiltImage[] {
   return images.map((i) => ({ name: i.name, ref: i.digest ? i.ref : `${i.name}:${i.tag}` }));
 }
 
-export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDeployerDeps): Deployer[] {
+export function planDeployersFor(plan: CheckedPlan, target: DeployTarget, deps: PlanDeployerDeps): Deployer[] {
   const images = builtImages(deps.images);
   return plan.deploys.map((d): Deployer => {
     switch (d.kind) {
@@ -49,13 +48,6 @@ export function planDeployersFor(plan: Plan, target: DeployTarget, deps: PlanDep
           ...(deps.environments.kubectlState ? { state: deps.environments.kubectlState } : {}),
           ...(deps.environments.workloads ? { reader: deps.environments.workloads } : {}),
         });
-      case 'unsupported':
-        // Not reachable from a build or slipway dev: their build stage runs checkPlan, which refuses
-        // such a plan. Kept as a guard, since the types cannot say so yet: a native pipeline without
-        // artifacts skips the build stage (and its check), and the deploy stage and dev take a Plan,
-        // not a checked one. Removing it needs a CheckedPlan type (deploys without 'unsupported')
-        // returned by checkPlan and by planFromPipeline, threaded through run-build and plan-target.
-        throw new DeployError(unsupportedDeployMessage(d));
     }
   });
 }

@@ -16,7 +16,7 @@ import { deleteArgv } from '../deployers/kubectl.ts';
 import { readLastGood, stateSecretName } from '../deployers/kubectl-state.ts';
 import { planDeployersFor } from '../deployers/plan-deployers.ts';
 import { buildStage } from '../stages/build.ts';
-import { planDeployInputs } from '../stages/plan.ts';
+import { checkedPlan, planDeployInputs } from '../stages/plan.ts';
 import { testStage } from '../stages/test.ts';
 import type { DevIteration, DevTarget } from './dev-loop.ts';
 
@@ -33,7 +33,7 @@ export interface PlanTargetOptions {
 
 /**
  * The plan as `slipway dev` runs it: dev's tags, pushed whatever local.push says; its tests as
- * written, or none with --skip-tests (so the build stage's check asks for no test tool either).
+ * written, or none with --skip-tests (so the check asks for no test tool either).
  */
 export function devPlan(plan: Plan, tagTemplate: string, line: (text: string) => void, skipTests = false): Plan {
   if (!plan.build.push && plan.build.artifacts.length) {
@@ -53,12 +53,13 @@ export function planTarget(o: PlanTargetOptions): DevTarget {
     pipeline,
     async iterate(it) {
       const { plan: read, written } = await o.plan(it);
-      const plan = devPlan(read, it.tagTemplate, it.scope.line, it.skipTests);
       // templates know a rewritten image by the name the file gives it too
       const scope = written.size ? { ...it.scope, imageNames: written } : it.scope;
-      const { images, tools } = await buildStage(scope, { checkout: it.checkout, plan });
+      // refused whole before anything builds, as a CI build's plan is
+      const plan = await checkedPlan(scope, devPlan(read, it.tagTemplate, it.scope.line, it.skipTests));
+      const { images } = await buildStage(scope, { checkout: it.checkout, plan });
       // a failing test throws: the iteration fails before its deploy, as a CI build does
-      if (plan.tests.length) await testStage(scope, { checkout: it.checkout, plan, images, tools });
+      if (plan.tests.length) await testStage(scope, { checkout: it.checkout, plan, images });
       if (plan.deploys.length === 0) return { images, deployed: false };
       await it.prepareNamespace(o.pullSecret);
       const deployers = planDeployersFor(plan, it.deployTarget(), {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
-import type { GitVariant, Plan, PlanArtifact, PlanBuilder } from '../../pipelines/plan.ts';
+import type { GitVariant, PlanBuilder } from '../../pipelines/plan.ts';
 import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
 import { cachedBuild } from '../build-cache/cached-build.ts';
 import { artifactInputDigest } from '../build-cache/input-digest.ts';
@@ -25,7 +25,7 @@ import { retry } from '../retry.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { computePlanTag } from '../plan-tags.ts';
 import { resolveInside } from '../workspace-path.ts';
-import { artifactProblem, checkPlan, planVars, runnerTools } from './plan.ts';
+import { planVars, type CheckedArtifact, type CheckedPlan } from './plan.ts';
 import { runSandboxed } from './sandboxed.ts';
 import { buildEnv } from './template-vars.ts';
 import type { BuildScope, BuildStageInput, BuildStageResult, Checkout } from './types.ts';
@@ -168,8 +168,8 @@ async function gitFact(scope: BuildScope, checkout: Checkout, context: string, v
 async function customBuild(
   scope: BuildScope,
   checkout: Checkout,
-  plan: Plan,
-  a: PlanArtifact,
+  plan: CheckedPlan,
+  a: CheckedArtifact,
   b: Extract<PlanBuilder, { kind: 'custom' }>,
   at: { context: string; tag: string; required: ReadonlyMap<string, ImageRecord>; registry: RegistryClient },
 ): Promise<ImageRecord> {
@@ -211,14 +211,12 @@ function requiredRef(img: ImageRecord): string {
 async function buildOne(
   scope: BuildScope,
   checkout: Checkout,
-  plan: Plan,
-  a: PlanArtifact,
+  plan: CheckedPlan,
+  a: CheckedArtifact,
   required: ReadonlyMap<string, ImageRecord>,
   digestFile: string,
   registry: RegistryClient,
 ): Promise<ImageRecord> {
-  // refused by checkPlan before anything builds; this narrows the type
-  if (a.builder.kind === 'unsupported') throw new ConfigError(artifactProblem(a)!);
   const context = resolveInside(checkout.workspace, a.context, `artifact ${a.image} context`);
   const vars = planVars(scope, checkout, [...required.values()]);
   const tag = await computePlanTag({ policy: plan.build.tagPolicy, vars, context, git: (v) => gitFact(scope, checkout, context, v) });
@@ -255,18 +253,16 @@ async function buildOne(
 }
 
 export async function buildStage(scope: BuildScope, { checkout, plan }: BuildStageInput): Promise<BuildStageResult> {
-  const tools = await runnerTools(scope, plan);
-  checkPlan(plan, tools);
-  if (plan.build.artifacts.length === 0) return { images: [], tools };
+  if (plan.build.artifacts.length === 0) return { images: [] };
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
   try {
     let n = 0;
     const registry = registryFor(scope);
-    const images = await buildWithRequires<ImageRecord>(plan.build.artifacts, plan.build.concurrency, (a, required) =>
+    const images = await buildWithRequires<CheckedArtifact, ImageRecord>(plan.build.artifacts, plan.build.concurrency, (a, required) =>
       buildOne(scope, checkout, plan, a, required, path.join(scratch, `digest-${n++}`), registry),
     );
     await scope.update((r) => ({ ...r, images }));
-    return { images, tools };
+    return { images };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -1,10 +1,10 @@
 // The plan a build runs (pipelines/plan.ts): a native pipeline's, or the repository's skaffold.yaml
 // read from the checkout (pipelines/skaffold/) with its images on the default repo; the one check
-// of what in it this runner cannot run (checkPlan, first thing the build stage does); and what the
-// plan's templates and deployers see of the build.
+// of what in it this runner cannot run (checkPlan, before the build stage), whose CheckedPlan is
+// all the stages take; and what the plan's templates and deployers see of the build.
 import { ConfigError, formatProblem, type Problem } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
-import { planFromPipeline, unsupportedDeployMessage, type Plan, type PlanArtifact } from '../../pipelines/plan.ts';
+import { planFromPipeline, type Plan, type PlanArtifact, type PlanBuild, type PlanBuilder, type PlanDeploy, type PlanTest } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import { substituteDefaultRepo } from '../../pipelines/default-repo.ts';
 import { sanitizeImageName } from '../../pipelines/skaffold/upgrade.ts';
@@ -107,15 +107,45 @@ export async function loadPlan(scope: BuildScope, checkout: Checkout, command: '
 
 const at = (where: string | undefined) => (where ? ` (${where})` : '');
 
-/** Why this runner cannot build `a`, or undefined when it can. */
-export function artifactProblem(a: PlanArtifact): string | undefined {
+/** What a deploy this runner cannot run is told as. */
+function unsupportedDeployMessage(d: Extract<PlanDeploy, { kind: 'unsupported' }>): string {
+  return d.reason ? `${d.deployer}${at(d.where)}: ${d.reason}` : `the ${d.deployer} deployer${at(d.where)} is not supported by this runner`;
+}
+
+/** An artifact this runner builds: a Dockerfile (for one platform at most) or a custom build. */
+export interface CheckedArtifact extends Omit<PlanArtifact, 'builder'> {
+  builder: Exclude<PlanBuilder, { kind: 'unsupported' }>;
+}
+
+/** A test this runner runs; a structure test with the container-structure-test it runs with (found on the steps' PATH). */
+export type CheckedTest = Exclude<PlanTest, { kind: 'structure' }> | (Extract<PlanTest, { kind: 'structure' }> & { program: string });
+
+/** A deploy this runner has a deployer for (helm, kubectl). */
+export type CheckedDeploy = Exclude<PlanDeploy, { kind: 'unsupported' }>;
+
+/** Only checkPlan makes a CheckedPlan: the stages take nothing else. */
+const CHECKED: unique symbol = Symbol('checked plan');
+
+/**
+ * A plan this runner can run whole (checkPlan's): no remote configs, no artifact, test or deploy
+ * it cannot run. The build, test and deploy stages and the deployers take only this.
+ */
+export interface CheckedPlan extends Omit<Plan, 'build' | 'tests' | 'deploys' | 'remoteConfigs'> {
+  readonly [CHECKED]: true;
+  build: Omit<PlanBuild, 'artifacts'> & { artifacts: CheckedArtifact[] };
+  tests: CheckedTest[];
+  deploys: CheckedDeploy[];
+}
+
+/** The artifact as this runner builds it, or why it cannot. */
+function checkArtifact(a: PlanArtifact): CheckedArtifact | string {
   if (a.builder.kind === 'unsupported') return `artifact ${a.image}${at(a.where)}: ${a.builder.reason ?? `the ${a.builder.builder} builder is not supported by this runner`}`;
   // A Dockerfile artifact builds for one platform (buildah's --platform) or the runner's; several
   // would need a manifest list and emulation for RUN steps. (A custom build gets them all in $PLATFORMS.)
   if (a.builder.kind === 'dockerfile' && a.platforms.length > 1) {
     return `artifact ${a.image}${at(a.where)}: building for several platforms (${a.platforms.join(', ')}) is not supported by this runner: name one platform, or use a custom build that makes the manifest list ($PLATFORMS)`;
   }
-  return undefined;
+  return { ...a, builder: a.builder };
 }
 
 /** The programs a plan's tests need, where the test stage runs them from (looked up once, by runnerTools). */
@@ -133,8 +163,39 @@ export async function runnerTools(scope: BuildScope, plan: Plan): Promise<Runner
   return structureTest ? { structureTest } : {};
 }
 
-export function structureTestProblem(t: Extract<Plan['tests'][number], { kind: 'structure' }>): string {
-  return `${t.name}${at(t.where)}: structureTests need ${STRUCTURE_TEST}, which is not installed on this runner (not on the steps' PATH)`;
+/** The test as this runner runs it, or why it cannot. */
+function checkTest(t: PlanTest, tools: RunnerTools): CheckedTest | string {
+  if (t.kind !== 'structure') return t;
+  if (!tools.structureTest) return `${t.name}${at(t.where)}: structureTests need ${STRUCTURE_TEST}, which is not installed on this runner (not on the steps' PATH)`;
+  return { ...t, program: tools.structureTest };
+}
+
+/** The plan checked, or every problem of it (in the order: requires, artifacts, deploys, tests). */
+function sortPlan(plan: Plan, tools: RunnerTools): CheckedPlan | Problem[] {
+  const problems: Problem[] = [];
+  for (const r of plan.remoteConfigs) {
+    problems.push({ message: `requires${at(r.where)}: remote configs (${r.source}) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires` });
+  }
+  const artifacts: CheckedArtifact[] = [];
+  for (const a of plan.build.artifacts) {
+    const c = checkArtifact(a);
+    if (typeof c === 'string') problems.push({ message: c });
+    else artifacts.push(c);
+  }
+  const deploys: CheckedDeploy[] = [];
+  for (const d of plan.deploys) {
+    if (d.kind === 'unsupported') problems.push({ message: unsupportedDeployMessage(d) });
+    else deploys.push(d);
+  }
+  const tests: CheckedTest[] = [];
+  for (const t of plan.tests) {
+    const c = checkTest(t, tools);
+    if (typeof c === 'string') problems.push({ message: c });
+    else tests.push(c);
+  }
+  if (problems.length) return problems;
+  const { remoteConfigs: _none, ...rest } = plan;
+  return { ...rest, [CHECKED]: true, build: { ...plan.build, artifacts }, tests, deploys };
 }
 
 /**
@@ -145,26 +206,23 @@ export function structureTestProblem(t: Extract<Plan['tests'][number], { kind: '
  * structure tests without container-structure-test (`tools`, from runnerTools). Each with its file:line.
  */
 export function planProblems(plan: Plan, tools: RunnerTools): Problem[] {
-  const problems: Problem[] = [];
-  for (const r of plan.remoteConfigs) {
-    problems.push({ message: `requires${at(r.where)}: remote configs (${r.source}) are not supported by this runner: only configs required by a local path are read, and a build needs every config its file requires` });
-  }
-  for (const a of plan.build.artifacts) {
-    const problem = artifactProblem(a);
-    if (problem) problems.push({ message: problem });
-  }
-  for (const d of plan.deploys) {
-    if (d.kind !== 'unsupported') continue;
-    problems.push({ message: unsupportedDeployMessage(d) });
-  }
-  for (const t of plan.tests) if (t.kind === 'structure' && !tools.structureTest) problems.push({ message: structureTestProblem(t) });
-  return problems;
+  const sorted = sortPlan(plan, tools);
+  return Array.isArray(sorted) ? sorted : [];
 }
 
-/** The one check of what the runner can run, before anything builds: the build fails whole, naming every problem, instead of half-way. */
-export function checkPlan(plan: Plan, tools: RunnerTools): void {
-  const problems = planProblems(plan, tools);
-  if (problems.length) throw new ConfigError('this build needs what this runner does not support (nothing was built):', problems);
+/**
+ * The one check of what the runner can run, before anything builds: the build fails whole, naming
+ * every problem, instead of half-way. What passes is the plan the stages take.
+ */
+export function checkPlan(plan: Plan, tools: RunnerTools): CheckedPlan {
+  const sorted = sortPlan(plan, tools);
+  if (Array.isArray(sorted)) throw new ConfigError('this build needs what this runner does not support (nothing was built):', sorted);
+  return sorted;
+}
+
+/** checkPlan with the tools the plan's tests need looked up on this runner (runnerTools): what a build or a dev iteration runs. */
+export async function checkedPlan(scope: BuildScope, plan: Plan): Promise<CheckedPlan> {
+  return checkPlan(plan, await runnerTools(scope, plan));
 }
 
 /**

@@ -2,14 +2,13 @@
 // (runner/sandbox.ts): it sees its workspace and the system's tools, and an environment of the
 // build's variables and its own env and secretEnv, nothing of the runner's. A native test step
 // is an argv; Skaffold's custom tests run their command with `sh -c` and $IMAGE, its
-// structureTests run container-structure-test over the image (where the build stage found it). A failing step fails the build
+// structureTests run container-structure-test over the image (where checkPlan found it). A failing step fails the build
 // with its output tail.
 import { ConfigError } from '../../core/errors.ts';
 import type { SecretRef } from '../../pipelines/schema.ts';
 import { durationMs } from '../../pipelines/duration.ts';
 import { resolveInside } from '../workspace-path.ts';
 import { runSandboxed } from './sandboxed.ts';
-import { structureTestProblem } from './plan.ts';
 import { buildEnv } from './template-vars.ts';
 import type { BuildScope, Checkout, TestStageInput, TestStageResult } from './types.ts';
 
@@ -49,7 +48,7 @@ async function runStep(scope: BuildScope, checkout: Checkout, step: Step, buildV
   );
 }
 
-export async function testStage(scope: BuildScope, { checkout, plan, images, tools }: TestStageInput): Promise<TestStageResult> {
+export async function testStage(scope: BuildScope, { checkout, plan, images }: TestStageInput): Promise<TestStageResult> {
   const buildVars = buildEnv(scope, { sha: checkout.sha, images });
   const refOf = (image: string) => images.find((i) => i.name === image)?.ref ?? image;
   const steps: string[] = [];
@@ -59,9 +58,7 @@ export async function testStage(scope: BuildScope, { checkout, plan, images, too
     } else if (t.kind === 'command') {
       await runStep(scope, checkout, { name: t.name, run: ['sh', '-c', t.command], workdir: t.workdir, env: { IMAGE: refOf(t.image) }, timeout: t.timeoutSeconds ? `${t.timeoutSeconds}s` : '10m' }, buildVars);
     } else {
-      // refused by checkPlan before anything builds (runnerTools found none); this narrows the type
-      if (!tools.structureTest) throw new ConfigError(structureTestProblem(t));
-      const argv = [tools.structureTest, 'test', '--image', refOf(t.image), ...t.files.flatMap((f) => ['--config', f]), ...t.args];
+      const argv = [t.program, 'test', '--image', refOf(t.image), ...t.files.flatMap((f) => ['--config', f]), ...t.args];
       await runStep(scope, checkout, { name: t.name, run: argv, workdir: t.workdir, env: {}, timeout: '10m' }, buildVars);
     }
     steps.push(t.name);

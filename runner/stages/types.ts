@@ -1,10 +1,10 @@
 // What the stages of one build are given and what they give back. runBuild threads each stage's
 // result into the next ones' input: checkout → build → test → deploy → report. Build, test and
-// deploy run the build's Plan (pipelines/plan.ts), whichever file it was written in. A stage writes
+// deploy run the build's plan (pipelines/plan.ts), whichever file it was written in, once checked
+// (a CheckedPlan, of checkPlan in plan.ts: they take no other). A stage writes
 // nothing shared; what it learns it returns (or records through `update`, for the API to show).
 import type { BuildEnvironmentRef, BuildRecord, BuildStatus, ImageRecord } from '../../core/records.ts';
-import type { Plan } from '../../pipelines/plan.ts';
-import type { RunnerTools } from './plan.ts';
+import type { CheckedPlan } from './plan.ts';
 import type { Pipeline } from '../../pipelines/schema.ts';
 import type { ExecOptions, ExecResult } from '../exec.ts';
 import type { Secrets } from '../mask.ts';
@@ -49,23 +49,19 @@ export type CheckoutResult =
 
 export interface BuildStageInput {
   checkout: Checkout;
-  /** The build's plan: a native pipeline's (planFromPipeline) or its skaffold file's. */
-  plan: Plan;
+  /** The build's plan, checked: a native pipeline's (planFromPipeline) or its skaffold file's. */
+  plan: CheckedPlan;
 }
 
 export interface BuildStageResult {
   /** One per artifact, in the pipeline's order. */
   images: ImageRecord[];
-  /** The programs the plan's tests run with, looked up when the build stage checked the plan. */
-  tools: RunnerTools;
 }
 
 export interface TestStageInput {
   checkout: Checkout;
-  plan: Plan;
+  plan: CheckedPlan;
   images: ImageRecord[];
-  /** The build stage's (a plan without a build stage needs none: native tests are argv steps). */
-  tools: RunnerTools;
 }
 
 export interface TestStageResult {
@@ -76,7 +72,7 @@ export interface TestStageResult {
 export interface DeployStageInput {
   checkout: Checkout;
   images: ImageRecord[];
-  plan: Plan;
+  plan: CheckedPlan;
 }
 
 export type DeployStageResult =

@@ -252,6 +252,14 @@ void test('structureTests on a runner without container-structure-test refuse th
   assert.deepEqual(problems, ["web structureTests (skaffold.yaml:8): structureTests need container-structure-test, which is not installed on this runner (not on the steps' PATH)"]);
   assert.throws(() => checkPlan(plan, {}), /nothing was built/);
   assert.deepEqual(planProblems(plan, { structureTest: '/usr/local/bin/container-structure-test' }), []);
+  // the checked plan's structure test carries the program the test stage runs; the rest is the plan's
+  const checked = checkPlan(plan, { structureTest: '/usr/local/bin/container-structure-test' });
+  assert.deepEqual(
+    checked.tests.map((t) => (t.kind === 'structure' ? `${t.name} ${t.program} ${t.files.join(',')}` : t.name)),
+    ['web structureTests /usr/local/bin/container-structure-test structure/*.yaml'],
+  );
+  assert.deepEqual(checked.build.artifacts.map((a) => `${a.image} ${a.builder.kind}`), ['web dockerfile']);
+  assert.deepEqual(checked.deploys.map((d) => d.kind), ['kubectl']);
 });
 
 void test("container-structure-test is looked up on the PATH the sandbox gives steps, where the test stage runs it: the first executable file of that name", async () => {
