@@ -3,22 +3,18 @@
 // with kubectl (as `skaffold build` + `skaffold test`, and without SLIPWAY_REDIS_URL). What ran
 // at the exec door is read from SLIPWAY_TIMINGS' timeline (every command through the door).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { main } from '../../../cli/main.ts';
 import { deleteNamespace, kubeClients, listSlipwayNamespaces, PIPELINE_LABEL, readNamespace, type KubeClients } from '../../../runner/environments/kube.ts';
-import { fixtureRepo, type FixtureRepo } from '../../helpers/fixture-repo.ts';
+import { cliWorkspace, type CliWorkspace } from '../../helpers/cli-workspace.ts';
 import { runnerAppPipeline } from '../../helpers/runner-app-pipeline.ts';
-import { ROOT, testenv, testRedis, uniqueName, type TestRedis } from '../../helpers/testenv.ts';
+import { testenv, testRedis, uniqueName, type TestRedis } from '../../helpers/testenv.ts';
 import { useTestenvProcessEnv } from '../runner/harness.ts';
 
 const native = uniqueName('nodeploy');
 const skaffold = uniqueName('nodeploy-sk');
-let repo: FixtureRepo;
-let dir: string;
+let w: CliWorkspace;
 let kube: KubeClients;
 let redis: TestRedis;
 
@@ -28,19 +24,14 @@ before(async () => {
   kc.loadFromFile(testenv().kubeconfig);
   kube = kubeClients(kc);
   redis = await testRedis();
-  const app = path.join(ROOT, 'test/fixtures/runner-app');
-  repo = await fixtureRepo({
-    Dockerfile: await readFile(path.join(app, 'Dockerfile'), 'utf8'),
-    'chart/Chart.yaml': await readFile(path.join(app, 'chart/Chart.yaml'), 'utf8'),
-  });
-  dir = await mkdtemp(path.join(tmpdir(), 'slipway-run-no-deploy-'));
-  await mkdir(path.join(dir, 'pipelines'));
+  // every command through the exec door on the timeline (stderr)
+  w = await cliWorkspace('run-no-deploy', { SLIPWAY_TIMINGS: '1' });
   // no deploy of its own: the profile of feature/* branches adds a helm release
-  await writeFile(
-    path.join(dir, 'pipelines', `${native}.yaml`),
+  await w.pipeline(
+    native,
     runnerAppPipeline({
       name: native,
-      repoUrl: repo.url,
+      repoUrl: w.repo.url,
       imagePath: `slipway-run-test/${native}`,
       releases: [],
       extra: [
@@ -52,13 +43,13 @@ before(async () => {
       ],
     }),
   );
-  await writeFile(
-    path.join(dir, 'pipelines', `${skaffold}.yaml`),
+  await w.pipeline(
+    skaffold,
     [
       'apiVersion: slipway/v1',
       'kind: Pipeline',
       `metadata: { name: ${skaffold} }`,
-      `source: { repo: "${repo.url}", allowLocal: true }`,
+      `source: { repo: "${w.repo.url}", allowLocal: true }`,
       'skaffold: { path: skaffold.yaml }',
       `environment: { namespace: ${skaffold} }`,
       '',
@@ -68,20 +59,24 @@ before(async () => {
 after(async () => {
   for (const ns of [native, skaffold]) await deleteNamespace(kube, ns).catch(() => undefined);
   await redis.cleanup();
-  await repo.cleanup();
-  await rm(dir, { recursive: true, force: true });
+  await w.cleanup();
 });
 
-function cli(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx = {
-    stdout: (t: string) => void out.push(t),
-    stderr: (t: string) => void err.push(t),
-    env: { ...process.env, SLIPWAY_DATA_DIR: path.join(dir, '.slipway'), SLIPWAY_REDIS_URL: '', SLIPWAY_TIMINGS: '1', ...env },
-    cwd: dir,
-  };
-  return { ctx, out: () => out.join(''), err: () => err.join('') };
+/**
+ * A skaffold.yaml building one Dockerfile artifact, `image`, tagged nd<build number>, from the
+ * testenv's base image; `rest`: its sections after the build (tests, manifests, deploy).
+ */
+function skaffoldFile(image: string, rest: string): string {
+  return `apiVersion: skaffold/v4beta14
+kind: Config
+build:
+  tagPolicy: { envTemplate: { template: "nd{{.BUILD_NUMBER}}" } }
+  artifacts:
+    - image: ${image}
+      context: .
+      docker:
+        buildArgs: { BASE: ${testenv().baseImage} }
+${rest}`;
 }
 
 /** The programs started at the exec door, from the timeline (`timing <ms> ms start <program> <args…>`). */
@@ -110,8 +105,8 @@ async function assertNoEnvironment(pipeline: string): Promise<void> {
 
 void test('--no-deploy on a branch whose profile adds a helm release: built, pushed and tested, the deploy skipped, no helm', async () => {
   // Redis is there: the run could deploy, and does not because it is asked not to
-  const c = cli({ SLIPWAY_REDIS_URL: testenv().redisUrl, SLIPWAY_KEY_PREFIX: redis.prefix });
-  const code = await main(['run', native, '--branch', 'feature/login', '--sha', await repo.head(), '--no-deploy'], c.ctx);
+  const c = w.cli({ SLIPWAY_REDIS_URL: testenv().redisUrl, SLIPWAY_KEY_PREFIX: redis.prefix });
+  const code = await main(['run', native, '--branch', 'feature/login', '--sha', await w.repo.head(), '--no-deploy'], c.ctx);
   assert.equal(code, 0, c.out() + c.err());
   assert.match(c.out(), new RegExp(`build ${native}-1 of ${native} \\(profile preview\\)`));
   assert.match(c.out(), /==> build[\s\S]*==> test[\s\S]*unit tests ran/);
@@ -130,18 +125,11 @@ void test('--no-deploy on a branch whose profile adds a helm release: built, pus
 void test('--no-deploy on a skaffold pipeline: its artifacts built and tested, its kubectl deploy skipped, no Redis needed', async () => {
   const registry = testenv().registry;
   const image = `${registry}/slipway-run-test/${skaffold}`;
-  const sha = await repo.commit(
+  const sha = await w.repo.commit(
     {
-      'skaffold.yaml': `apiVersion: skaffold/v4beta14
-kind: Config
-build:
-  tagPolicy: { envTemplate: { template: "nd{{.BUILD_NUMBER}}" } }
-  artifacts:
-    - image: ${image}
-      context: .
-      docker:
-        buildArgs: { BASE: ${testenv().baseImage} }
-test:
+      'skaffold.yaml': skaffoldFile(
+        image,
+        `test:
   - image: ${image}
     custom:
       - command: 'echo "testing $IMAGE"'
@@ -150,11 +138,12 @@ manifests:
 deploy:
   kubectl: {}
 `,
+      ),
       'k8s/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: app }\ndata: { greeting: hello }\n',
     },
     'skaffold',
   );
-  const c = cli();
+  const c = w.cli();
   const code = await main(['run', skaffold, '--sha', sha, '--no-deploy'], c.ctx);
   assert.equal(code, 0, c.out() + c.err());
   assert.match(c.out(), /skaffold\.yaml: 1 artifacts, 1 tests, deploys: kubectl/);
@@ -173,25 +162,8 @@ deploy:
 
 void test('--no-deploy on a skaffold file whose deployer this runner cannot run: built and tested all the same', async () => {
   const image = `${testenv().registry}/slipway-run-test/${skaffold}-docker`;
-  const sha = await repo.commit(
-    {
-      'skaffold.yaml': `apiVersion: skaffold/v4beta14
-kind: Config
-build:
-  tagPolicy: { envTemplate: { template: "nd{{.BUILD_NUMBER}}" } }
-  artifacts:
-    - image: ${image}
-      context: .
-      docker:
-        buildArgs: { BASE: ${testenv().baseImage} }
-deploy:
-  docker:
-    images: [${image}]
-`,
-    },
-    'skaffold with the docker deployer',
-  );
-  const c = cli();
+  const sha = await w.repo.commit({ 'skaffold.yaml': skaffoldFile(image, `deploy:\n  docker:\n    images: [${image}]\n`) }, 'skaffold with the docker deployer');
+  const c = w.cli();
   assert.equal(await main(['run', skaffold, '--sha', sha, '--no-deploy'], c.ctx), 0, c.out() + c.err());
   assert.match((await pushedImages(c.out()))[0] ?? '', new RegExp(`^${image}:nd\\d+@sha256:`));
   assert.match(c.out(), /deploy skipped: this run does not deploy \(the plan's docker\)/);
