@@ -9,3 +9,8 @@ export async function tagsOf(image: string): Promise<string[]> {
   assert.equal(res.status, 200);
   return ((await res.json()) as { tags: string[] | null }).tags ?? [];
 }
+
+/** The registry has no tag of any of these images: nothing of them was pushed. */
+export async function assertNotPushed(...images: string[]): Promise<void> {
+  for (const image of images) assert.deepEqual(await tagsOf(image), [], `${image} was pushed`);
+}
