@@ -139,6 +139,22 @@ export interface Plan {
   warnings: Problem[];
 }
 
+/**
+ * The warning of a plan that deploys images it does not push (Skaffold's local.push: false): they
+ * stay in the runner's image storage, and the deploy names them as built, which a cluster
+ * cannot pull unless it already has them (Skaffold loads such images into a local kind or
+ * minikube cluster; Slipway does not). Undefined when the plan pushes, builds or deploys nothing.
+ */
+export function unpushedDeployWarning(plan: Pick<Plan, 'build' | 'deploys' | 'profiles'>): Problem | undefined {
+  if (plan.build.push || plan.build.artifacts.length === 0 || plan.deploys.length === 0) return undefined;
+  const images = plan.build.artifacts.map((a) => a.image);
+  const [verb, them] = images.length === 1 ? ['is', 'it'] : ['are', 'them'];
+  const profiles = plan.profiles.length ? ` (profile${plan.profiles.length === 1 ? '' : 's'} ${plan.profiles.join(', ')})` : '';
+  return {
+    message: `build.local.push is false${profiles}: ${images.join(', ')} ${verb} not pushed, and the deploy names ${them}; the cluster must already have ${them} (Slipway does not load images into a cluster)`,
+  };
+}
+
 export const DEFAULT_STATUS_CHECK: PlanStatusCheck = { enabled: true, deadlineSeconds: 600, tolerateFailuresUntilDeadline: false };
 
 /** A native pipeline's deploys are checked by helm's own --wait alone, within deploy.helm.timeout (no pod watch stopping helm early). */

@@ -4,7 +4,7 @@
 // all the stages take; and what the plan's templates and deployers see of the build.
 import { ConfigError, formatProblem, type Problem } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
-import { planFromPipeline, type Plan, type PlanArtifact, type PlanBuild, type PlanBuilder, type PlanDeploy, type PlanTest } from '../../pipelines/plan.ts';
+import { planFromPipeline, unpushedDeployWarning, type Plan, type PlanArtifact, type PlanBuild, type PlanBuilder, type PlanDeploy, type PlanTest } from '../../pipelines/plan.ts';
 import type { PlanTemplateVars } from '../../pipelines/plan-template.ts';
 import { substituteDefaultRepo } from '../../pipelines/default-repo.ts';
 import { sanitizeImageName } from '../../pipelines/skaffold/upgrade.ts';
@@ -220,9 +220,16 @@ export function checkPlan(plan: Plan, tools: RunnerTools): CheckedPlan {
   return sorted;
 }
 
-/** checkPlan with the tools the plan's tests need looked up on this runner (runnerTools): what a build or a dev iteration runs. */
+/**
+ * checkPlan with the tools the plan's tests need looked up on this runner (runnerTools): what a
+ * build or a dev iteration runs. A plan that deploys what it does not push is warned about in the
+ * log (once: the plan is checked once per build).
+ */
 export async function checkedPlan(scope: BuildScope, plan: Plan): Promise<CheckedPlan> {
-  return checkPlan(plan, await runnerTools(scope, plan));
+  const checked = checkPlan(plan, await runnerTools(scope, plan));
+  const unpushed = unpushedDeployWarning(checked);
+  if (unpushed) scope.line(`warning: ${formatProblem(unpushed)}`);
+  return checked;
 }
 
 /**

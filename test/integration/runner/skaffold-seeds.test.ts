@@ -82,11 +82,18 @@ void test('seed 000: a dateTime tag of layout 01/02_15:04:05 made a valid tag, p
     assert.equal(svc.spec?.type, 'ClusterIP');
   }));
 
-void test('seed 001 (v1beta11), profile dev: local.push false builds, the registry gets nothing', () =>
+/** The build log's warning of a deploy naming images the build did not push (local.push: false). */
+const UNPUSHED = /^warning: build\.local\.push is false.*$/gm;
+
+void test('seed 001 (v1beta11), profile dev: local.push false builds, the registry gets nothing, and the log warns once that the deploy names an unpushed image', () =>
   withHarness(async (h) => {
     const { build, log, defaultRepo } = await runSeed(h, 'seed001', { profiles: ['dev'] });
     assert.equal(build.status, 'succeeded', log);
     const image = `${defaultRepo}/todo-list`;
+    // kwok's pods turn Ready whatever the image; a real cluster would fail to pull it
+    assert.deepEqual(log.match(UNPUSHED), [
+      `warning: build.local.push is false (profile dev): ${image} is not pushed, and the deploy names it; the cluster must already have it (Slipway does not load images into a cluster)`,
+    ]);
     assert.deepEqual(build.images.map((i) => i.name), [image]);
     assert.ok(h.calls.some((c) => buildahArgv(c.argv)?.includes('bud')), 'built');
     assert.ok(!h.calls.some((c) => buildahArgv(c.argv)?.includes('push')), 'no buildah push');
@@ -98,6 +105,7 @@ void test('seed 001 (v1beta11), profile production: the helm release deployed, b
     async (h) => {
       const { build, log, defaultRepo } = await runSeed(h, 'seed001', { profiles: ['production'] });
       assert.equal(build.status, 'succeeded', log);
+      assert.deepEqual(log.match(UNPUSHED), null, 'pushed: no warning');
       const image = `${defaultRepo}/todo-list`;
       const img = build.images[0]!;
       assert.equal(img.name, image);
@@ -122,6 +130,7 @@ void test('seed 001 as a v1beta11 file with no profile: upgraded, deploy.kubectl
   withHarness(async (h) => {
     const { build, log } = await runSeed(h, 'seed001');
     assert.equal(build.status, 'succeeded', log);
+    assert.deepEqual(log.match(UNPUSHED), null, 'pushed: no warning');
     const img = build.images[0]!;
     const apply = h.calls.find((c) => c.argv[0] === 'kubectl' && c.argv[1] === 'apply');
     assert.deepEqual(apply?.argv, ['kubectl', 'apply', '--server-side', '--force-conflicts', '--field-manager', 'slipway', '--namespace', h.namespace, '--filename', '-']);

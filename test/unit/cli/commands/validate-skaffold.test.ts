@@ -17,6 +17,16 @@ void test('slipway validate checks skaffold.yaml files: unsupported fields are w
   assert.equal(res.err, 'warning: test/fixtures/skaffold/seed002/skaffold.yaml:25:7: build.artifacts[0].jib: the jib builder is not supported by this runner: a build that needs it fails before anything is built\n');
 });
 
+void test("slipway validate warns of a profile's local.push: false under a deploy (the cluster gets images nobody pushed), at the profile's push", async () => {
+  const res = await run('test/fixtures/skaffold/seed001/skaffold.yaml');
+  assert.equal(res.code, 0);
+  assert.equal(res.out, 'test/fixtures/skaffold/seed001/skaffold.yaml: skaffold config valid\n');
+  assert.equal(
+    res.err,
+    'warning: test/fixtures/skaffold/seed001/skaffold.yaml:18:15: build.local.push is false (profile dev): todo-list is not pushed, and the deploy names it; the cluster must already have it (Slipway does not load images into a cluster)\n',
+  );
+});
+
 void test('slipway validate tries every profile: a broken patch path and an unknown field are errors with file:line:column', async () => {
   const res = await run('test/fixtures/skaffold/broken/patch-path.yaml', 'test/fixtures/skaffold/broken/unknown-field.yaml', 'examples/pipelines/hello.yaml');
   assert.equal(res.code, 1);
