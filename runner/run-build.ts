@@ -13,7 +13,7 @@ import { createSecrets } from './mask.ts';
 import type { RunnerDeps } from './runner-deps.ts';
 import { buildStage } from './stages/build.ts';
 import { checkoutStage } from './stages/checkout.ts';
-import { deployStage } from './stages/deploy.ts';
+import { deployStage, warmDeploy } from './stages/deploy.ts';
 import { buildPlan, checkedPlan, type CheckedPlan } from './stages/plan.ts';
 import { reportStage } from './stages/report.ts';
 import { testStage } from './stages/test.ts';
@@ -201,7 +201,9 @@ export async function runBuild(input: RunBuildInput): Promise<RunBuildResult> {
       const built = await stage('build', async () => {
         const p = known ?? forRun(await buildPlan(scope, checkout));
         const plan = await checkedPlan(p.scope, p.plan);
-        return { scope: p.scope, plan, ...(await buildStage(p.scope, { checkout, plan })) };
+        // what the deploy will need and that changes nothing starts beside the builds (deploy.ts)
+        const onSpareCore = () => warmDeploy(p.scope, plan);
+        return { scope: p.scope, plan, ...(await buildStage(p.scope, { checkout, plan, onSpareCore })) };
       });
       if (!built) return;
       planned = built;

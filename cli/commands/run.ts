@@ -91,9 +91,9 @@ export const run: Command = {
       images: [],
     };
     let environments: RunnerDeps['environments'];
-    // The environment manager and @kubernetes/client-node (~0.2 s of CPU bundled) are loaded when
-    // the deploy starts, as helm's version is asked (deployers/helm.ts), not while buildah runs:
-    // loading them then made two parallel builds take up to twice as long (bench/skaffold).
+    // The environment manager and @kubernetes/client-node (~0.1 s of CPU bundled) are loaded by
+    // the deploy's warm-up (runner/stages/deploy.ts), with helm's version, once a core is spare
+    // from the builds (not while two build on two cores: that made them take longer, bench/skaffold).
     let loading: Promise<EnvironmentManager> | undefined;
     const load = (): Promise<EnvironmentManager> => {
       if (!redis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
@@ -115,6 +115,7 @@ export const run: Command = {
     };
     if (redis) {
       environments = {
+        warm: async () => timed('environment warm', async () => (await load()).warm?.()),
         prepare: async (input) => timed('environment prepare', async () => (await load()).prepare(input)),
         recordDeploy: async (input) => timed('environment recordDeploy', async () => (await load()).recordDeploy(input)),
         recordFailure: async (input) => (await load()).recordFailure(input),

@@ -20,6 +20,7 @@ export const DEV_LABEL = 'slipway.dev/dev';
 export interface KubeClients {
   core: Pick<
     CoreV1Api,
+    | 'getAPIResources'
     | 'readNamespace'
     | 'listNamespace'
     | 'createNamespace'
@@ -54,6 +55,7 @@ export function kubeClients(kube: KubeConfig | KubeClients): KubeClients {
     })));
   return {
     core: {
+      getAPIResources: async (options) => (await api()).core.getAPIResources(options),
       readNamespace: async (param, options) => (await api()).core.readNamespace(param, options),
       listNamespace: async (param, options) => (await api()).core.listNamespace(param, options),
       createNamespace: async (param, options) => (await api()).core.createNamespace(param, options),

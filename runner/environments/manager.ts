@@ -72,6 +72,11 @@ export function createEnvironmentManager(opts: EnvironmentManagerOptions): Envir
   const access = opts.access === undefined ? runnerAccess(opts.env ?? process.env) : opts.access ?? undefined;
 
   return {
+    // the API's discovery document: the client's first request (its connection and set-up, ~20–40 ms) happens here
+    async warm() {
+      await k.core.getAPIResources();
+    },
+
     async prepare(input) {
       const pipeline = input.pipeline.metadata.name;
       const namespace = environmentNamespace(input.pipeline, input.branch);

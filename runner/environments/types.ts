@@ -24,6 +24,12 @@ export interface PreparedEnvironment {
 
 export interface EnvironmentManager {
   /**
+   * Gets ready for a deploy without changing or deciding anything: loads what the manager needs
+   * (`slipway run`: its Kubernetes client) and makes the client's first request, a read of the
+   * API's discovery document. Asked while the builds run (stages/deploy.ts warmDeploy).
+   */
+  warm?(): Promise<void>;
+  /**
    * Before helm: computes the namespace, creates it with Slipway's labels when missing, writes the
    * record with the releases about to be deployed (the plan's: a teardown uninstalls them even if
    * helm fails); or, when a newer build has deployed there, says so (supersededBy) and changes nothing.

@@ -6,7 +6,7 @@
 // with backoff, a bounded number of times. An artifact whose inputs are unchanged is reused from
 // the registry instead (runner/build-cache/), and no tag is overwritten.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
@@ -252,14 +252,66 @@ async function buildOne(
   return { name: a.image, ref, tag, digest: '' };
 }
 
-export async function buildStage(scope: BuildScope, { checkout, plan }: BuildStageInput): Promise<BuildStageResult> {
-  if (plan.build.artifacts.length === 0) return { images: [] };
+/**
+ * Tells `onSpare` once, when what may run beside the builds no longer delays one: every artifact
+ * has been started and has started its first command (or ended), and fewer builds run than the
+ * machine has cores; at the latest when the last ends. Never after a build failed. Its CPU (the
+ * deploy's warm-up loads a Kubernetes client on this thread) then delays no build's start and
+ * takes no core from builds that need them all.
+ */
+function spareCoreWatch(total: number, onSpare: (() => void) | undefined) {
+  const cores = availableParallelism();
+  const started = new Set<string>();
+  const going = new Set<string>(); // started a command, or ended
+  let ended = 0;
+  let failed = false;
+  let told = false;
+  const check = () => {
+    if (told || failed || !onSpare || started.size < total || going.size < started.size || started.size - ended >= cores) return;
+    told = true;
+    onSpare();
+  };
+  return {
+    /** The artifact's build, its commands told to `check` when they start. */
+    wrap<T>(image: string, scope: BuildScope, build: (s: BuildScope) => Promise<T>): Promise<T> {
+      started.add(image);
+      const run: BuildScope['run'] = (argv, options = {}) =>
+        scope.run(argv, {
+          ...options,
+          onSpawn: (pid) => {
+            options.onSpawn?.(pid);
+            going.add(image);
+            check();
+          },
+        });
+      return build({ ...scope, run }).then(
+        (out) => {
+          ended++;
+          going.add(image);
+          check();
+          return out;
+        },
+        (err: unknown) => {
+          failed = true;
+          throw err;
+        },
+      );
+    },
+  };
+}
+
+export async function buildStage(scope: BuildScope, { checkout, plan, onSpareCore }: BuildStageInput): Promise<BuildStageResult> {
+  if (plan.build.artifacts.length === 0) {
+    onSpareCore?.();
+    return { images: [] };
+  }
   const scratch = await mkdtemp(path.join(tmpdir(), 'slipway-digest-'));
   try {
     let n = 0;
     const registry = registryFor(scope);
+    const spare = spareCoreWatch(plan.build.artifacts.length, onSpareCore);
     const images = await buildWithRequires<CheckedArtifact, ImageRecord>(plan.build.artifacts, plan.build.concurrency, (a, required) =>
-      buildOne(scope, checkout, plan, a, required, path.join(scratch, `digest-${n++}`), registry),
+      spare.wrap(a.image, scope, (s) => buildOne(s, checkout, plan, a, required, path.join(scratch, `digest-${n++}`), registry)),
     );
     await scope.update((r) => ({ ...r, images }));
     return { images };

@@ -4,14 +4,36 @@
 // good revision on failure. An older build never deploys over a newer one unless a person
 // asked for it (the environment manager compares build numbers under the lock).
 import { ConfigError, errorMessage } from '../../core/errors.ts';
+import { cachedHelmMajor } from '../deployers/helm.ts';
 import { planDeployersFor } from '../deployers/plan-deployers.ts';
 import type { DeployTarget } from '../deployers/types.ts';
 import { environmentNamespace } from '../environments/namespace.ts';
 import { withNamespaceLock } from '../lock.ts';
-import { planDeployInputs } from './plan.ts';
+import { planDeployInputs, type CheckedPlan } from './plan.ts';
 import { firstLine, retry } from '../retry.ts';
 import { retryOptions } from './retry-options.ts';
 import type { BuildScope, DeployStageInput, DeployStageResult } from './types.ts';
+
+/**
+ * The deploy's warm-up, started while the builds run (runBuild): what the deploy stage will need
+ * and what changes nothing anywhere: helm's version (asked once per process, cachedHelmMajor; the
+ * helm deployer awaits the same answer) and the environment manager's own load (`warm`, e.g.
+ * `slipway run` loading @kubernetes/client-node). Everything that touches the namespace or decides
+ * from its state (the namespace and its record, a release's status, kubectl's last good state)
+ * stays in deployStage, under the lock, after the builds succeeded: a build that fails or is
+ * cancelled leaves what it left before. Errors are left to the deploy stage, which asks again
+ * (a failed helm probe is not kept) or fails as it would have.
+ */
+export function warmDeploy(scope: BuildScope, plan: CheckedPlan): void {
+  if (plan.deploys.length === 0) return;
+  scope.deps.environments?.warm?.().catch(() => undefined);
+  if (!plan.deploys.some((d) => d.kind === 'helm')) return;
+  const helmEnv = scope.deps.helm?.env ?? {};
+  // not the build's cancel signal: another build of this runner may be awaiting the same answer
+  const run = (argv: string[], options: Parameters<BuildScope['run']>[1] = {}) =>
+    scope.run(argv, { ...options, env: { ...helmEnv, ...options.env }, signal: new AbortController().signal });
+  cachedHelmMajor(run, scope.deps.helm?.bin ?? 'helm', helmEnv).catch(() => undefined);
+}
 
 export async function deployStage(scope: BuildScope, { checkout, images, plan }: DeployStageInput): Promise<DeployStageResult> {
   const { environments, redis, keys } = scope.deps;

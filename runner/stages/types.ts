@@ -51,6 +51,12 @@ export interface BuildStageInput {
   checkout: Checkout;
   /** The build's plan, checked: a native pipeline's (planFromPipeline) or its skaffold file's. */
   plan: CheckedPlan;
+  /**
+   * Called once, when every artifact has started its first command and fewer builds run than the
+   * machine has cores (at the latest when the last ends; never after a build failed): what may
+   * run beside the builds without delaying them (runBuild: the deploy's warm-up, deploy.ts).
+   */
+  onSpareCore?: () => void;
 }
 
 export interface BuildStageResult {
