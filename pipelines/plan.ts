@@ -23,12 +23,23 @@ export type PlanBuilder =
   /** A Dockerfile build with the runner's builder CLI (buildah unless the pipeline names another). */
   | { kind: 'dockerfile'; dockerfile: string; buildArgs: Record<string, string | null>; target?: string; noCache?: boolean; pullParent?: boolean }
   /** Skaffold's custom builder: a command run in the context with $IMAGE, $PUSH_IMAGE, $BUILD_CONTEXT... */
-  | { kind: 'custom'; buildCommand: string; dependencies: string[] }
+  | { kind: 'custom'; buildCommand: string; dependencies: PlanDependencies }
   /**
    * Known but not run here (jib, bazel, ko, buildpacks, kaniko; a Dockerfile build that needs build
    * secrets or an ssh agent): checkPlan refuses the plan, naming the artifact and `reason` when there is one.
    */
   | { kind: 'unsupported'; builder: string; reason?: string };
+
+/**
+ * The files a custom build or test depends on (Skaffold's `dependencies`), which `slipway dev`
+ * watches: globs relative to its context, less `ignore`. `paths` undefined: every file of the
+ * context (a dependency `dockerfile` or `command`, which Slipway does not evaluate, or none given
+ * to a custom build).
+ */
+export interface PlanDependencies {
+  paths?: string[];
+  ignore: string[];
+}
 
 export interface PlanArtifact {
   /** Image name without tag. */
@@ -62,7 +73,7 @@ export type PlanTest =
   /** An argv run in the checkout (a native test step). */
   | { kind: 'argv'; name: string; argv: string[]; workdir: string; env: Record<string, string>; secretEnv?: Record<string, { env: string }>; timeout: string }
   /** Skaffold's custom test: a command line, run by `sh -c` in the context with $IMAGE. */
-  | { kind: 'command'; name: string; image: string; command: string; workdir: string; timeoutSeconds?: number }
+  | { kind: 'command'; name: string; image: string; command: string; workdir: string; timeoutSeconds?: number; dependencies?: PlanDependencies }
   /** container-structure-test over an image with the given config files. */
   | { kind: 'structure'; name: string; image: string; files: string[]; args: string[]; workdir: string; where?: string };
 

@@ -2,7 +2,8 @@
 // [--keep-running-on-failure] [--skip-tests] [--cleanup=false]: the inner loop. The working directory
 // (uncommitted changes included) is built, tested (its plan's tests, as a CI build runs them;
 // --skip-tests, as Skaffold's, runs none) and deployed into a personal namespace (default
-// dev-<user>), then every change to its files is built, tested and deployed again; only artifacts whose
+// dev-<user>), then every change to a file its plan depends on (contexts, manifests, the skaffold
+// file: runner/dev/dependencies.ts) is built, tested and deployed again; only artifacts whose
 // inputs changed are rebuilt (the build cache). What it builds: the skaffold.yaml of the
 // directory (Skaffold's -f/--filename names another; its profiles with -p/--profile, and those
 // activated by `command: dev`), or a Slipway pipeline file (--pipeline); -d/--default-repo (else

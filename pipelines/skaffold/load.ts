@@ -32,6 +32,8 @@ export interface LoadSkaffoldOptions {
 
 export interface LoadSkaffoldResult {
   plan?: Plan;
+  /** The config files read, or that could not be (relative to the repository): the root file and those it requires by path. */
+  files: string[];
   errors: Problem[];
   warnings: Problem[];
 }
@@ -85,7 +87,8 @@ export async function loadSkaffold(opts: LoadSkaffoldOptions): Promise<LoadSkaff
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   const files = await readAll(opts, errors, warnings);
-  if (errors.length) return { errors: sortProblems(errors), warnings: sortProblems(warnings) };
+  const read = [...files.keys()];
+  if (errors.length) return { files: read, errors: sortProblems(errors), warnings: sortProblems(warnings) };
 
   const all = [...files.values()].flat();
   const named = new Map<string, ParsedConfig>();
@@ -149,10 +152,10 @@ export async function loadSkaffold(opts: LoadSkaffoldOptions): Promise<LoadSkaff
     errors.push(...applied.errors);
     if (applied.config) resolved.push({ parsed: n.parsed, config: applied.config, dir: n.dir, profiles: names, ...(applied.artifactPlaces ? { artifactPlaces: applied.artifactPlaces } : {}) });
   }
-  if (errors.length) return { errors: sortProblems(errors), warnings: sortProblems(warnings) };
+  if (errors.length) return { files: read, errors: sortProblems(errors), warnings: sortProblems(warnings) };
   const { plan, errors: planErrors } = planFromSkaffold(resolved, sortProblems(warnings));
-  if (planErrors.length) return { errors: planErrors, warnings: plan.warnings };
-  return { plan, errors: [], warnings: plan.warnings };
+  if (planErrors.length) return { files: read, errors: planErrors, warnings: plan.warnings };
+  return { plan, files: read, errors: [], warnings: plan.warnings };
 }
 
 /** The profiles of `c` that apply: self-activated ones in their order, then the requested ones. */

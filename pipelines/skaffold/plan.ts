@@ -8,6 +8,7 @@ import {
   type ManifestSource,
   type Plan,
   type PlanArtifact,
+  type PlanDependencies,
   type PlanDeploy,
   type PlanHelmRelease,
   type PlanRemoteConfig,
@@ -67,7 +68,7 @@ function artifacts(rc: ResolvedConfig, problems: Problem[]): PlanArtifact[] {
     let builder: PlanArtifact['builder'];
     if (a.custom) {
       if (!a.custom.buildCommand) problems.push({ file: rc.parsed.file, path: `build.artifacts[${i}].custom.buildCommand`, message: `artifact ${a.image}: custom.buildCommand is required` });
-      builder = { kind: 'custom', buildCommand: a.custom.buildCommand ?? '', dependencies: a.custom.dependencies?.paths ?? [] };
+      builder = { kind: 'custom', buildCommand: a.custom.buildCommand ?? '', dependencies: a.custom.dependencies ? dependencies(a.custom.dependencies) : { ignore: [] } };
     } else if (unsupported) {
       builder = { kind: 'unsupported', builder: unsupported };
     } else if (a.docker && NEEDS.some((f) => a.docker![f] !== undefined)) {
@@ -98,6 +99,12 @@ function artifacts(rc: ResolvedConfig, problems: Problem[]): PlanArtifact[] {
   });
 }
 
+/** Skaffold's `dependencies` of a custom build or test: its paths, or the whole context when it names a Dockerfile or a command instead. */
+function dependencies(d: { paths?: string[] | undefined; ignore?: string[] | undefined; dockerfile?: unknown; command?: string | undefined }): PlanDependencies {
+  const ignore = d.ignore ?? [];
+  return d.paths && d.dockerfile === undefined && !d.command ? { paths: d.paths, ignore } : { ignore };
+}
+
 function tests(rc: ResolvedConfig): PlanTest[] {
   const out: PlanTest[] = [];
   for (const [i, t] of (rc.config.test ?? []).entries()) {
@@ -110,6 +117,7 @@ function tests(rc: ResolvedConfig): PlanTest[] {
         command: c.command,
         workdir,
         ...(c.timeoutSeconds ? { timeoutSeconds: c.timeoutSeconds } : {}),
+        ...(c.dependencies ? { dependencies: dependencies(c.dependencies) } : {}),
       });
     });
     if (t.structureTests?.length) {

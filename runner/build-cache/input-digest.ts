@@ -47,9 +47,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** The ignore files buildah reads from a context, in its order (the first one present is used). */
+export const IGNORE_FILES = ['.containerignore', '.dockerignore'] as const;
+
 /** The ignore file buildah reads from the context: .containerignore, else .dockerignore. */
-async function ignorePatterns(context: string): Promise<string[]> {
-  for (const name of ['.containerignore', '.dockerignore']) {
+export async function ignorePatterns(context: string): Promise<string[]> {
+  for (const name of IGNORE_FILES) {
     const text = await readFile(path.join(context, name), 'utf8').catch(() => undefined);
     if (text !== undefined) {
       return text
@@ -71,16 +74,22 @@ const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * Relative paths (with '/') of the context's entries the builder sees, in a fixed order, with
  * directories wholly ignored (and no `!` pattern that could bring something back) not walked.
  */
+/** Whether the builder leaves a path of the context (relative, '/') out, by the context's ignore file's patterns. */
+export function contextIgnore(patterns: readonly string[]): (rel: string) => boolean {
+  const ig = dockerignore().add([...patterns]);
+  return (rel) => ig.ignores(rel);
+}
+
 export async function contextEntries(context: string): Promise<string[]> {
   const patterns = await ignorePatterns(context);
-  const ig = dockerignore().add(patterns);
+  const ignores = contextIgnore(patterns);
   const canReinclude = patterns.some((p) => p.startsWith('!'));
   const out: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     const entries = (await readdir(path.join(context, rel), { withFileTypes: true })).map((e) => e.name).sort(byteOrder);
     for (const name of entries) {
       const child = rel ? `${rel}/${name}` : name;
-      const ignored = ig.ignores(child);
+      const ignored = ignores(child);
       const st = await lstat(path.join(context, child));
       if (st.isDirectory()) {
         if (ignored && !canReinclude) continue;

@@ -1,6 +1,7 @@
 // `slipway dev`'s loop: the working directory is the source (uncommitted changes included, no
 // checkout); build (unchanged artifacts are left alone), test (unless --skip-tests), deploy into a personal namespace, then
-// watch the files and go again on every change. What one iteration builds and deploys is the
+// watch the files and go again on every change to one the plan depends on (the target says which:
+// dependencies.ts; a file a test writes elsewhere starts nothing). What one iteration builds and deploys is the
 // target's plan (plan-target.ts; of a Slipway pipeline, native-target.ts, or a skaffold.yaml,
 // skaffold-target.ts); the loop owns the rest: the watcher and its debounce, the iteration's
 // build scope, the namespace, failures (--keep-running-on-failure) and the cleanup. No server, no Redis: the namespace is
@@ -60,6 +61,11 @@ export interface DevCleanup {
 export interface DevTarget {
   /** The pipeline the iterations' build scope carries (its name labels the namespace). */
   readonly pipeline: Pipeline;
+  /**
+   * What of the plan depends on `file` (relative to the working directory), e.g. `artifact app`:
+   * a change to it starts the next iteration; undefined: nothing does, and the change is let be.
+   */
+  dependent(file: string): string | undefined;
   /** Builds, tests (unless `it.skipTests`), then deploys into `it.namespace`; `deployed` false when there is nothing to deploy. */
   iterate(it: DevIteration): Promise<{ images: ImageRecord[]; deployed: boolean }>;
   /** Removes what the iterations deployed; failures are reported through `out`, not thrown. */
@@ -102,7 +108,11 @@ export interface IterationResult {
   ms: number;
 }
 
-const IGNORED = /(^|\/)(\.git|node_modules|\.slipway)(\/|$)/;
+/** `app/page.txt (artifact app), k8s/app.yaml (manifests k8s/*.yaml) and 3 more`. */
+function describeChanges(changes: ReadonlyMap<string, string>): string {
+  const shown = [...changes].slice(0, 3).map(([file, what]) => `${file} (${what})`);
+  return `${shown.join(', ')}${changes.size > shown.length ? ` and ${changes.size - shown.length} more` : ''}`;
+}
 
 export async function devLoop(o: DevLoopOptions): Promise<number> {
   const session = Date.now().toString(36);
@@ -187,12 +197,20 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
     }
   };
 
-  // changes are noted from the start, so one made during the first build is not lost
+  // changes are noted from the start, so one made during the first build is not lost; only a
+  // change to what the plan depends on counts (target.dependent): a file a test writes elsewhere,
+  // .slipway/ or .git/ starts nothing
   let changed = false;
+  /** The changes since the last iteration started: file → what depends on it. */
+  const changes = new Map<string, string>();
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   const watcher: FSWatcher = watch(o.dir, { recursive: true }, (_event, file) => {
-    if (file && IGNORED.test(String(file))) return;
+    if (!file) return;
+    const rel = String(file).split(path.sep).join('/');
+    const what = o.target.dependent(rel);
+    if (!what) return;
+    changes.set(rel, what);
     clearTimeout(timer);
     timer = setTimeout(() => {
       changed = true;
@@ -206,6 +224,8 @@ export async function devLoop(o: DevLoopOptions): Promise<number> {
   try {
     for (let n = 1; !o.signal.aborted; n++) {
       changed = false;
+      if (changes.size) o.out(`[dev] changed: ${describeChanges(changes)}`);
+      changes.clear();
       o.out(`[dev] iteration ${n}: building`);
       const { deployed, ...result } = await iteration(n);
       o.onIteration?.(result);

@@ -8,6 +8,7 @@
 // edit, and tags are immutable), and `local.push: false` is not obeyed (the cluster pulls the
 // images, so they are pushed). The cleanup uninstalls the releases and deletes what the kubectl
 // deploys applied.
+import path from 'node:path';
 import { errorMessage } from '../../core/errors.ts';
 import type { Plan } from '../../pipelines/plan.ts';
 import type { ImagePullSecret, Pipeline } from '../../pipelines/schema.ts';
@@ -18,13 +19,18 @@ import { planDeployersFor } from '../deployers/plan-deployers.ts';
 import { buildStage } from '../stages/build.ts';
 import { checkedPlan, planDeployInputs } from '../stages/plan.ts';
 import { testStage } from '../stages/test.ts';
+import { NEVER_WATCHED, planDependencies, type PlanDependencyMap } from './dependencies.ts';
 import type { DevIteration, DevTarget } from './dev-loop.ts';
 
 export interface PlanTargetOptions {
   /** The pipeline the iterations' build scope carries (its name labels the namespace and names the kubectl state). */
   pipeline: Pipeline;
-  /** The iteration's plan, and each image the plan renamed onto the default repo by the name its file gives it. */
-  plan(it: DevIteration): Promise<{ plan: Plan; written: ReadonlyMap<string, string> }>;
+  /**
+   * The iteration's plan, and each image the plan renamed onto the default repo by the name its
+   * file gives it; `readFiles` is told the files it was read from (relative to the working
+   * directory), also when they make no plan: a change to one of them starts the next iteration.
+   */
+  plan(it: DevIteration, readFiles: (files: readonly string[]) => void): Promise<{ plan: Plan; written: ReadonlyMap<string, string> }>;
   /** Created in the namespace before the first deploy. */
   pullSecret?: ImagePullSecret;
   /** kubectl's binary (default kubectl on PATH); its environment is helm's (KUBECONFIG). */
@@ -49,14 +55,28 @@ export function planTarget(o: PlanTargetOptions): DevTarget {
   const releases = new Set<string>();
   /** The global flags of the last kubectl deploy (they may name the cluster); undefined: none ran. */
   let kubectlGlobal: string[] | undefined;
+  /** The files the last plan was read from. */
+  let configFiles: readonly string[] = [];
+  /** What the last plan read depends on; undefined: no plan read yet. */
+  let dependencies: PlanDependencyMap | undefined;
   return {
     pipeline,
+    dependent(file) {
+      const f = file.split(path.sep).join('/');
+      if (configFiles.includes(f)) return 'the skaffold config';
+      if (dependencies) return dependencies.of(f);
+      // nothing known yet (the first plan is being read): any change may matter
+      return configFiles.length || NEVER_WATCHED.test(f) ? undefined : 'the working directory';
+    },
     async iterate(it) {
-      const { plan: read, written } = await o.plan(it);
+      const { plan: read, written } = await o.plan(it, (files) => (configFiles = files));
+      const dev = devPlan(read, it.tagTemplate, it.scope.line, it.skipTests);
+      // the plan as it runs (--skip-tests: its tests' dependencies are not watched either), also when it is refused
+      dependencies = await planDependencies(it.checkout.workspace, dev);
       // templates know a rewritten image by the name the file gives it too
       const scope = written.size ? { ...it.scope, imageNames: written } : it.scope;
       // refused whole before anything builds, as a CI build's plan is
-      const plan = await checkedPlan(scope, devPlan(read, it.tagTemplate, it.scope.line, it.skipTests));
+      const plan = await checkedPlan(scope, dev);
       const { images } = await buildStage(scope, { checkout: it.checkout, plan });
       // a failing test throws: the iteration fails before its deploy, as a CI build does
       if (plan.tests.length) await testStage(scope, { checkout: it.checkout, plan, images });

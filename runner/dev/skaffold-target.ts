@@ -33,7 +33,7 @@ export function skaffoldTarget(o: SkaffoldTargetOptions): DevTarget {
   });
   return planTarget({
     pipeline,
-    plan: async (it) => onDefaultRepo(await loadPlan(it.scope, it.checkout, 'dev'), o.defaultRepo),
+    plan: async (it, readFiles) => onDefaultRepo(await loadPlan(it.scope, it.checkout, 'dev', readFiles), o.defaultRepo),
     ...(o.kubectl ? { kubectl: o.kubectl } : {}),
   });
 }

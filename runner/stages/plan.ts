@@ -84,9 +84,10 @@ function runnerKubeContext(scope: BuildScope): Promise<string | undefined> {
 
 /**
  * The plan of the pipeline's skaffold file at the checkout; `command` is the Skaffold command
- * Slipway plays, which profiles' `activation: [{command}]` match: `run` for builds, `dev` for `slipway dev`.
+ * Slipway plays, which profiles' `activation: [{command}]` match: `run` for builds, `dev` for
+ * `slipway dev`. `readFiles` is told the config files read (also when they do not make a plan).
  */
-export async function loadPlan(scope: BuildScope, checkout: Checkout, command: 'run' | 'dev'): Promise<Plan> {
+export async function loadPlan(scope: BuildScope, checkout: Checkout, command: 'run' | 'dev', readFiles?: (files: readonly string[]) => void): Promise<Plan> {
   const ref = scope.pipeline.skaffold;
   if (!ref) throw new ConfigError('this pipeline has no skaffold file');
   const env = scope.deps.env ?? process.env;
@@ -96,6 +97,7 @@ export async function loadPlan(scope: BuildScope, checkout: Checkout, command: '
     activation: { env, kubeContext: await runnerKubeContext(scope), command },
     ...(scope.profile ? { branchProfile: scope.profile } : {}),
   });
+  readFiles?.(res.files);
   for (const w of res.warnings) scope.line(`warning: ${formatProblem(w)}`);
   if (!res.plan) throw new ConfigError(`${ref.path}${checkout.sha ? ` at ${checkout.sha.slice(0, 7)}` : ''} cannot run`, res.errors);
   const plan = res.plan;

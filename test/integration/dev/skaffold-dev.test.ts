@@ -10,7 +10,7 @@
 // --skip-tests deploys without it (structureTests too, without container-structure-test). The
 // command: dev profile is not applied by a CI build (`slipway run`'s runBuild) of the same files.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -194,6 +194,74 @@ void test('slipway dev runs the custom tests after each build: a passing test de
   assert.ok(!skip.out.some((l) => l.includes('check.sh') || l.includes('page.txt says')), skip.out.join('\n'));
   skip.controller.abort();
   assert.equal(await skip.done, 0);
+});
+
+/** Waits (polling) until a line of `out` from index `from` on matches; its index. */
+async function lineAppears(out: readonly string[], from: number, re: RegExp, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const i = out.findIndex((l, j) => j >= from && re.test(l));
+    if (i >= 0) return i;
+    if (Date.now() > deadline) throw new Error(`no line ${re} within ${timeoutMs} ms:\n${out.slice(from).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// app's custom test writes a report into the repository, outside every context, on each run
+const REPORT = 'mkdir -p reports && echo "$IMAGE" > reports/app.txt\n';
+
+void test('slipway dev watches what the plan depends on: a change in a context rebuilds, a manifest change redeploys; a file a test writes, a .dockerignored file, .slipway/ start nothing', async () => {
+  const name = uniqueName('sdevw');
+  namespaces.push(name);
+  const base = `${testenv().registry}/slipway-dev-test/${name}-base`;
+  const app = `${testenv().registry}/slipway-dev-test/${name}-app`;
+  const dir = await sourceDir(base, app);
+  await writeFile(path.join(dir, 'report.sh'), REPORT);
+  await writeFile(path.join(dir, 'app/.dockerignore'), '*.tmp\n');
+  await writeFile(path.join(dir, 'skaffold.yaml'), withTests(skaffoldYaml(base, app, 'one'), app).replace('command: sh check.sh', 'command: sh report.sh'));
+  const loop = startLoop({ dir, target: skaffoldTarget({ name: 'shop', dir, skaffold: { path: 'skaffold.yaml', profiles: [], module: [] } }), namespace: name, kube, keepRunningOnFailure: true });
+
+  const first = await loop.next();
+  assert.equal(first.ok, true, `${first.error}\n${loop.out.join('\n')}`);
+  assert.equal(await readFile(path.join(dir, 'reports/app.txt'), 'utf8'), `${first.images[1]!.ref}\n`, 'the test wrote its report into the repository');
+
+  // a change in app's context starts the next iteration: how soon its start shows is the window below
+  let from = loop.out.length;
+  const written = Date.now();
+  await writeFile(path.join(dir, 'app/page.txt'), 'second\n');
+  const started = await lineAppears(loop.out, from, /^\[dev\] iteration 2: building$/, 30_000);
+  const startMs = Date.now() - written;
+  assert.ok(loop.out.slice(from, started).includes(`[dev] changed: app/page.txt (artifact ${app})`), loop.out.slice(from).join('\n'));
+  const second = await loop.next();
+  assert.equal(second.ok, true, `${second.error}\n${loop.out.join('\n')}`);
+  assert.notEqual(second.images[1]!.digest, first.images[1]!.digest);
+  assert.equal(await readFile(path.join(dir, 'reports/app.txt'), 'utf8'), `${second.images[1]!.ref}\n`, 'the test wrote its report again');
+
+  // the test's report (written during iteration 2), a .dockerignored file of the context, .slipway/,
+  // a file beside the manifests their glob does not match: no iteration, for many times the start latency seen above
+  from = loop.out.length;
+  await writeFile(path.join(dir, 'app/notes.tmp'), 'scratch\n');
+  await mkdir(path.join(dir, '.slipway'), { recursive: true });
+  await writeFile(path.join(dir, '.slipway/state'), 'x\n');
+  await writeFile(path.join(dir, 'k8s/README.md'), 'manifests\n');
+  await writeFile(path.join(dir, 'reports/app.txt'), 'edited\n');
+  const windowMs = Math.max(3_000, 10 * startMs);
+  await new Promise((r) => setTimeout(r, windowMs));
+  assert.deepEqual(loop.out.slice(from), [], `nothing started within ${windowMs} ms (an iteration started ${startMs} ms after a change in a context)`);
+
+  // a manifest change redeploys; nothing is rebuilt (the build cache keeps both images)
+  const mark = loop.calls.length;
+  from = loop.out.length;
+  await writeFile(path.join(dir, 'k8s/app.yaml'), (await readFile(path.join(dir, 'k8s/app.yaml'), 'utf8')).replace('replicas: 1', 'replicas: 2'));
+  const third = await loop.next();
+  assert.equal(third.ok, true, `${third.error}\n${loop.out.join('\n')}`);
+  assert.ok(loop.out.slice(from).includes('[dev] changed: k8s/app.yaml (manifests k8s/*.yaml)'), loop.out.slice(from).join('\n'));
+  assert.deepEqual([builds(loop.calls, base, mark), builds(loop.calls, app, mark)], [0, 0]);
+  assert.deepEqual(third.images, second.images);
+  assert.equal((await apps.readNamespacedDeployment({ name: 'app', namespace: name })).spec?.replicas, 2);
+
+  loop.controller.abort();
+  assert.equal(await loop.done, 0);
 });
 
 void test('a profile activated by command: dev is not applied by a CI build of the same skaffold.yaml', async () => {
