@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EnvStore } from '../../../core/env-store.ts';
-import { reportContainerTrouble } from '../../helpers/kubelet.ts';
+import { reportContainerTrouble, webDeployment } from '../../helpers/kubelet.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
 let h: RunnerHarness;
@@ -15,19 +15,6 @@ after(async () => {
   await h.helm('uninstall', 'web', '--namespace', h.namespace);
   await h.cleanup();
 });
-
-const workload = (name: string, extra: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name} }
-spec:
-  replicas: 1
-${extra}  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      nodeSelector: { slipway.dev/none: "true" }
-      containers: [{ name: web, image: "web:dev" }]
-`;
 
 function skaffold(deploy: string): string {
   return `apiVersion: skaffold/v4beta14
@@ -64,7 +51,7 @@ void test('kubectl and helm deploys fail fast on a pod that cannot recover; helm
   const k = await run(
     {
       'skaffold.yaml': skaffold('manifests: { rawYaml: [k8s/*.yaml] }\ndeploy:\n  kubectl: {}\n  statusCheckDeadlineSeconds: 90\n'),
-      'k8s/web.yaml': workload('web', '  minReadySeconds: 300\n').replace('      nodeSelector: { slipway.dev/none: "true" }\n', ''),
+      'k8s/web.yaml': webDeployment('web', { minReadySeconds: 300 }),
     },
     crashing,
   );
@@ -77,7 +64,7 @@ void test('kubectl and helm deploys fail fast on a pod that cannot recover; helm
   const pulling = { selector: 'app=api', reason: 'ImagePullBackOff', message: 'Back-off pulling image "web:dev"', phase: 'Pending' as const };
   const chart = {
     'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
-    'chart/templates/api.yaml': workload('api', ''),
+    'chart/templates/api.yaml': webDeployment('api', { unscheduled: true }),
   };
   const helmDeploy = (extra: string) => skaffold(`deploy:\n  helm:\n    releases:\n      - name: web\n        chartPath: chart\n${extra}`);
   const fast = await run({ ...chart, 'skaffold.yaml': helmDeploy('  statusCheckDeadlineSeconds: 90\n'), 'k8s/web.yaml': '' }, pulling);

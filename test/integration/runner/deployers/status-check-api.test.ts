@@ -11,7 +11,7 @@ import { kubectlDeploy, type KubectlDeployInput } from '../../../../runner/deplo
 import { parseManifests, prepareManifests } from '../../../../runner/deployers/manifests.ts';
 import { firstUnrecoverable, podProblem, pollArgv, type PodLike, type WorkloadReader } from '../../../../runner/deployers/status-check.ts';
 import { kubeClients, workloadReader } from '../../../../runner/environments/kube.ts';
-import { reportContainerTrouble } from '../../../helpers/kubelet.ts';
+import { reportContainerTrouble, webDeployment } from '../../../helpers/kubelet.ts';
 import { testenv, testenvChildEnv, uniqueName } from '../../../helpers/testenv.ts';
 
 const env = testenvChildEnv();
@@ -20,18 +20,6 @@ const kubectl = (...args: string[]) => exec(['kubectl', ...args], { env, allowFa
 const run: KubectlDeployInput['run'] = (argv, options = {}) => exec(argv, { ...options, env: { ...env, ...options.env } });
 let reader: WorkloadReader;
 
-const deployment = (name: string, extraSpec: string, podSpec = '') => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name} }
-spec:
-  replicas: 1
-${extraSpec}  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-${podSpec}      containers:
-        - { name: web, image: "web:dev" }
-`;
 const job = `apiVersion: batch/v1
 kind: Job
 metadata: { name: once }
@@ -61,7 +49,7 @@ after(async () => {
 void test("the API's pods and Jobs are kubectl's: same names, labels, times and the same problems found in them", async () => {
   const stop = new AbortController();
   try {
-    await apply(`${deployment('listed', '')}---\n${job}`);
+    await apply(`${webDeployment('listed')}---\n${job}`);
     const pod = await reportContainerTrouble(ns, { selector: 'app=listed', reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=web', phase: 'Running' }, stop.signal);
     const view = (pods: PodLike[]) =>
       pods
@@ -113,7 +101,7 @@ void test("helm's fail-fast watch finds a pod whose image cannot be pulled throu
       pollMs: 300,
       reader,
     });
-    await apply(deployment('pulling', '', '      nodeSelector: { slipway.dev/none: "true" }\n'));
+    await apply(webDeployment('pulling', { unscheduled: true }));
     const pod = await reportContainerTrouble(ns, { selector: 'app=pulling', reason: 'ImagePullBackOff', message: 'Back-off pulling image "web:dev"', phase: 'Pending' }, stop.signal);
     const timer = setTimeout(() => watch.abort(), 30_000);
     const found = await problem;
@@ -138,7 +126,7 @@ void test("a kubectl deploy's status check reads the pods through the API: a cra
     pipeline: 'shop',
     build: 'shop-1',
     // minReadySeconds beyond the deadline: only the pod's state can end the check early
-    objects: prepareManifests(parseManifests(deployment('web', '  minReadySeconds: 300\n'), 'k8s/web.yaml'), { namespace: ns, images: [], labels: { 'slipway.dev/pipeline': 'shop', 'slipway.dev/environment': ns } }),
+    objects: prepareManifests(parseManifests(webDeployment('web', { minReadySeconds: 300 }), 'k8s/web.yaml'), { namespace: ns, images: [], labels: { 'slipway.dev/pipeline': 'shop', 'slipway.dev/environment': ns } }),
     flags: { global: [], apply: [], delete: [] },
     statusCheck: { enabled: true, deadlineSeconds: 60, tolerateFailuresUntilDeadline: false },
     line: (l) => lines.push(l),
