@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { redactCredentials } from '../../core/repo-url.ts';
 import type { Command } from '../context.ts';
-import { openSeparateProcess, untilSignal } from '../up/separate-process.ts';
+import { openSeparateProcess, startPart, untilSignal } from '../up/separate-process.ts';
 import { startRunnerPart } from '../up/stack.ts';
 
 export const runner: Command = {
@@ -11,12 +11,7 @@ export const runner: Command = {
   async run(args, ctx) {
     parseArgs({ args, options: {} });
     const stack = await openSeparateProcess(ctx, 'slipway-runner');
-    // a start that fails (a workdir it cannot write, a sandbox it cannot make) ends the process:
-    // the open Redis connection must not keep a runner alive that will never take a build
-    const part = await startRunnerPart(stack).catch((err: unknown) => {
-      stack.redis.disconnect();
-      throw err;
-    });
+    const part = await startPart(stack, startRunnerPart);
     stack.log.info({ redis: redactCredentials(stack.redisUrl), concurrency: stack.config.concurrency }, 'runner listening for builds');
     await untilSignal();
     stack.log.info({}, 'runner stopping');

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { redactCredentials } from '../../core/repo-url.ts';
 import type { Command } from '../context.ts';
-import { openSeparateProcess, untilSignal } from '../up/separate-process.ts';
+import { openSeparateProcess, startPart, untilSignal } from '../up/separate-process.ts';
 import { startServerPart } from '../up/stack.ts';
 
 export const server: Command = {
@@ -12,7 +12,7 @@ export const server: Command = {
     const stack = await openSeparateProcess(ctx, 'slipway-server');
     const { config, log } = stack;
     if (!config.apiToken) log.warn({}, 'SLIPWAY_API_TOKEN is not set: REST writes are refused');
-    const part = await startServerPart({ ...stack, port: config.port });
+    const part = await startPart(stack, (s) => startServerPart({ ...s, port: config.port }));
     log.info({ url: part.url, redis: redactCredentials(stack.redisUrl), pipelines: stack.pipelines().map((p) => p.pipeline.metadata.name) }, 'server listening');
     await untilSignal();
     log.info({}, 'server stopping');

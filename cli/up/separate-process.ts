@@ -1,6 +1,6 @@
 // What `slipway server` and `slipway runner` share when they run as processes of their own:
-// configuration (SLIPWAY_REDIS_URL required), a logger, the pipelines, Redis, and a wait for
-// SIGINT/SIGTERM.
+// configuration (SLIPWAY_REDIS_URL required), a logger, the pipelines, Redis, a start that ends
+// the process when it fails, and a wait for SIGINT/SIGTERM.
 import { readConfig } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { createKeys } from '../../core/keys.ts';
@@ -25,6 +25,20 @@ export async function openSeparateProcess(ctx: CliContext, name: string): Promis
     env: ctx.env,
     pipelines: () => pipelines,
   };
+}
+
+/**
+ * Starts the process's part; when that fails (a port already taken, a workdir it cannot write, a
+ * sandbox it cannot make) the Redis connection is closed and the error thrown, so the process
+ * exits with it instead of idling on a connection it will never serve from.
+ */
+export async function startPart<T>(stack: StackOptions, start: (stack: StackOptions) => Promise<T>): Promise<T> {
+  try {
+    return await start(stack);
+  } catch (err) {
+    stack.redis.disconnect();
+    throw err;
+  }
 }
 
 export function untilSignal(): Promise<void> {

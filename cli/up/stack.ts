@@ -116,7 +116,12 @@ export async function startServerPart(opts: StackOptions & { port: number }): Pr
     defaultMetrics: true,
     extend: (app, deps) => app.use(createDashboard(deps)),
   });
-  const { server: http, url } = await listen(slipway, opts.port, opts.config.host);
+  // nothing listens (the port taken): what was opened for it closes, or it would keep the process alive
+  const { server: http, url } = await listen(slipway, opts.port, opts.config.host).catch(async (err: unknown) => {
+    slipway.close();
+    await queues.close();
+    throw err;
+  });
   return {
     slipway,
     http,

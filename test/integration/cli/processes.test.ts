@@ -1,8 +1,10 @@
 // `slipway server` and `slipway runner` as separate processes over one Redis (how the compose
 // file and the chart run them): a manual trigger over REST is built by the runner process, the
-// server serves the dashboard, and SIGTERM stops both cleanly.
+// server serves the dashboard, and SIGTERM stops both cleanly; a start that fails after Redis is
+// connected (a workdir the runner cannot create, a port the server cannot listen on) ends either with the error.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -78,4 +80,24 @@ void test('a runner whose start fails (a workdir it cannot create) exits with th
   const res = await runner.done;
   assert.equal(res.exitCode, 1, 'it exited with the error (before the fix it lived on until the 30 s timeout)');
   assert.match(res.stderr, /ENOTDIR/);
+});
+
+void test('a server whose start fails after Redis is connected (its port already taken) exits with the error instead of idling on its connections', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const { port } = taken.address() as AddressInfo;
+    const server = startSlipwayProcess('server', {
+      cwd: dir,
+      env: { SLIPWAY_REDIS_URL: testenv().redisUrl, SLIPWAY_KEY_PREFIX: t.prefix, SLIPWAY_DATA_DIR: path.join(dir, '.slipway-taken'), SLIPWAY_HOST: '127.0.0.1', SLIPWAY_PORT: String(port) },
+      ready: /server listening/,
+      timeoutMs: 30_000,
+    });
+    await server.ready.catch(() => undefined); // it never gets there
+    const res = await server.done;
+    assert.equal(res.exitCode, 1, 'it exited with the error (before the fix it lived on until the 30 s timeout)');
+    assert.match(res.stderr, /EADDRINUSE/);
+  } finally {
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+  }
 });
