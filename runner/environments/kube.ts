@@ -7,6 +7,7 @@ import type { BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizat
 import { UnavailableError } from '../../core/errors.ts';
 import { fromStateData, stateSecretName, stateSecretObject, type KubectlStateStore } from '../deployers/kubectl-state.ts';
 import type { JobLike, PodLike, WorkloadReader } from '../deployers/status-check.ts';
+import { ingressUrls } from './ingress-urls.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'slipway';
@@ -174,9 +175,9 @@ export async function deleteNamespace(k: KubeClients, name: string): Promise<voi
 }
 
 /**
- * URLs of the Ingress hosts in `namespace` that belong to `releases` (label
- * app.kubernetes.io/instance or helm's meta.helm.sh/release-name annotation); https when the host
- * is listed under the Ingress's tls.
+ * URLs of the Ingresses in `namespace` that belong to `releases` (label
+ * app.kubernetes.io/instance or helm's meta.helm.sh/release-name annotation) or that Slipway's
+ * kubectl deployer applied there: each rule's host and first path (ingress-urls.ts).
  */
 export async function releaseUrls(k: KubeClients, namespace: string, releases: string[]): Promise<string[]> {
   const list = await k.networking.listNamespacedIngress({ namespace });
@@ -187,12 +188,7 @@ export async function releaseUrls(k: KubeClients, namespace: string, releases: s
     // a release's Ingress, or one Slipway's kubectl deployer applied into this environment
     const applied = md?.labels?.['slipway.dev/environment'] === namespace;
     if (!applied && !owners.some((o) => o !== undefined && releases.includes(o))) continue;
-    const tlsHosts = new Set((ing.spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
-    for (const rule of ing.spec?.rules ?? []) {
-      if (!rule.host) continue;
-      const url = `${tlsHosts.has(rule.host) ? 'https' : 'http'}://${rule.host}/`;
-      if (!urls.includes(url)) urls.push(url);
-    }
+    for (const url of ingressUrls(ing)) if (!urls.includes(url)) urls.push(url);
   }
   return urls;
 }
