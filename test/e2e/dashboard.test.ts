@@ -182,14 +182,14 @@ async function holdFirstAnswer(page: Page, url: string): Promise<{ answered: Pro
 }
 
 /**
- * Opens a second event stream in the page, to tell when the event of build `id` reaching `status`
- * has reached the page (the page itself may show nothing of it yet). Resolves once that stream
- * listens, to a function that resolves once the event has come.
+ * Opens a second event stream in the page, to tell when the event of build (or environment, by
+ * `kind`) `id` reaching `status` has reached the page (the page itself may show nothing of it
+ * yet). Resolves once that stream listens, to a function that resolves once the event has come.
  */
-async function watchForEvent(page: Page, id: string, status: string): Promise<() => Promise<unknown>> {
+async function watchForEvent(page: Page, id: string, status: string, kind: 'build' | 'environment' = 'build'): Promise<() => Promise<unknown>> {
   await page.evaluate(`new Promise((listening) => {
     const probe = new EventSource('/api/events');
-    window.eventSeen = new Promise((seen) => probe.addEventListener('build', (ev) => {
+    window.eventSeen = new Promise((seen) => probe.addEventListener(${JSON.stringify(kind)}, (ev) => {
       const b = JSON.parse(ev.data);
       if (b.id === ${JSON.stringify(id)} && b.status === ${JSON.stringify(status)}) seen(probe.close());
     }));
@@ -416,6 +416,27 @@ void describe('the dashboard', { timeout: 10 * 60_000 }, () => {
       await page.close();
     }
     await finished(latest.id);
+  });
+
+  // The environments page's read (the environment ready) is answered before its teardown ends, and
+  // arrives after the teardown's event: the environment stays gone.
+  void test('the environments page, whose read is answered before a teardown ends and arrives after its event, does not bring the environment back', { timeout: 240_000 }, async () => {
+    await repo.branch('race');
+    await repo.branch('main');
+    const deployed = await finished((await trigger(app, 'race')).id);
+    assert.equal(deployed.status, 'succeeded', await (await fetch(`${server.url}/api/builds/${deployed.id}/log`)).text());
+    const namespace = deployed.environment!.namespace;
+    const env = (await api<{ environments: EnvironmentRecord[] }>('GET', '/api/environments')).environments.find((e) => e.namespace === namespace);
+    assert.equal(env?.status, 'ready');
+    const { page, release } = await openHeld('/environments', '**/api/environments'); // ready
+    const deletedSeen = await watchForEvent(page, env.id, 'deleted', 'environment');
+    await api('DELETE', `/api/environments/${encodeURIComponent(env.id)}`);
+    await deletedSeen();
+    release();
+    await page.locator('body[data-ready="true"]').waitFor();
+    const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('th')?.textContent));
+    assert.ok(!rows.includes(namespace), `${namespace} is not listed again: ${rows.join(', ')}`);
+    await page.close();
   });
 
   void test('the environments page links the URL and Delete tears the environment down', { timeout: 240_000 }, async () => {

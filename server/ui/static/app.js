@@ -150,35 +150,66 @@ function take(b) {
   return b;
 }
 
-/** How the page's view follows build events (set by readBuilds: the last view drawn). */
-let followBuilds = () => undefined;
-/** Build events held for reads being answered. */
-const heldForReads = new Set();
+/** The newest record of each environment the page has had (by updatedAt: each change of the record sets it). */
+const environmentRecords = new Map();
 /**
- * Reads `path` for a view of builds: `draw(answer)` shows the answer (each build in it through take())
- * and gives back how the view it drew follows a build event. No event is lost to the read: one that
- * comes while the read is answered still goes to the view shown meanwhile (if any), and is given to the
- * new view right after it is drawn (through take() again, so a final record the read did not have
- * stays), before any later event; the view drawn replaces the one before it.
+ * The one owner of which record of an environment a page shows, as take() is for builds: each
+ * record that comes (an event, the page's read, a re-read after a reconnect) goes through it, and a
+ * record older than one the page has had (a read answered before a teardown's event arrived) never
+ * replaces it, so a torn-down environment does not come back.
  */
-async function readBuilds(path, draw) {
-  const during = [];
-  const hold = (b) => during.push(b);
-  heldForReads.add(hold);
-  let answer;
-  try {
-    answer = await api(path);
-  } finally {
-    heldForReads.delete(hold);
-  }
-  const follow = draw(answer);
-  for (const b of during) follow(take(b));
-  followBuilds = follow;
+function takeEnvironment(e) {
+  const known = environmentRecords.get(e.id);
+  if (known && Date.parse(known.updatedAt) > Date.parse(e.updatedAt)) return known;
+  environmentRecords.set(e.id, e);
+  return e;
 }
+
+/**
+ * The records of one kind the event stream carries, through their owner `take`: a page reads its
+ * view with read(path, draw), where `draw(answer)` shows the answer (each record in it through
+ * take()) and gives back how the view it drew follows an event of that kind. No event is lost to
+ * the read: one that comes while the read is answered still goes to the view shown meanwhile (if
+ * any), and is given to the new view right after it is drawn (through take() again, so a newer
+ * record than the read had stays), before any later event; the view drawn replaces the one before it.
+ */
+function recordFeed(take) {
+  /** How the page's view follows events (the last view drawn). */
+  let follow = () => undefined;
+  /** Events held for reads being answered. */
+  const held = new Set();
+  return {
+    /** An event's record: through take(), to the reads being answered and to the view. */
+    event(record) {
+      const r = take(record);
+      for (const hold of held) hold(r);
+      follow(r);
+    },
+    async read(path, draw) {
+      const during = [];
+      const hold = (r) => during.push(r);
+      held.add(hold);
+      let answer;
+      try {
+        answer = await api(path);
+      } finally {
+        held.delete(hold);
+      }
+      const next = draw(answer);
+      for (const r of during) next(take(r));
+      follow = next;
+    },
+  };
+}
+
+const buildFeed = recordFeed(take);
+const environmentFeed = recordFeed(takeEnvironment);
+/** Reads `path` for a view of builds (recordFeed's read: `draw` takes each build through take()). */
+const readBuilds = (path, draw) => buildFeed.read(path, draw);
 
 // ---------- the one event stream ----------
 
-const listeners = { environment: new Set(), reconnect: new Set() };
+const listeners = { reconnect: new Set() };
 /** Resolves at the stream's first hello: from then on no change is missed. */
 let streamOpen;
 function startEvents() {
@@ -201,14 +232,11 @@ function startEvents() {
   };
   source.addEventListener('build', (ev) => {
     const record = parse(ev);
-    if (!record) return;
-    const b = take(record);
-    for (const hold of heldForReads) hold(b);
-    followBuilds(b);
+    if (record) buildFeed.event(record);
   });
   source.addEventListener('environment', (ev) => {
     const record = parse(ev);
-    if (record) for (const fn of listeners.environment) fn(record);
+    if (record) environmentFeed.event(record);
   });
   window.addEventListener('pagehide', () => source.close());
 }
@@ -656,18 +684,22 @@ async function environmentsPage() {
     put(tbody, ...current.map(rowFor));
     (current.length ? empty : table).replaceWith(current.length ? table : empty);
   };
-  const load = async () => {
-    current = (await api('/api/environments')).environments.sort((a, b) => a.namespace.localeCompare(b.namespace));
+  const byNamespace = (a, b) => a.namespace.localeCompare(b.namespace);
+  // each record through takeEnvironment() (environmentFeed): an answer read before a teardown's
+  // event arrived does not bring the environment back
+  const load = () => environmentFeed.read('/api/environments', ({ environments }) => {
+    current = environments.map(takeEnvironment).filter((e) => e.status !== 'deleted').sort(byNamespace);
     draw();
-  };
+    return (env) => {
+      const shown = current.some((e) => e.id === env.id);
+      current = current.filter((e) => e.id !== env.id);
+      if (env.status !== 'deleted') current = [...current, env].sort(byNamespace);
+      else if (shown) announce(`${env.namespace} deleted`);
+      draw();
+    };
+  });
   put(main, h('h1', {}, 'Environments'), table);
   await load();
-  listeners.environment.add((env) => {
-    current = current.filter((e) => e.id !== env.id);
-    if (env.status !== 'deleted') current = [...current, env].sort((a, b) => a.namespace.localeCompare(b.namespace));
-    else announce(`${env.namespace} deleted`);
-    draw();
-  });
   authListeners.add(draw);
   listeners.reconnect.add(() => void load().catch(() => undefined));
 }
