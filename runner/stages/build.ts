@@ -189,6 +189,9 @@ async function customBuild(
     env: {
       ...buildEnv(scope, { sha: checkout.sha, images: [...required.values()] }),
       IMAGE: ref,
+      // Skaffold's custom builder also passes the reference's parts (build/custom/script.go)
+      IMAGE_REPO: a.image,
+      IMAGE_TAG: tag,
       PUSH_IMAGE: String(push),
       BUILD_CONTEXT: context,
       PLATFORMS: a.platforms.join(','),

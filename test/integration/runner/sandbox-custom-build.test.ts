@@ -146,6 +146,6 @@ build:
   assert.equal(call.options.cleanEnv, true);
   assert.deepEqual(Object.keys(call.options.env ?? {}).sort(), [
     'BUILDAH_ISOLATION', 'BUILD_CONTEXT', 'BUILD_ID', 'BUILD_NUMBER', 'CONTAINERS_REGISTRIES_CONF', 'CONTAINERS_STORAGE_CONF', 'GIT_BRANCH', 'GIT_COMMIT', 'HOME',
-    'IMAGE', 'PATH', 'PLATFORMS', 'PUSH_IMAGE', 'REGISTRY_AUTH_FILE', 'SKIP_TEST',
+    'IMAGE', 'IMAGE_REPO', 'IMAGE_TAG', 'PATH', 'PLATFORMS', 'PUSH_IMAGE', 'REGISTRY_AUTH_FILE', 'SKIP_TEST',
   ]);
 });
