@@ -10,6 +10,7 @@ import type { Keys } from '../../core/keys.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createQueues, type Queues } from '../../core/queue.ts';
 import { SPOOL_FILE } from '../../core/spool.ts';
+import { checkWorkFolder } from '../../core/work-folder.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
 import { createEnvironmentManager } from '../../runner/environments/manager.ts';
 import { startEnvironmentKeeper, type EnvironmentKeeper } from '../../runner/environments/keeper.ts';
@@ -49,6 +50,7 @@ function loadKubeConfig(log: Logger): KubeConfig | undefined {
 }
 
 export async function startRunnerPart(opts: StackOptions): Promise<RunnerPart> {
+  await checkWorkFolder(opts.config.workdir, opts.env);
   const kube = loadKubeConfig(opts.log);
   const git = createGit({ workdir: opts.config.workdir });
   const bullPrefix = `${opts.config.keyPrefix}bull`;
@@ -101,6 +103,8 @@ export interface ServerPart {
 }
 
 export async function startServerPart(opts: StackOptions & { port: number }): Promise<ServerPart> {
+  // the webhook spool must be writable before anything is accepted: refused here, not per webhook
+  await checkWorkFolder(opts.config.workdir, opts.env);
   const queues = createQueues(bullConnection(opts.redisUrl), `${opts.config.keyPrefix}bull`, opts.log);
   const slipway = createServer({
     redis: opts.redis,

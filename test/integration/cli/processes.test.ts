@@ -1,7 +1,7 @@
 // `slipway server` and `slipway runner` as separate processes over one Redis (how the compose
 // file and the chart run them): a manual trigger over REST is built by the runner process, the
 // server serves the dashboard, and SIGTERM stops both cleanly; a start that fails after Redis is
-// connected (a workdir the runner cannot create, a port the server cannot listen on) ends either with the error.
+// connected (a work folder either cannot create, a port the server cannot listen on) ends either with the error.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -79,7 +79,32 @@ void test('a runner whose start fails (a workdir it cannot create) exits with th
   await runner.ready.catch(() => undefined); // it never gets there
   const res = await runner.done;
   assert.equal(res.exitCode, 1, 'it exited with the error (before the fix it lived on until the 30 s timeout)');
-  assert.match(res.stderr, /ENOTDIR/);
+  assert.match(res.stderr, /the work folder \S+not-a-dir\/work \(SLIPWAY_WORKDIR\) cannot be written: ENOTDIR/);
+});
+
+void test('a server whose work folder cannot be written (where its webhook spool goes) refuses to start, naming the folder and its setting', async () => {
+  const notADir = path.join(dir, 'not-a-dir-either');
+  await writeFile(notADir, '');
+  const cases: { env: Record<string, string>; message: RegExp }[] = [
+    { env: { SLIPWAY_DATA_DIR: path.join(dir, '.slipway-server-failing'), SLIPWAY_WORKDIR: path.join(notADir, 'work') }, message: /the work folder \S+not-a-dir-either\/work \(SLIPWAY_WORKDIR\) cannot be written: ENOTDIR/ },
+    // the work folder by default: SLIPWAY_DATA_DIR/work
+    { env: { SLIPWAY_DATA_DIR: path.join(notADir, 'data') }, message: /the work folder \S+not-a-dir-either\/data\/work \(SLIPWAY_DATA_DIR\/work; SLIPWAY_WORKDIR is not set\) cannot be written: ENOTDIR/ },
+  ];
+  for (const c of cases) {
+    const server = startSlipwayProcess('server', {
+      cwd: dir,
+      env: { SLIPWAY_REDIS_URL: testenv().redisUrl, SLIPWAY_KEY_PREFIX: t.prefix, SLIPWAY_PORT: '0', ...c.env },
+      ready: /server listening/,
+      timeoutMs: 30_000,
+    });
+    // before the fix it listened, and during a Redis outage answered each webhook 503: the spool could not be written
+    const listened = await server.ready.then(() => true, () => false);
+    if (listened) process.kill(server.pid()!, 'SIGTERM');
+    const res = await server.done;
+    assert.equal(listened, false, `it did not listen (${JSON.stringify(c.env)})`);
+    assert.equal(res.exitCode, 1);
+    assert.match(res.stderr, c.message);
+  }
 });
 
 void test('a server whose start fails after Redis is connected (its port already taken) exits with the error instead of idling on its connections', async () => {
