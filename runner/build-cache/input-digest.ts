@@ -3,7 +3,8 @@
 // every fresh checkout of the same inputs computes the same digest.
 //
 // In it: the files of the build context the builder would see (after .containerignore or
-// .dockerignore, buildah's order; relative path, type, the owner's execute bit and content), the
+// .dockerignore, buildah's order; relative path, type, the owner's execute bit and content; not
+// the checkout's `.git`), the
 // Dockerfile's content, the build arguments as the builder gets them, the target, the builder and
 // its settings, and the digests of the artifacts this one requires. Not in it: the base images a
 // Dockerfile names by tag (a moved `FROM x:latest` is not seen; `build.cache: false` or
@@ -120,6 +121,9 @@ export async function artifactInputDigest(inputs: ArtifactInputs): Promise<strin
   );
   hash.update('\n');
   for (const rel of await contextEntries(inputs.context)) {
+    // a context at the repository's root holds the checkout's `.git`: a worktree's pointer to the
+    // runner's mirror, naming the build (`gitdir: …/worktrees/<build>`), not the repository's content
+    if (rel === '.git' || rel === '.git/' || rel.startsWith('.git/')) continue;
     const abs = path.join(inputs.context, rel);
     if (rel.endsWith('/')) {
       hash.update(`d ${rel}\0`);

@@ -1,0 +1,43 @@
+// Layouts of Skaffold's own examples, as a team would bring them, through the real runner,
+// buildah, registry and kubectl:
+// - getting-started: one artifact whose context is the repository's root. The checkout's `.git`
+//   (a worktree's pointer naming the build) used to go into the input digest, so building the same
+//   commit again (a re-run, a branch made at it) never reused the image and, its gitCommit tag
+//   already pushed, failed on the immutable tag.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, test } from 'node:test';
+import { testenv } from '../../helpers/testenv.ts';
+import { runnerHarness, type RunnerHarness } from './harness.ts';
+
+// a harness (runner, repository, namespace) per test: a runner started by one would take the other's builds
+let h: RunnerHarness;
+beforeEach(async () => {
+  h = await runnerHarness();
+});
+afterEach(async () => {
+  await h.cleanup();
+});
+
+const dockerfile = (what: string) => `ARG BASE=${testenv().baseImage}\nFROM \${BASE}\nCOPY . /app\nCMD ["sh", "-c", "echo ${what}; sleep 3600"]\n`;
+const pod = (name: string, image: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: ${name}\n      image: ${image}\n`;
+
+void test('getting-started: an artifact at the repository root built again at the same commit is reused, not refused on its tag', async () => {
+  const image = `${testenv().registry}/slipway-example-shapes/${h.name}-example`;
+  const head = await h.repo.commit(
+    {
+      'skaffold.yaml': `apiVersion: skaffold/v4beta3\nkind: Config\nbuild:\n  artifacts:\n  - image: ${image}\nmanifests:\n  rawYaml:\n  - k8s-pod.yaml\n`,
+      Dockerfile: dockerfile('getting-started'),
+      'k8s-pod.yaml': pod('getting-started', image),
+    },
+    'getting-started',
+  );
+  const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'skaffold.yaml' } });
+  await h.runner([pipeline]);
+  const first = await h.waitFinal((await h.enqueue(pipeline, { sha: head })).id, 120_000);
+  assert.equal(first.status, 'succeeded', await h.logs.text(first.id));
+  const again = await h.waitFinal((await h.enqueue(pipeline, { sha: head })).id, 120_000);
+  const log = await h.logs.text(again.id);
+  assert.equal(again.status, 'succeeded', log);
+  assert.match(log, new RegExp(`^unchanged, reused ${image.replace(/[.]/g, '\\.')}:${head.slice(0, 7)}@${first.images[0]!.digest}$`, 'm'));
+  assert.deepEqual(again.images.map((i) => i.ref), first.images.map((i) => i.ref));
+});
