@@ -6,7 +6,7 @@
 // becomes the last good one (kubectl-state.ts). The build log says what was rolled back and why.
 import { DeployError, errorMessage } from '../../core/errors.ts';
 import type { KubectlFlags, PlanDeploy, PlanStatusCheck } from '../../pipelines/plan.ts';
-import { LABEL_ENVIRONMENT, LABEL_PIPELINE, manifestStream, prepareManifests, type BuiltImage, type ManifestObject } from './manifests.ts';
+import { imagesNamed, LABEL_ENVIRONMENT, LABEL_PIPELINE, manifestStream, prepareManifests, type BuiltImage, type ManifestObject } from './manifests.ts';
 import { renderSources } from './render.ts';
 import type { Deployer, DeployTarget, Run } from './types.ts';
 import { readLastGood, stateSecret, type KubectlStateStore, type LastGood, type ObjectRef } from './kubectl-state.ts';
@@ -122,6 +122,12 @@ export interface KubectlDeployerDeps {
    */
   state?: KubectlStateStore;
   reader?: WorkloadReader;
+  /**
+   * Skaffold's `image [x] is not used by the deployment`: every kubectl deploy of the plan adds the
+   * image names its manifests name to `named`; the one given `check` (the last, when nothing but
+   * kubectl deploys) then warns of each artifact none named, by the names it goes by.
+   */
+  imageUse?: { named: Set<string>; check?: readonly (readonly string[])[] };
 }
 
 /** A plan's kubectl deploy as a Deployer: render the sources, prepare the objects, deploy atomically. */
@@ -138,6 +144,15 @@ export function createKubectlDeployer(config: Extract<PlanDeploy, { kind: 'kubec
         images: deps.images,
         labels: { [LABEL_PIPELINE]: deps.pipeline, [LABEL_ENVIRONMENT]: target.namespace },
       });
+      if (deps.imageUse) {
+        const { named, check = [] } = deps.imageUse;
+        for (const n of imagesNamed(rendered, deps.images)) named.add(n);
+        for (const names of check) {
+          if (!names.some((n) => named.has(n))) {
+            target.line(`warning: image ${names.at(-1)!} is not used by the deployment: no manifest's image: names it, so it was built but what runs is not it`);
+          }
+        }
+      }
       const own = config.flags.global.length === 0;
       const state = { ...(own && deps.state ? { state: deps.state } : {}), ...(own && deps.reader ? { reader: deps.reader } : {}) };
       await kubectlDeploy({ run, kubectl, namespace: target.namespace, pipeline: deps.pipeline, build: deps.build, objects, flags: config.flags, statusCheck: deps.statusCheck, line: target.line, ...state });

@@ -107,6 +107,24 @@ export function replaceImages<T>(value: T, images: readonly BuiltImage[]): T {
   return out as T;
 }
 
+/** The artifacts' image names (of `images`) that some `image:` field of the objects is replaced by. */
+export function imagesNamed(objects: readonly ManifestObject[], images: readonly BuiltImage[]): Set<string> {
+  const named = new Set<string>();
+  const visitValue = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visitValue);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === 'image' && typeof v === 'string') {
+          const { repo, digest } = splitImage(v);
+          if (digest === undefined && images.some((i) => i.name === repo)) named.add(repo);
+        } else visitValue(v);
+      }
+    }
+  };
+  for (const m of objects) visitValue(m.object);
+  return named;
+}
+
 export interface PrepareInput {
   namespace: string;
   images: readonly BuiltImage[];

@@ -27,7 +27,16 @@ export function builtImages(images: readonly ImageRecord[]): BuiltImage[] {
 
 export function planDeployersFor(plan: CheckedPlan, target: DeployTarget, deps: PlanDeployerDeps): Deployer[] {
   const images = builtImages(deps.images);
-  return plan.deploys.map((d): Deployer => {
+  // each artifact by the names it goes by (the pushed one, and the file's under a default repo),
+  // checked once every kubectl deploy has named what it uses; not with helm (a chart may take the
+  // image from its values), nor for an artifact another requires (built as a base, not deployed)
+  const required = new Set(plan.build.artifacts.flatMap((a) => a.requires.map((r) => r.image)));
+  const byRef = new Map<string, string[]>();
+  for (const i of deps.images) byRef.set(i.ref, [...(byRef.get(i.ref) ?? []), i.name]);
+  const artifacts = [...byRef.values()].filter((names) => !names.some((n) => required.has(n)));
+  const lastKubectl = plan.deploys.every((d) => d.kind === 'kubectl') ? plan.deploys.length - 1 : -1;
+  const named = new Set<string>();
+  return plan.deploys.map((d, index): Deployer => {
     switch (d.kind) {
       case 'helm':
         return createPlanHelmDeployer(d, target, {
@@ -44,6 +53,7 @@ export function planDeployersFor(plan: CheckedPlan, target: DeployTarget, deps: 
           pipeline: deps.pipeline,
           build: deps.build,
           images,
+          imageUse: { named, ...(index === lastKubectl ? { check: artifacts } : {}) },
           statusCheck: plan.statusCheck,
           ...(deps.environments.kubectlState ? { state: deps.environments.kubectlState } : {}),
           ...(deps.environments.workloads ? { reader: deps.environments.workloads } : {}),

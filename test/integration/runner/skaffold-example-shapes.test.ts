@@ -1,9 +1,12 @@
-// Layouts of Skaffold's own examples, as a team would bring them, through the real runner,
+// Two layouts of Skaffold's own examples, as a team would bring them, through the real runner,
 // buildah, registry and kubectl:
 // - getting-started: one artifact whose context is the repository's root. The checkout's `.git`
 //   (a worktree's pointer naming the build) used to go into the input digest, so building the same
 //   commit again (a re-run, a branch made at it) never reused the image and, its gitCommit tag
 //   already pushed, failed on the immutable tag.
+// - microservices: two artifacts whose manifests name other images (`gcr.io/…/leeroy-app`), so
+//   nothing built is deployed; Skaffold warns `image [leeroy-app] is not used by the deployment`,
+//   and so does the build log now, for that artifact only.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { testenv } from '../../helpers/testenv.ts';
@@ -40,4 +43,38 @@ void test('getting-started: an artifact at the repository root built again at th
   assert.equal(again.status, 'succeeded', log);
   assert.match(log, new RegExp(`^unchanged, reused ${image.replace(/[.]/g, '\\.')}:${head.slice(0, 7)}@${first.images[0]!.digest}$`, 'm'));
   assert.deepEqual(again.images.map((i) => i.ref), first.images.map((i) => i.ref));
+});
+
+void test('microservices: an artifact no manifest names gets a warning in the build log, one that is named does not', async () => {
+  const repo = `${testenv().registry}/slipway-example-shapes/${h.name}`;
+  const sha = await h.repo.commit(
+    {
+      'ms/skaffold.yaml': `apiVersion: skaffold/v2beta7
+kind: Config
+build:
+  artifacts:
+    - image: ${repo}-web
+      context: leeroy-web
+    - image: ${repo}-app
+      context: leeroy-app
+deploy:
+  kubectl:
+    manifests:
+      - leeroy-web/kubernetes/*
+      - leeroy-app/kubernetes/*
+`,
+      'ms/leeroy-web/Dockerfile': dockerfile('web'),
+      'ms/leeroy-app/Dockerfile': dockerfile('app'),
+      'ms/leeroy-web/kubernetes/pod.yaml': pod('leeroy-web', `${repo}-web:v1`),
+      'ms/leeroy-app/kubernetes/pod.yaml': pod('leeroy-app', 'gcr.io/k8s-skaffold/leeroy-app'),
+    },
+    'microservices',
+  );
+  const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'ms/skaffold.yaml' } });
+  await h.runner([pipeline]);
+  const build = await h.waitFinal((await h.enqueue(pipeline, { sha })).id, 120_000);
+  const log = await h.logs.text(build.id);
+  assert.equal(build.status, 'succeeded', log);
+  const warnings = log.split('\n').filter((l) => l.includes('is not used by the deployment'));
+  assert.deepEqual(warnings, [`warning: image ${repo}-app is not used by the deployment: no manifest's image: names it, so it was built but what runs is not it`]);
 });
