@@ -144,7 +144,13 @@ export function prepareManifests(objects: readonly ManifestObject[], input: Prep
     const kind = m.object.kind;
     const meta = m.object.metadata;
     if (typeof kind !== 'string' || typeof m.object.apiVersion !== 'string' || typeof meta !== 'object' || meta === null) {
-      problems.push({ file: m.file, line: m.line, message: 'not a Kubernetes object (apiVersion, kind and metadata are required)' });
+      const apiVersion = m.object.apiVersion;
+      // a glob such as '**/*.yaml' also matches the skaffold file itself
+      const message =
+        typeof apiVersion === 'string' && apiVersion.startsWith('skaffold/')
+          ? `a Skaffold config (${apiVersion} ${String(kind)}), not a Kubernetes object: a manifest path or glob matched it`
+          : `not a Kubernetes object: no ${[typeof apiVersion !== 'string' && 'apiVersion', typeof kind !== 'string' && 'kind', (typeof meta !== 'object' || meta === null) && 'metadata'].filter(Boolean).join(', ')}`;
+      problems.push({ file: m.file, line: m.line, message });
       continue;
     }
     const metadata = meta as Record<string, unknown>;

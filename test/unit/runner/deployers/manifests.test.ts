@@ -75,6 +75,23 @@ metadata: { name: mine }
   );
 });
 
+void test("the skaffold file matched by a manifest glob (Skaffold's profiles example: '**/*.yaml') is named as what it is; other non-objects say what they lack", () => {
+  const skaffold = parseManifests('apiVersion: skaffold/v2beta6\nkind: Config\nbuild: {}\n', 'skaffold.yaml');
+  const notes = parseManifests('title: notes\n---\napiVersion: v1\nkind: ConfigMap\n', 'docs/notes.yaml');
+  assert.throws(
+    () => prepareManifests([...skaffold, ...notes], input),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems.map(formatProblem), [
+        'skaffold.yaml:1: a Skaffold config (skaffold/v2beta6 Config), not a Kubernetes object: a manifest path or glob matched it',
+        'docs/notes.yaml:1: not a Kubernetes object: no apiVersion, kind, metadata',
+        'docs/notes.yaml:3: not a Kubernetes object: no metadata',
+      ]);
+      return true;
+    },
+  );
+});
+
 void test('a List is opened into its items; the stream for kubectl holds every object', () => {
   const text = 'apiVersion: v1\nkind: List\nitems:\n  - { apiVersion: v1, kind: ConfigMap, metadata: { name: a } }\n  - { apiVersion: v1, kind: ConfigMap, metadata: { name: b } }\n';
   const objs = prepareManifests(parseManifests(text, 'list.yaml'), input);
