@@ -19,6 +19,11 @@ export interface RunnerDeps {
   log: Logger;
   /** Needed for deploys: the per-namespace lock lives in Redis. */
   redis?: Redis;
+  /**
+   * Without `redis`: connects it when a deploy first needs it, once (`slipway run`, which loads
+   * ioredis only then, not before its checkout).
+   */
+  connectRedis?: () => Promise<Redis>;
   keys?: Keys;
   environments?: EnvironmentManager;
   helm?: HelmOptions;

@@ -14,6 +14,7 @@ import { createKeys } from '../../core/keys.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
+import type { Redis } from '../../core/redis.ts';
 import type { RunnerDeps } from '../../runner/runner-deps.ts';
 import type { EnvironmentManager } from '../../runner/environments/types.ts';
 import type { KubectlStateStore } from '../../runner/deployers/kubectl-state.ts';
@@ -73,8 +74,10 @@ export const run: Command = {
       throw new ConfigError('a deploy needs SLIPWAY_REDIS_URL (the namespace lock and environment records live there); or pass --no-deploy');
     }
 
-    // ioredis only for a deploy (a build-and-test run never loads it)
-    const redis = needsRedis ? (await import('../../core/redis.ts')).connectRedis(config.redisUrl!, log) : undefined;
+    // ioredis only for a deploy (a build-and-test run never loads it), and only when the deploy's
+    // warm-up or the deploy needs it: loading and connecting it (~35 ms) no longer comes before the checkout
+    let connecting: Promise<Redis> | undefined;
+    const connectRedis = (): Promise<Redis> => (connecting ??= import('../../core/redis.ts').then((m) => m.connectRedis(config.redisUrl!, log)));
     const keys = createKeys(config.keyPrefix);
     const number = await nextNumber(config.dataDir, name);
     let record: BuildRecord = {
@@ -96,7 +99,7 @@ export const run: Command = {
     // from the builds (not while two build on two cores: that made them take longer, bench/skaffold).
     let loading: Promise<EnvironmentManager> | undefined;
     const load = (): Promise<EnvironmentManager> => {
-      if (!redis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
+      if (!needsRedis) return Promise.reject(new ConfigError('a deploy needs SLIPWAY_REDIS_URL'));
       loading ??= timed('loading the environment manager', async () => {
         const [{ createEnvironmentManager }, { KubeConfig }] = await Promise.all([
           import('../../runner/environments/manager.ts'),
@@ -104,7 +107,7 @@ export const run: Command = {
         ]);
         const kube = new KubeConfig();
         kube.loadFromDefault();
-        return createEnvironmentManager({ redis, keys, kube, log });
+        return createEnvironmentManager({ redis: await connectRedis(), keys, kube, log });
       });
       return loading;
     };
@@ -113,7 +116,7 @@ export const run: Command = {
       if (!store) throw new ConfigError('this environment manager cannot keep the kubectl deploy state');
       return store;
     };
-    if (redis) {
+    if (needsRedis) {
       environments = {
         warm: async () => timed('environment warm', async () => (await load()).warm?.()),
         prepare: async (input) => timed('environment prepare', async () => (await load()).prepare(input)),
@@ -150,7 +153,7 @@ export const run: Command = {
           git: createGit({ workdir: config.workdir, exec: door }),
           workdir: config.workdir,
           log,
-          ...(redis ? { redis, keys } : {}),
+          ...(needsRedis ? { connectRedis, keys } : {}),
           ...(environments ? { environments } : {}),
           ...(config.apiToken ? { secrets: [config.apiToken] } : {}),
           ...(config.defaultRepo ? { defaultRepo: config.defaultRepo } : {}),
@@ -171,7 +174,8 @@ export const run: Command = {
       return result.status === 'succeeded' ? 0 : 1;
     } finally {
       process.removeListener('SIGINT', onSigint);
-      redis?.disconnect();
+      // a connection still being made (a build that failed during the warm-up) is closed too
+      (await connecting?.catch(() => undefined))?.disconnect();
     }
   },
 };

@@ -36,7 +36,8 @@ export function warmDeploy(scope: BuildScope, plan: CheckedPlan): void {
 }
 
 export async function deployStage(scope: BuildScope, { checkout, images, plan }: DeployStageInput): Promise<DeployStageResult> {
-  const { environments, redis, keys } = scope.deps;
+  const { environments, keys } = scope.deps;
+  const redis = scope.deps.redis ?? (await scope.deps.connectRedis?.());
   if (!environments || !redis || !keys) throw new ConfigError('this runner has no Kubernetes environment manager: it cannot deploy');
   const branch = scope.build.branch;
   if (branch === undefined) throw new ConfigError('a deploy needs a branch (its environment is per branch)');
