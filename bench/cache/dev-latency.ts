@@ -21,9 +21,11 @@ import { builds, startLoop, testKube } from '../../test/integration/dev/harness.
 import { useTestenvProcessEnv } from '../../test/integration/runner/harness.ts';
 import { skaffoldDevFiles, writeFiles } from '../../test/helpers/skaffold-dev-files.ts';
 import { ROOT, testenv, uniqueName } from '../../test/helpers/testenv.ts';
+import { integerArg } from '../integer-arg.ts';
 
 const args = process.argv.slice(2);
-const edits = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
+// the one argument that is not a --flag; before, one not all digits ("30s") was passed over for the default
+const edits = integerArg(2, 'EDITS', 20, 1, 10_000, args.find((a) => !a.startsWith('--')));
 const cases = args.includes('--native') ? ['native'] : args.includes('--skaffold') ? ['skaffold'] : ['native', 'skaffold'];
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 useTestenvProcessEnv();

@@ -9,8 +9,9 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheHarness, SERVICES } from '../../test/integration/build-cache/harness.ts';
+import { integerArg } from '../integer-arg.ts';
 
-const rounds = Number(process.argv[2] ?? 3);
+const rounds = integerArg(2, 'ROUNDS', 3, 1, 10_000);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 // Each service: a base step that costs something (8 MiB written and hashed), then its own file.

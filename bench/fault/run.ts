@@ -6,8 +6,9 @@
 import os from 'node:os';
 import { integerSetting } from '../../core/config.ts';
 import { judge, runFaultScenario } from '../../test/helpers/fault-scenario.ts';
+import { integerArg } from '../integer-arg.ts';
 
-const deliveries = Number(process.argv[2] ?? 1000);
+const deliveries = integerArg(2, 'N', 1000, 1, 1_000_000);
 const started = new Date().toISOString();
 const run = await runFaultScenario({
   deliveries,

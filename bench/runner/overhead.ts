@@ -7,13 +7,14 @@
 //   node --import tsx bench/runner/overhead.ts RUNS "A COMMAND" "B COMMAND"
 // (the commands as prepare-overhead.ts prints them: env VAR=... program args, split on spaces)
 import { exec } from '../../runner/exec.ts';
+import { integerArg } from '../integer-arg.ts';
 
 const [runsArg, a, b] = process.argv.slice(2);
 if (!runsArg || !a || !b) {
   console.error('usage: overhead.ts RUNS "A COMMAND" "B COMMAND"');
   process.exit(2);
 }
-const runs = Number(runsArg);
+const runs = integerArg(2, 'RUNS', 0, 1, 10_000);
 
 async function timed(command: string): Promise<number> {
   await new Promise((r) => setTimeout(r, Math.random() * 1000));

@@ -11,9 +11,10 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from '../../cli/up/free-port.ts';
 import { exec } from '../../runner/exec.ts';
+import { integerArg } from '../integer-arg.ts';
 import { benchFixture, buildBundle, ROOT, RUNNER_APP, runnerAppPipeline } from '../fixture.ts';
 
-const rounds = Number(process.argv[2] ?? 10);
+const rounds = integerArg(2, 'ROUNDS', 10, 1, 10_000);
 const f = await benchFixture('slipway-runner-overhead-');
 await f.commit(RUNNER_APP);
 const { t, dir, repo, git } = f;

@@ -15,8 +15,9 @@ import { createGit, type Git } from '../../runner/git.ts';
 import { startRunner } from '../../runner/start.ts';
 import { fixtureRepo } from '../../test/helpers/fixture-repo.ts';
 import { testRedis } from '../../test/helpers/testenv.ts';
+import { integerArg } from '../integer-arg.ts';
 
-const n = Number(process.argv[2] ?? 200);
+const n = integerArg(2, 'N', 200, 1, 1_000_000);
 const r = await testRedis();
 const repo = await fixtureRepo();
 const workdir = await mkdtemp(path.join(tmpdir(), 'slipway-bench-'));
