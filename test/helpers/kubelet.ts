@@ -47,17 +47,17 @@ export async function reportContainerTrouble(namespace: string, t: ContainerTrou
 }
 
 /**
- * A Deployment of one replica whose one container is the one reportContainerTrouble reports on
+ * A Deployment (one replica unless `replicas` says) whose one container is the one reportContainerTrouble reports on
  * (web, image web:dev), its pods labelled app=<name>. `minReadySeconds` keeps a rollout from
  * completing by itself; `unscheduled`: no node takes its pods (they stay Pending, as a pod whose
  * image cannot be pulled would).
  */
-export function webDeployment(name: string, opts: { minReadySeconds?: number; unscheduled?: boolean } = {}): string {
+export function webDeployment(name: string, opts: { replicas?: number; minReadySeconds?: number; unscheduled?: boolean } = {}): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: ${name} }
 spec:
-  replicas: 1
+  replicas: ${opts.replicas ?? 1}
 ${opts.minReadySeconds === undefined ? '' : `  minReadySeconds: ${opts.minReadySeconds}\n`}  selector: { matchLabels: { app: ${name} } }
   template:
     metadata: { labels: { app: ${name} } }

@@ -10,6 +10,7 @@ import { kubectlDeploy, type KubectlDeployInput } from '../../../../runner/deplo
 import { readLastGood } from '../../../../runner/deployers/kubectl-state.ts';
 import { parseManifests, prepareManifests } from '../../../../runner/deployers/manifests.ts';
 import { kubeClients, kubectlStateStore } from '../../../../runner/environments/kube.ts';
+import { webDeployment } from '../../../helpers/kubelet.ts';
 import { testenv, testenvChildEnv, uniqueName } from '../../../helpers/testenv.ts';
 
 const env = testenvChildEnv();
@@ -22,18 +23,6 @@ const store = () => {
   return kubectlStateStore(kubeClients(kc));
 };
 
-const deployment = (extraSpec = '') => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-${extraSpec}      containers:
-        - { name: web, image: "web:dev" }
-`;
 const configMap = (name: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { k: v }\n`;
 
 function input(text: string, build: string, lines: string[], doors: KubectlDeployInput['run']): KubectlDeployInput {
@@ -60,12 +49,12 @@ after(async () => {
 
 void test('the last good deploy through the API: no kubectl for the state, rollback and prune across both ways', async () => {
   // 1. a good deploy keeping its state with kubectl (as before)
-  await kubectlDeploy(input(`${deployment()}${configMap('settings')}`, 'shop-1', [], run));
+  await kubectlDeploy(input(`${webDeployment('web')}${configMap('settings')}`, 'shop-1', [], run));
 
   // 2. a deploy that cannot become ready, through the API store: it reads what kubectl wrote and rolls back to it
   const rec = recordingExec(run);
   const lines: string[] = [];
-  const bad = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}${configMap('settings')}${configMap('extra')}`, 'shop-2', lines, rec.exec);
+  const bad = input(`${webDeployment('web', { unscheduled: true })}${configMap('settings')}${configMap('extra')}`, 'shop-2', lines, rec.exec);
   await assert.rejects(kubectlDeploy({ ...bad, state: store() }), /Deployment web did not become ready within 6s/);
   assert.ok(!rec.calls.some((c) => c.argv[1] === 'get' && c.argv[2] === 'secret'), 'the state is not read with kubectl');
   assert.match(lines.at(-1)!, /^rolled back to the manifests of build shop-1, deleted ConfigMap\/extra: /);
@@ -74,7 +63,7 @@ void test('the last good deploy through the API: no kubectl for the state, rollb
   // 3. a good deploy through the API store without the ConfigMap: pruned; exactly apply + rollout at the door
   const rec3 = recordingExec(run);
   const lines3: string[] = [];
-  const third = await kubectlDeploy({ ...input(deployment(), 'shop-3', lines3, rec3.exec), state: store() });
+  const third = await kubectlDeploy({ ...input(webDeployment('web'), 'shop-3', lines3, rec3.exec), state: store() });
   assert.deepEqual(third.pruned.map((r) => `${r.kind}/${r.name}`), ['ConfigMap/settings']);
   assert.deepEqual(rec3.calls.map((c) => c.argv.slice(0, 3).join(' ')), ['kubectl apply --server-side', 'kubectl rollout status', 'kubectl delete ConfigMap/settings']);
   assert.deepEqual(await configMaps(), []);

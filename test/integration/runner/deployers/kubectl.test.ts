@@ -6,27 +6,14 @@ import { after, before, test } from 'node:test';
 import { exec, recordingExec } from '../../../../runner/exec.ts';
 import { kubectlDeploy, type KubectlDeployInput } from '../../../../runner/deployers/kubectl.ts';
 import { parseManifests, prepareManifests } from '../../../../runner/deployers/manifests.ts';
-import { reportContainerTrouble } from '../../../helpers/kubelet.ts';
+import { reportContainerTrouble, webDeployment } from '../../../helpers/kubelet.ts';
 import { testenvChildEnv, uniqueName } from '../../../helpers/testenv.ts';
 
 const env = testenvChildEnv();
 const ns = uniqueName('kubectl-deploy');
 const kubectl = (...args: string[]) => exec(['kubectl', ...args], { env, allowFailure: true, timeoutMs: 60_000 });
 
-function deployment(extraSpec = ''): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-${extraSpec}      containers:
-        - { name: web, image: "web:dev" }
-`;
-}
+const deployment = (opts: { unscheduled?: boolean } = {}) => webDeployment('web', { replicas: 2, ...opts });
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { k: v }\n`;
 
 function input(text: string, build: string, lines: string[], run: KubectlDeployInput['run'], namespace = ns): KubectlDeployInput {
@@ -78,7 +65,7 @@ void test('a kubectl deploy applies server-side, waits for the rollout, rolls ba
   // 2. a deploy no node can run (nodeSelector nothing matches), adding a ConfigMap: rolled back
   const rec2 = recordingExec(exec);
   const lines2: string[] = [];
-  const bad = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}---\n${configMap('settings')}---\n${configMap('extra')}`, 'shop-2', lines2, rec2.exec);
+  const bad = input(`${deployment({ unscheduled: true })}---\n${configMap('settings')}---\n${configMap('extra')}`, 'shop-2', lines2, rec2.exec);
   await assert.rejects(kubectlDeploy(bad), /Deployment web did not become ready within 8s: pod web-[a-z0-9-]+: PodScheduled Unschedulable: 0\/1 nodes are available/);
   const argvs = rec2.calls.map((c) => c.argv.slice(0, 3).join(' ')).filter((a, n, all) => a !== 'kubectl get pods' || all[n + 1] !== a);
   assert.deepEqual(argvs, [
@@ -108,7 +95,7 @@ void test('a first deploy that fails leaves nothing of itself behind', async () 
   assert.equal((await kubectl('create', 'namespace', other)).exitCode, 0);
   try {
     const lines: string[] = [];
-    const i = input(`${deployment('      nodeSelector: { slipway.dev/none: "true" }\n')}---\n${configMap('only')}`, 'shop-1', lines, exec, other);
+    const i = input(`${deployment({ unscheduled: true })}---\n${configMap('only')}`, 'shop-1', lines, exec, other);
     await assert.rejects(kubectlDeploy({ ...i, statusCheck: { ...i.statusCheck, deadlineSeconds: 4 } }), /did not become ready within 4s/);
     assert.match(lines.at(-1)!, /^rolled back: there was no earlier deploy, deleted Deployment.apps\/web, ConfigMap\/only/);
     const left = await kubectl('get', 'deploy,configmap,secret', '-n', other, '-o', 'name');
@@ -123,7 +110,7 @@ const crashLoop = (namespace: string, signal: AbortSignal) =>
 
 // minReadySeconds beyond the deadline: the rollout cannot complete by itself in the test, so only the pod's state decides
 const neverDone = (statusCheck: KubectlDeployInput['statusCheck'], namespace: string, lines: string[]) => {
-  const i = input(deployment().replace('  replicas: 2\n', '  replicas: 1\n  minReadySeconds: 300\n'), 'shop-1', lines, exec, namespace);
+  const i = input(webDeployment('web', { minReadySeconds: 300 }), 'shop-1', lines, exec, namespace);
   return { ...i, statusCheck };
 };
 
