@@ -45,6 +45,16 @@ export function createLogger(options: { level?: string; name?: string; pretty?: 
   return options.pretty ? pino(opts, prettyStream(process.stderr)) : pino(opts);
 }
 
+/**
+ * The logger of a command a person runs (`up`, `run`, `dev`): human lines on stderr, out of the
+ * way of the build log on stdout, unless SLIPWAY_LOG_FORMAT=json (pino's JSON lines on stdout);
+ * at SLIPWAY_LOG_LEVEL, else the command's own default. `server` and `runner` run as processes
+ * of their own and log JSON lines.
+ */
+export function commandLogger(env: NodeJS.ProcessEnv, name: string, defaultLevel = 'info'): Logger {
+  return createLogger({ name, level: env.SLIPWAY_LOG_LEVEL ?? defaultLevel, pretty: env.SLIPWAY_LOG_FORMAT !== 'json' });
+}
+
 /** A logger that drops everything: the default in tests. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });

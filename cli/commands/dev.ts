@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
+import { commandLogger } from '../../core/logger.ts';
 import { loadPipelineFiles } from '../../pipelines/load.ts';
 import { devLoop, type DevTarget } from '../../runner/dev/dev-loop.ts';
 import { nativeTarget } from '../../runner/dev/native-target.ts';
@@ -93,7 +93,7 @@ export const dev: Command = {
     const { target, dir } = await chooseTarget({ pipeline: values.pipeline, filename: values.filename, profile }, ctx, values['default-repo'] ?? config.defaultRepo);
     const user = ctx.env.USER || userInfo().username || 'user';
     const namespace = values.namespace ?? toDns1123Label(`dev-${user}`);
-    const log = createLogger({ name: 'slipway-dev', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
+    const log = commandLogger(ctx.env, 'slipway-dev', 'warn');
     // custom build commands run sandboxed, as under slipway run (SLIPWAY_UNSANDBOXED_STEPS=1 opts out)
     const sandbox = await createSandbox({ workdir: config.workdir, exec, log, env: ctx.env });
     const { KubeConfig } = await import('../../runner/environments/kube-api.ts');

@@ -11,7 +11,7 @@ import { readConfig } from '../../core/config.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { buildId, nowIso } from '../../core/ids.ts';
 import { createKeys } from '../../core/keys.ts';
-import { createLogger } from '../../core/logger.ts';
+import { commandLogger } from '../../core/logger.ts';
 import type { BuildRecord } from '../../core/records.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { Redis } from '../../core/redis.ts';
@@ -55,7 +55,7 @@ export const run: Command = {
     timings?.mark(`slipway run ${name}`);
     const door = timings ? timings.exec(exec) : exec;
     const timed = <T>(what: string, fn: () => Promise<T>): Promise<T> => (timings ? timings.around(what, fn) : fn());
-    const log = createLogger({ name: 'slipway-run', level: ctx.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
+    const log = commandLogger(ctx.env, 'slipway-run', 'warn');
     // the sandbox's probes (two short processes) run while the pipelines are read
     const sandbox = createSandbox({ workdir: config.workdir, exec: door, log, env: ctx.env });
     sandbox.catch(() => undefined); // awaited below, after the pipeline is found

@@ -10,7 +10,7 @@ import { readConfig, type Config } from '../../core/config.ts';
 import { redactCredentials } from '../../core/repo-url.ts';
 import { ConfigError, formatProblem } from '../../core/errors.ts';
 import { createKeys } from '../../core/keys.ts';
-import { createLogger } from '../../core/logger.ts';
+import { commandLogger } from '../../core/logger.ts';
 import { connectRedis, redisAnswers } from '../../core/redis.ts';
 import { loadPipelines } from '../../pipelines/load.ts';
 import type { LoadedPipeline } from '../../pipelines/schema.ts';
@@ -87,7 +87,7 @@ export const up: Command = {
   async run(args, ctx) {
     const { values } = parseArgs({ args, options: { 'local-cluster': { type: 'boolean', default: false }, 'no-demo': { type: 'boolean', default: false } } });
     let config = readConfig(ctx.env, ctx.cwd);
-    const log = createLogger({ name: 'slipway', pretty: ctx.env.SLIPWAY_LOG_FORMAT !== 'json' });
+    const log = commandLogger(ctx.env, 'slipway');
     await mkdir(config.dataDir, { recursive: true });
     const cleanups: (() => Promise<void>)[] = [];
     // Ctrl-C at any point, during start-up too, stops what has been started so far.
