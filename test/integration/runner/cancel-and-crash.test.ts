@@ -66,7 +66,17 @@ void test('cancel during a long step: the build ends cancelled with the reason a
   }
 });
 
-async function crashedRunner(h: RunnerHarness, pipelineScript: string, extra: Record<string, unknown> = {}) {
+/** How the runners of the crash tests find a lost runner: quickly. */
+const LOST_FAST = { lockDurationMs: 1000, stalledIntervalMs: 500 };
+
+/**
+ * A runner in a process of its own, SIGKILLed while the build's step runs. `maxStalledCount` is
+ * the re-run limit of the runner the test starts next, and this one's too: both look for stalled
+ * jobs, and this one may put the build back in the queue before it is killed (its lock lapsed on
+ * a loaded machine), counting the stall under its own limit. With two limits, which one applies
+ * would depend on timing; installed runners all have the same.
+ */
+async function crashedRunner(h: RunnerHarness, pipelineScript: string, extra: Record<string, unknown> = {}, maxStalledCount = 1) {
   const pipeline = longStep(h, pipelineScript, extra);
   const dir = await mkdtemp(path.join(tmpdir(), 'slipway-crash-'));
   const file = path.join(dir, 'pipelines.json');
@@ -84,6 +94,9 @@ async function crashedRunner(h: RunnerHarness, pipelineScript: string, extra: Re
       RUNNER_KEY_PREFIX: h.keys.prefix,
       RUNNER_BULL_PREFIX: h.bullPrefix,
       RUNNER_WORKDIR: h.workdir,
+      RUNNER_LOCK_DURATION_MS: String(LOST_FAST.lockDurationMs),
+      RUNNER_STALLED_INTERVAL_MS: String(LOST_FAST.stalledIntervalMs),
+      RUNNER_MAX_STALLED_COUNT: String(maxStalledCount),
     },
     onLine: (l) => l === 'runner ready' && ready(),
   }).catch((e: unknown) => e);
@@ -97,7 +110,7 @@ async function crashedRunner(h: RunnerHarness, pipelineScript: string, extra: Re
   // the step runs in a process group of its own: it outlived the runner
   assert.ok(alive(pid));
   await rm(dir, { recursive: true, force: true });
-  return { pipeline, build, pid };
+  return { pipeline, build, pid, runnerOpts: { ...LOST_FAST, maxStalledCount } };
 }
 
 void test('a runner SIGKILLed mid-build: another runner re-runs the build, and the log says so', async () => {
@@ -110,7 +123,7 @@ void test('a runner SIGKILLed mid-build: another runner re-runs the build, and t
   try {
     // the first run hangs (and is killed); the re-run is told it is the second and passes
     const crash = await crashedRunner(h, `if [ "$(curl -fsS ${runUrl})" != 1 ]; then echo second run; else echo "pid $$"; exec sleep 300; fi`);
-    await h.runner([crash.pipeline], { lockDurationMs: 1000, stalledIntervalMs: 500 });
+    await h.runner([crash.pipeline], crash.runnerOpts);
     assert.ok(await gone(crash.pid), 'the next runner on this machine kills what the lost one left running');
     const done = await h.waitFinal(crash.build.id);
     const log = await h.logs.text(crash.build.id);
@@ -126,8 +139,8 @@ void test('a runner SIGKILLed mid-build: another runner re-runs the build, and t
 void test('a runner SIGKILLed mid-build past the re-run limit: the build fails with reason "runner lost"', async () => {
   const h = await runnerHarness();
   try {
-    const crash = await crashedRunner(h, 'echo "pid $$"; exec sleep 300');
-    await h.runner([crash.pipeline], { lockDurationMs: 1000, stalledIntervalMs: 500, maxStalledCount: 0 });
+    const crash = await crashedRunner(h, 'echo "pid $$"; exec sleep 300', {}, 0);
+    await h.runner([crash.pipeline], crash.runnerOpts);
     assert.ok(await gone(crash.pid));
     const done = await h.waitFinal(crash.build.id);
     assert.equal(done.status, 'failed');
@@ -180,8 +193,8 @@ void test('a build ended by a lost runner sends its final status, and no pending
   process.env.RT_LOST_TOKEN = 'lost-token-0b7d';
   try {
     const status = { forge: 'github', apiUrl: forge.url, token: { env: 'RT_LOST_TOKEN' } };
-    const crash = await crashedRunner(h, 'echo "pid $$"; exec sleep 300', { source: { repo: h.repo.url, allowLocal: true, status } });
-    await h.runner([crash.pipeline], { lockDurationMs: 1000, stalledIntervalMs: 500, maxStalledCount: 0 });
+    const crash = await crashedRunner(h, 'echo "pid $$"; exec sleep 300', { source: { repo: h.repo.url, allowLocal: true, status } }, 0);
+    await h.runner([crash.pipeline], crash.runnerOpts);
     const done = await h.waitFinal(crash.build.id);
     assert.equal(done.reason, RUNNER_LOST);
     await eventually(async () => forge.seen.some((s) => s.body.state === 'failure') || undefined, 'the final status');
