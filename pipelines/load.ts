@@ -98,6 +98,17 @@ export function parsePipelines(text: string, file: string): LoadResult {
   return { pipelines, errors: sortProblems(errors) };
 }
 
+/**
+ * Where the value at `p` of the pipeline named `name` is written in `text` (a pipeline file), for a
+ * problem found after the file loaded; {} when that pipeline is not in the text.
+ */
+export function fieldPosition(text: string, name: string, p: readonly PathKey[]): { line?: number; column?: number } {
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lc });
+  const doc = Array.isArray(docs) ? docs.find((d) => String(d.getIn(['metadata', 'name'])) === name) : undefined;
+  return doc ? position(lc, locate(doc, p).node) : {};
+}
+
 /** Loads the given files; duplicate metadata.name across them is an error on the later one. */
 export async function loadPipelineFiles(files: string[]): Promise<LoadResult> {
   const pipelines: LoadedPipeline[] = [];
@@ -118,11 +129,7 @@ export async function loadPipelineFiles(files: string[]): Promise<LoadResult> {
       const name = loaded.pipeline.metadata.name;
       const first = seen.get(name);
       if (first !== undefined) {
-        const lc = new LineCounter();
-        const docs = parseAllDocuments(text, { lineCounter: lc });
-        const doc = Array.isArray(docs) ? docs.find((d) => String(d.getIn(['metadata', 'name'])) === name) : undefined;
-        const pos = doc ? position(lc, locate(doc, ['metadata', 'name']).node) : {};
-        errors.push({ file, ...pos, path: 'metadata.name', message: `duplicate pipeline name ${name} (first defined in ${first})` });
+        errors.push({ file, ...fieldPosition(text, name, ['metadata', 'name']), path: 'metadata.name', message: `duplicate pipeline name ${name} (first defined in ${first})` });
         continue;
       }
       seen.set(name, file);

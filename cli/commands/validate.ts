@@ -1,13 +1,15 @@
 // slipway validate [files]: checks pipeline files (default: every file in SLIPWAY_PIPELINES) and
 // skaffold.yaml files given by name, and prints every problem with file:line:column (skaffold
-// fields Slipway does not run as warnings). Exit 1 when there is any error.
+// fields Slipway does not run as warnings), and each pipeline's source.repo as checkout will
+// (runner/git.ts validateRepoUrl: a file:// URL needs source.allowLocal). Exit 1 when there is any error.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../../core/config.ts';
-import { formatProblem, type Problem } from '../../core/errors.ts';
-import { loadPipelineFiles, pipelineFiles } from '../../pipelines/load.ts';
+import { formatProblem, ValidationError, type Problem } from '../../core/errors.ts';
+import { fieldPosition, loadPipelineFiles, pipelineFiles } from '../../pipelines/load.ts';
 import { looksLikeSkaffold, validateSkaffoldFile } from '../../pipelines/skaffold/validate.ts';
+import { validateRepoUrl } from '../../runner/git.ts';
 import type { Command } from '../context.ts';
 
 export const validate: Command = {
@@ -37,6 +39,16 @@ export const validate: Command = {
     const loaded = await loadPipelineFiles(files.filter((f) => !skaffoldFiles.includes(f)));
     const { pipelines } = loaded;
     const errors = [...loaded.errors];
+    // the source URL as checkout will take it (a file:// one only with source.allowLocal)
+    for (const { file, pipeline } of pipelines) {
+      try {
+        validateRepoUrl(pipeline.source.repo, pipeline.source.allowLocal);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        const text = await readFile(file, 'utf8');
+        errors.push({ file, ...fieldPosition(text, pipeline.metadata.name, ['source', 'repo']), path: 'source.repo', message: err.message });
+      }
+    }
     for (const f of skaffoldFiles) {
       const res = await validateSkaffoldFile(f);
       errors.push(...res.errors);
