@@ -63,3 +63,34 @@ export async function computePlanTag(input: PlanTagInput): Promise<string> {
   if (!TAG.test(tag)) throw new ValidationError(`image tag ${JSON.stringify(tag)} from tagPolicy is not a valid tag (letters, digits, _ . -; at most 128)`);
   return tag;
 }
+
+/** The template names the build number (Slipway's {{ .BuildNumber }}, Skaffold's {{.BUILD_NUMBER}} or {{.BUILD_ID}}). */
+function fromBuildNumber(policy: PlanTagPolicy): boolean {
+  if (policy.kind === 'template') return /\{\{[^}]*\.(BuildNumber|BUILD_NUMBER|BUILD_ID)\b/.test(policy.template);
+  if (policy.kind === 'customTemplate') {
+    if (fromBuildNumber({ kind: 'template', template: policy.template })) return true;
+    return Object.entries(policy.components).some(([name, c]) => new RegExp(`\\.${name}\\b`).test(policy.template) && fromBuildNumber(c));
+  }
+  return false;
+}
+
+/**
+ * Why a build's tag may already name another image in the registry, by what the tag is made of:
+ * the likely cause for the immutable-tag error (a restarted build number is one only for a tag
+ * made from the build number).
+ */
+export function takenTagCause(policy: PlanTagPolicy): string {
+  if (fromBuildNumber(policy)) return 'Build numbers restarted (a fresh data folder or Redis)?';
+  switch (policy.kind) {
+    case 'gitCommit':
+      return 'The same commit was built and pushed under this tag before, with different content (another build argument, base image or builder): a tag policy that gives different content the same tag.';
+    case 'dateTime':
+      return 'Another build was tagged with the same time: tagPolicy.dateTime\'s format does not tell these builds apart.';
+    case 'inputDigest':
+      return 'The same files were built and pushed under this tag before, with different content (another build argument, base image or builder): a tag policy that gives different content the same tag.';
+    case 'sha256':
+      return 'The sha256 tag policy tags every build latest.';
+    default:
+      return 'The tag template names no build number: builds with the same values get the same tag.';
+  }
+}

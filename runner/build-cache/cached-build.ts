@@ -9,6 +9,8 @@
 // Tags are immutable: a build tag that already names another manifest is never pushed over (a
 // fresh data folder restarting build numbers must not clobber `:1`); the build fails saying so.
 import { ConfigError, UnavailableError, ValidationError } from '../../core/errors.ts';
+import type { PlanTagPolicy } from '../../pipelines/plan.ts';
+import { takenTagCause } from '../plan-tags.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
 
 export const INPUT_TAG_PREFIX = 'slipway-input-';
@@ -18,10 +20,11 @@ export function inputTag(inputDigest: string): string {
 }
 
 export class TagTakenError extends ValidationError {
-  constructor(ref: string, existing: string) {
+  /** `policy`: the tag policy the tag came from, for the likely cause (takenTagCause). */
+  constructor(ref: string, existing: string, policy: PlanTagPolicy) {
     super(
       `${ref} already exists in the registry as ${existing}, and image tags are immutable: this build would overwrite it. ` +
-        'Build numbers restarted (a fresh data folder or Redis)? Delete the old tag, or use another image name or tagPolicy',
+        `${takenTagCause(policy)} Delete the old tag, or use another image name or tagPolicy`,
     );
   }
 }
@@ -32,6 +35,8 @@ export interface CachedBuildInput {
   image: string;
   /** The build's tag. */
   tag: string;
+  /** What the tag was made from (the plan's tagPolicy), for the immutable-tag error's hint. */
+  tagPolicy: PlanTagPolicy;
   /** undefined: no cache for this artifact (--no-cache, build.cache: false); the tag rule still holds. */
   inputDigest: string | undefined;
   signal?: AbortSignal;
@@ -73,12 +78,12 @@ export async function cachedBuild(input: CachedBuildInput): Promise<CachedBuildR
   }
 
   if (found) {
-    if (existing && existing !== found) throw new TagTakenError(ref, existing);
+    if (existing && existing !== found) throw new TagTakenError(ref, existing, input.tagPolicy);
     if (!existing) await registry.tagManifest(image, found, tag, signal);
     input.line(`unchanged, reused ${ref}@${found}`);
     return { digest: found, reused: true };
   }
-  if (existing) throw new TagTakenError(ref, existing);
+  if (existing) throw new TagTakenError(ref, existing, input.tagPolicy);
 
   const digest = await input.build({ registryAnswered: true });
   if (input.inputDigest) {

@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
 import type { ImageRecord } from '../../core/records.ts';
-import type { GitVariant, PlanBuilder } from '../../pipelines/plan.ts';
+import type { GitVariant, PlanBuilder, PlanTagPolicy } from '../../pipelines/plan.ts';
 import { renderPlanTemplate } from '../../pipelines/plan-template.ts';
 import { cachedBuild } from '../build-cache/cached-build.ts';
 import { artifactInputDigest } from '../build-cache/input-digest.ts';
@@ -101,6 +101,8 @@ export interface ReuseOptions {
   registry: RegistryClient;
   /** The plan's build.cache: false always builds from scratch (as --no-cache does). */
   cache: boolean;
+  /** The plan's tagPolicy (the immutable-tag error's hint depends on it). */
+  tagPolicy: PlanTagPolicy;
   timeoutMs: number | undefined;
   /** The artifacts this one requires, as built or reused in this build: a change to one rebuilds this. */
   requires: { image: string; digest: string }[];
@@ -134,6 +136,7 @@ export async function buildOrReuse(scope: BuildScope, builder: Builder, a: Artif
     registry: o.registry,
     image,
     tag,
+    tagPolicy: o.tagPolicy,
     inputDigest,
     signal: scope.signal,
     line: scope.line,
@@ -248,7 +251,7 @@ async function buildOne(
   const timeoutMs = durationMs(plan.build.timeout);
   if (plan.build.push) {
     const requires = a.requires.map((r) => ({ image: r.image, digest: required.get(r.image)!.digest }));
-    return buildOrReuse(scope, builder, { image: a.image, tag, input }, { registry, cache: plan.build.cache, timeoutMs, requires });
+    return buildOrReuse(scope, builder, { image: a.image, tag, input }, { registry, cache: plan.build.cache, tagPolicy: plan.build.tagPolicy, timeoutMs, requires });
   }
   scope.line(`building ${ref} (local.push: false: not pushed)`);
   await runBuild(scope, builder, input, timeoutMs);
