@@ -75,6 +75,16 @@ function fromBuildNumber(policy: PlanTagPolicy): boolean {
 }
 
 /**
+ * Whether a tag made by `policy` moves from build to build instead of being immutable: Skaffold's
+ * sha256 tagger tags every build `latest` and names the image by its digest wherever it is
+ * deployed, so `latest` is a pointer that follows the newest build, not a name for one image.
+ * Every other tag keeps the immutable-tag rule (runner/build-cache/cached-build.ts).
+ */
+export function tagMoves(policy: PlanTagPolicy): boolean {
+  return policy.kind === 'sha256';
+}
+
+/**
  * Why a build's tag may already name another image in the registry, by what the tag is made of:
  * the likely cause for the immutable-tag error (a restarted build number is one only for a tag
  * made from the build number).
@@ -88,8 +98,6 @@ export function takenTagCause(policy: PlanTagPolicy): string {
       return 'Another build was tagged with the same time: tagPolicy.dateTime\'s format does not tell these builds apart.';
     case 'inputDigest':
       return 'The same files were built and pushed under this tag before, with different content (another build argument, base image or builder): a tag policy that gives different content the same tag.';
-    case 'sha256':
-      return 'The sha256 tag policy tags every build latest.';
     default:
       return 'The tag template names no build number: builds with the same values get the same tag.';
   }

@@ -8,9 +8,11 @@
 //
 // Tags are immutable: a build tag that already names another manifest is never pushed over (a
 // fresh data folder restarting build numbers must not clobber `:1`); the build fails saying so.
+// The one exception is a tag that moves by design (tagMoves: Skaffold's sha256 policy tags every
+// build `latest` and deploys it by digest): it is put on the new image, and the log says so.
 import { ConfigError, UnavailableError, ValidationError } from '../../core/errors.ts';
 import type { PlanTagPolicy } from '../../pipelines/plan.ts';
-import { takenTagCause } from '../plan-tags.ts';
+import { tagMoves, takenTagCause } from '../plan-tags.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
 
 export const INPUT_TAG_PREFIX = 'slipway-input-';
@@ -77,15 +79,21 @@ export async function cachedBuild(input: CachedBuildInput): Promise<CachedBuildR
     return { digest: await input.build({ registryAnswered: false }), reused: false };
   }
 
+  const moves = tagMoves(input.tagPolicy);
+  const moved = (digest: string) => {
+    if (existing && existing !== digest) input.line(`${ref} moved from ${existing} to this build's image (tagPolicy sha256: deploys name the image by its digest)`);
+  };
   if (found) {
-    if (existing && existing !== found) throw new TagTakenError(ref, existing, input.tagPolicy);
-    if (!existing) await registry.tagManifest(image, found, tag, signal);
+    if (existing && existing !== found && !moves) throw new TagTakenError(ref, existing, input.tagPolicy);
+    if (existing !== found) await registry.tagManifest(image, found, tag, signal);
+    moved(found);
     input.line(`unchanged, reused ${ref}@${found}`);
     return { digest: found, reused: true };
   }
-  if (existing) throw new TagTakenError(ref, existing, input.tagPolicy);
+  if (existing && !moves) throw new TagTakenError(ref, existing, input.tagPolicy);
 
   const digest = await input.build({ registryAnswered: true });
+  moved(digest);
   if (input.inputDigest) {
     // the image is pushed: a missing cache tag only costs the next build its reuse
     await registry.tagManifest(image, digest, inputTag(input.inputDigest), signal).catch((err: unknown) => {

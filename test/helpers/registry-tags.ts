@@ -14,3 +14,13 @@ export async function tagsOf(image: string): Promise<string[]> {
 export async function assertNotPushed(...images: string[]): Promise<void> {
   for (const image of images) assert.deepEqual(await tagsOf(image), [], `${image} was pushed`);
 }
+
+/** The digest the registry has under image:tag (null when it has none). */
+export async function registryDigest(image: string, tag: string): Promise<string | null> {
+  const [host, ...rest] = image.split('/');
+  const res = await fetch(`http://${host}/v2/${rest.join('/')}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  return res.ok ? res.headers.get('docker-content-digest') : null;
+}

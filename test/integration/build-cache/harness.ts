@@ -119,11 +119,4 @@ export async function cacheHarness(files: Record<string, string> = serviceFiles(
 }
 
 /** The digest a tag of `image` has in the registry, or null. */
-export async function registryDigest(image: string, tag: string): Promise<string | null> {
-  const [host, ...rest] = image.split('/');
-  const res = await fetch(`http://${host}/v2/${rest.join('/')}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
-  });
-  return res.ok ? res.headers.get('docker-content-digest') : null;
-}
+export { registryDigest } from '../../helpers/registry-tags.ts';

@@ -7,8 +7,12 @@
 // - microservices: two artifacts whose manifests name other images (`gcr.io/…/leeroy-app`), so
 //   nothing built is deployed; Skaffold warns `image [leeroy-app] is not used by the deployment`,
 //   and so does the build log now, for that artifact only.
+// - tagPolicy sha256 (Skaffold's tagger of that name): every build is tagged `latest` and deployed
+//   by digest, so `latest` moves to the newest image instead of failing the immutable-tag rule.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { registryDigest } from '../../helpers/registry-tags.ts';
 import { testenv } from '../../helpers/testenv.ts';
 import { runnerHarness, type RunnerHarness } from './harness.ts';
 
@@ -77,4 +81,29 @@ deploy:
   assert.equal(build.status, 'succeeded', log);
   const warnings = log.split('\n').filter((l) => l.includes('is not used by the deployment'));
   assert.deepEqual(warnings, [`warning: image ${repo}-app is not used by the deployment: no manifest's image: names it, so it was built but what runs is not it`]);
+});
+
+void test('tagPolicy sha256: every build is tagged latest, the tag moves to the newest image and the deploy names it by digest', async () => {
+  const image = `${testenv().registry}/slipway-example-shapes/${h.name}-sha`;
+  const files = (what: string) => ({
+    'skaffold.yaml': `apiVersion: skaffold/v2beta29\nkind: Config\nbuild:\n  tagPolicy:\n    sha256: {}\n  artifacts:\n  - image: ${image}\ndeploy:\n  kubectl:\n    manifests:\n    - k8s-pod.yaml\n`,
+    Dockerfile: dockerfile(what),
+    'k8s-pod.yaml': pod('sha-tagged', image),
+  });
+  const pipeline = h.pipeline({ build: undefined, test: undefined, deploy: undefined, skaffold: { path: 'skaffold.yaml' } });
+  await h.runner([pipeline]);
+  const first = await h.waitFinal((await h.enqueue(pipeline, { sha: await h.repo.commit(files('v1'), 'v1') })).id, 120_000);
+  assert.equal(first.status, 'succeeded', await h.logs.text(first.id));
+  const second = await h.waitFinal((await h.enqueue(pipeline, { sha: await h.repo.commit(files('v2'), 'v2') })).id, 120_000);
+  const log = await h.logs.text(second.id);
+  assert.equal(second.status, 'succeeded', log);
+  const [a, b] = [first.images[0]!, second.images[0]!];
+  assert.notEqual(b.digest, a.digest, 'v2 is another image');
+  assert.equal(b.ref, `${image}:latest@${b.digest}`);
+  assert.equal(await registryDigest(image, 'latest'), b.digest, 'latest names the newest build');
+  assert.match(log, new RegExp(`^${image.replace(/[.]/g, '\\.')}:latest moved from ${a.digest} to this build's image`, 'm'));
+  const kc = new KubeConfig();
+  kc.loadFromFile(testenv().kubeconfig);
+  const deployed = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: 'sha-tagged', namespace: h.namespace });
+  assert.equal(deployed.spec?.containers[0]?.image, b.ref);
 });
