@@ -71,16 +71,16 @@ async function hashFile(hash: Hash, file: string): Promise<void> {
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * Relative paths (with '/') of the context's entries the builder sees, in a fixed order, with
- * directories wholly ignored (and no `!` pattern that could bring something back) not walked.
- */
 /** Whether the builder leaves a path of the context (relative, '/') out, by the context's ignore file's patterns. */
 export function contextIgnore(patterns: readonly string[]): (rel: string) => boolean {
   const ig = dockerignore().add([...patterns]);
   return (rel) => ig.ignores(rel);
 }
 
+/**
+ * Relative paths (with '/') of the context's entries the builder sees, in a fixed order, with
+ * directories wholly ignored (and no `!` pattern that could bring something back) not walked.
+ */
 export async function contextEntries(context: string): Promise<string[]> {
   const patterns = await ignorePatterns(context);
   const ignores = contextIgnore(patterns);

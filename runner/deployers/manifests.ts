@@ -89,39 +89,42 @@ export function splitImage(ref: string): { repo: string; tag?: string; digest?: 
   return { repo, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 
-/** The built reference for an image written in a manifest, or undefined to leave it. */
-export function replacementFor(written: string, images: readonly BuiltImage[]): string | undefined {
+/** The artifact an image written in a manifest names (its repository; a digest-pinned image names none). */
+function builtFor(written: string, images: readonly BuiltImage[]): BuiltImage | undefined {
   const { repo, digest } = splitImage(written);
   if (digest !== undefined) return undefined;
-  return images.find((i) => i.name === repo)?.ref;
+  return images.find((i) => i.name === repo);
+}
+
+/** The built reference for an image written in a manifest, or undefined to leave it. */
+export function replacementFor(written: string, images: readonly BuiltImage[]): string | undefined {
+  return builtFor(written, images)?.ref;
+}
+
+/** `value` with every `image:` string field inside it (as Skaffold visits them) mapped by `fn`. */
+function mapImageFields<T>(value: T, fn: (image: string) => string): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => mapImageFields(v, fn)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = k === 'image' && typeof v === 'string' ? fn(v) : mapImageFields(v, fn);
+  return out as T;
 }
 
 /** Replaces the image references inside `value` (every `image:` string field, as Skaffold visits them). */
 export function replaceImages<T>(value: T, images: readonly BuiltImage[]): T {
-  if (Array.isArray(value)) return value.map((v: unknown) => replaceImages(v, images)) as T;
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = k === 'image' && typeof v === 'string' ? (replacementFor(v, images) ?? v) : replaceImages(v, images);
-  }
-  return out as T;
+  return mapImageFields(value, (v) => replacementFor(v, images) ?? v);
 }
 
 /** The artifacts' image names (of `images`) that some `image:` field of the objects is replaced by. */
 export function imagesNamed(objects: readonly ManifestObject[], images: readonly BuiltImage[]): Set<string> {
   const named = new Set<string>();
-  const visitValue = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visitValue);
-    else if (typeof value === 'object' && value !== null) {
-      for (const [k, v] of Object.entries(value)) {
-        if (k === 'image' && typeof v === 'string') {
-          const { repo, digest } = splitImage(v);
-          if (digest === undefined && images.some((i) => i.name === repo)) named.add(repo);
-        } else visitValue(v);
-      }
-    }
-  };
-  for (const m of objects) visitValue(m.object);
+  for (const m of objects) {
+    mapImageFields(m.object, (v) => {
+      const built = builtFor(v, images);
+      if (built) named.add(built.name);
+      return v;
+    });
+  }
   return named;
 }
 
