@@ -4,7 +4,7 @@
 // written showed only later: a server listened and answered 503 to every webhook of an outage.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from './errors.ts';
+import { ConfigError, errorMessage } from './errors.ts';
 
 /**
  * Makes the work folder and writes (and removes) a file in it; a ConfigError naming the folder and
@@ -19,6 +19,6 @@ export async function checkWorkFolder(dir: string, env: NodeJS.ProcessEnv): Prom
   } catch (err) {
     // as core/config.ts derives it: SLIPWAY_WORKDIR, else SLIPWAY_DATA_DIR's work/
     const setting = env.SLIPWAY_WORKDIR ? 'SLIPWAY_WORKDIR' : 'SLIPWAY_DATA_DIR/work; SLIPWAY_WORKDIR is not set';
-    throw new ConfigError(`the work folder ${dir} (${setting}) cannot be written: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(`the work folder ${dir} (${setting}) cannot be written: ${errorMessage(err)}`);
   }
 }
