@@ -79,7 +79,10 @@ export function contextIgnore(patterns: readonly string[]): (rel: string) => boo
 
 /**
  * Relative paths (with '/') of the context's entries the builder sees, in a fixed order, with
- * directories wholly ignored (and no `!` pattern that could bring something back) not walked.
+ * directories wholly ignored (and no `!` pattern that could bring something back) not walked,
+ * less the checkout's `.git` at the context's root (a context at the repository's root): in a
+ * build's worktree a pointer to the runner's mirror naming the build (`gitdir: …/worktrees/<build>`),
+ * under `slipway dev` git's own folder; neither is the repository's content, and neither is walked.
  */
 export async function contextEntries(context: string): Promise<string[]> {
   const patterns = await ignorePatterns(context);
@@ -89,6 +92,7 @@ export async function contextEntries(context: string): Promise<string[]> {
   const walk = async (rel: string): Promise<void> => {
     const entries = (await readdir(path.join(context, rel), { withFileTypes: true })).map((e) => e.name).sort(byteOrder);
     for (const name of entries) {
+      if (!rel && name === '.git') continue;
       const child = rel ? `${rel}/${name}` : name;
       const ignored = ignores(child);
       const st = await lstat(path.join(context, child));
@@ -121,9 +125,6 @@ export async function artifactInputDigest(inputs: ArtifactInputs): Promise<strin
   );
   hash.update('\n');
   for (const rel of await contextEntries(inputs.context)) {
-    // a context at the repository's root holds the checkout's `.git`: a worktree's pointer to the
-    // runner's mirror, naming the build (`gitdir: …/worktrees/<build>`), not the repository's content
-    if (rel === '.git' || rel === '.git/' || rel.startsWith('.git/')) continue;
     const abs = path.join(inputs.context, rel);
     if (rel.endsWith('/')) {
       hash.update(`d ${rel}\0`);
